@@ -1,0 +1,105 @@
+"""Raw pages into `articles` and `article_urls`.
+
+Identity: `article_id` hashes the canonical URL (the page's own `<link rel=canonical>` when it has one),
+so the same story reached by two URLs of one site is one row. A story syndicated under another site's
+URL has its own canonical URL but the same `content_hash`; it is recorded in `article_urls` against the
+article seen first, and never becomes a second article.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
+from newsintel.scrape.ingest import load_body
+from newsintel.urls import domain_of, normalize_url, url_id
+from newsintel.warehouse import insert_rows, upsert_rows
+
+MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
+
+
+@dataclass
+class CleanReport:
+    counts: Counter = field(default_factory=Counter)   # new | updated | syndicated | failed
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    url: str
+    canonical_url: str
+    title: str | None
+    authors: tuple[str, ...]
+    published_at: datetime | None
+    language: str | None
+    text: str
+
+
+def clean_record(url: str, body_format: str, body: str, title_hint: str | None,
+                 published_hint: str | None) -> CleanArticle:
+    """One raw body to a clean article; raises ValueError when there is no article in it."""
+    hint_date = parse_published(published_hint)
+    if body_format == "html":
+        from newsintel.clean.html_page import parse_html
+        page = parse_html(body, url if url.startswith("http") else None)
+        text = normalize_text(page.text)
+        canonical = page.canonical_url if page.canonical_url and page.canonical_url.startswith("http") else url
+        title, authors = title_hint or page.title, tuple(page.authors)
+        published, language = hint_date or page.published_at, page.language
+    else:
+        text = normalize_text(body)
+        canonical, title, authors, published, language = url, title_hint, (), hint_date, None
+    if word_count(text) < MIN_WORDS:
+        raise ValueError(f"no article body found ({word_count(text)} words)")
+    return CleanArticle(url=url, canonical_url=normalize_url(canonical), title=(title or "").strip() or None,
+                        authors=authors, published_at=published,
+                        language=language or detect_language(text), text=text)
+
+
+def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
+    report = CleanReport()
+    pending = con.execute("""
+        SELECT r.page_id, r.url, r.source_id, r.body_format, r.body, r.body_sha256, r.title_hint,
+               r.published_hint, r.fetched_at
+        FROM raw_pages r
+        LEFT JOIN article_urls u ON u.url = r.url
+        LEFT JOIN clean_failures f ON f.page_id = r.page_id AND f.body_sha256 = r.body_sha256
+        WHERE (u.url IS NULL OR u.body_sha256 <> r.body_sha256) AND f.page_id IS NULL
+        ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
+    by_hash = dict(con.execute("SELECT content_hash, article_id FROM articles").fetchall())
+    articles, urls, failures = {}, [], []
+    for page_id, url, source_id, fmt, blob, sha, title_hint, published_hint, fetched_at in pending:
+        try:
+            art = clean_record(url, fmt, load_body(blob), title_hint, published_hint)
+        except Exception as exc:  # one bad page never sinks the run: it is recorded and skipped
+            reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+            failures.append(dict(page_id=page_id, url=url, reason=reason, body_sha256=sha, failed_at=now))
+            report.failures.append((url, reason))
+            report.counts["failed"] += 1
+            continue
+        article_id = url_id(art.canonical_url)
+        chash = content_hash(art.text)
+        owner = by_hash.get(chash)
+        primary = owner is None or owner == article_id
+        if primary:
+            by_hash[chash] = article_id
+            articles[article_id] = dict(
+                article_id=article_id, url=url, canonical_url=art.canonical_url, source_id=source_id,
+                domain=domain_of(art.canonical_url) or domain_of(url), title=art.title,
+                authors=list(art.authors), published_at=art.published_at, fetched_at=fetched_at,
+                language=art.language, text=art.text, word_count=word_count(art.text),
+                content_hash=chash, page_id=page_id)
+        else:
+            report.counts["syndicated"] += 1
+        urls.append(dict(url=url, article_id=article_id if primary else owner, source_id=source_id,
+                         page_id=page_id, body_sha256=sha, is_primary=primary, first_seen=now))
+    stats = upsert_rows(con, "articles", "article_id", list(articles.values()))
+    report.counts["new"] += stats.inserted
+    report.counts["updated"] += stats.updated
+    upsert_rows(con, "article_urls", "url", urls)
+    if failures:
+        upsert_rows(con, "clean_failures", "page_id", failures)
+    return report

@@ -1,0 +1,77 @@
+"""The sources YAML: what to read, parsed into typed, validated `Source` objects.
+
+Errors name the file and the source, because a typo in a YAML file is the most common way a run goes
+wrong and the user should not need a traceback to find it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsintel.warehouse import REPO_ROOT
+
+DEFAULT_SOURCES_PATH = REPO_ROOT / "data" / "sources.yaml"
+KINDS = ("feed", "site", "urls", "files")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class SourcesError(ValueError):
+    """A sources YAML that cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: str
+    base_dir: Path                      # the YAML file's folder: relative paths start here
+    url: str | None = None              # feed, site
+    urls: tuple[str, ...] = ()          # urls
+    path: str | None = None             # files: a path or glob
+    local: bool = False                 # web kinds: allow loopback/private hosts (tests, demos)
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def load_sources(path: str | Path | None = None) -> list[Source]:
+    yaml_path = Path(path) if path else DEFAULT_SOURCES_PATH
+    if not yaml_path.is_file():
+        raise SourcesError(f"sources file not found: {yaml_path}")
+    try:
+        doc = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SourcesError(f"{yaml_path}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
+        raise SourcesError(f"{yaml_path}: expected a mapping with a list 'sources'")
+    sources, seen = [], set()
+    for n, entry in enumerate(doc["sources"], 1):
+        where = f"{yaml_path}: source #{n}"
+        if not isinstance(entry, dict):
+            raise SourcesError(f"{where}: expected a mapping, got {type(entry).__name__}")
+        sid, kind = entry.get("id"), entry.get("kind")
+        if not isinstance(sid, str) or not _ID.match(sid):
+            raise SourcesError(f"{where}: 'id' must be a word of letters, digits, '-', '_' or '.'")
+        if sid in seen:
+            raise SourcesError(f"{where}: duplicate id {sid!r}")
+        seen.add(sid)
+        if kind not in KINDS:
+            raise SourcesError(f"{where} ({sid}): 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+        known = {"id", "kind", "url", "urls", "path", "local"}
+        src = Source(id=sid, kind=kind, base_dir=yaml_path.resolve().parent,
+                     url=entry.get("url"), urls=tuple(entry.get("urls") or ()), path=entry.get("path"),
+                     local=bool(entry.get("local", False)),
+                     options={k: v for k, v in entry.items() if k not in known})
+        _check(src, where)
+        sources.append(src)
+    return sources
+
+
+def _check(src: Source, where: str) -> None:
+    if src.kind in ("feed", "site") and not (isinstance(src.url, str) and src.url.startswith(("http://", "https://"))):
+        raise SourcesError(f"{where} ({src.id}): kind {src.kind} needs an http(s) 'url'")
+    if src.kind == "urls" and (not src.urls or not all(isinstance(u, str) for u in src.urls)):
+        raise SourcesError(f"{where} ({src.id}): kind urls needs a non-empty list 'urls'")
+    if src.kind == "files" and not (isinstance(src.path, str) and src.path.strip()):
+        raise SourcesError(f"{where} ({src.id}): kind files needs a 'path' (a path or glob)")

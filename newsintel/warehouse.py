@@ -1,0 +1,386 @@
+"""The one door to storage: every read and write of the DuckDB database goes through here.
+
+Why a work file and a published file: DuckDB lets one process write a file, and a reader that holds the
+file open blocks that writer. So the pipeline writes to a private work file beside the database, and each
+finished write session is *published* by copying the work file next to the database and renaming it over
+the database path. A rename is atomic, so an analyst who opens `NEWSINTEL_DB` read-only always sees the last
+complete state; one who holds it open through a run keeps reading the old snapshot (its inode) and never
+blocks the pipeline. Writers serialize on an OS file lock instead of failing on DuckDB's lock.
+
+Moving to DuckLake or MotherDuck means giving `Warehouse` a `ducklake:`/`md:` target: those catalogs
+already isolate readers from writers, so `publish` becomes a no-op there and nothing above this module
+changes.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = REPO_ROOT / "data" / "newsintel.duckdb"
+
+# Tables in dependency order; the contract's columns first, then our own additions.
+DDL: dict[str, str] = {
+    "raw_pages": """
+        CREATE TABLE IF NOT EXISTS raw_pages (
+            page_id TEXT PRIMARY KEY,          -- hash of the normalized URL
+            url TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            body_format TEXT NOT NULL,         -- html | text
+            body BLOB NOT NULL,                -- zlib-compressed body, as fetched or read
+            body_sha256 TEXT NOT NULL,         -- content address of the uncompressed body
+            title_hint TEXT,                   -- title given outside the body (txt first line, jsonl field)
+            published_hint TEXT,               -- date given outside the body, as written
+            http_status INTEGER,
+            content_type TEXT,
+            fetched_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+    "fetch_log": """
+        CREATE TABLE IF NOT EXISTS fetch_log (
+            url TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            status TEXT NOT NULL,              -- fetched | unchanged | skipped | failed | read
+            http_status INTEGER,
+            error TEXT,
+            attempt INTEGER NOT NULL,
+            attempted_at TIMESTAMP NOT NULL
+        )""",
+    "articles": """
+        CREATE TABLE IF NOT EXISTS articles (
+            article_id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            domain TEXT,
+            title TEXT,
+            authors TEXT[],
+            published_at TIMESTAMP,
+            fetched_at TIMESTAMP NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            page_id TEXT NOT NULL
+        )""",
+    "article_urls": """
+        CREATE TABLE IF NOT EXISTS article_urls (
+            url TEXT PRIMARY KEY,              -- every URL a story appeared under (syndicated copies too)
+            article_id TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            page_id TEXT NOT NULL,
+            body_sha256 TEXT NOT NULL,         -- which raw body was cleaned: a changed page is cleaned again
+            is_primary BOOLEAN NOT NULL,
+            first_seen TIMESTAMP NOT NULL
+        )""",
+    "clean_failures": """
+        CREATE TABLE IF NOT EXISTS clean_failures (
+            page_id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            body_sha256 TEXT NOT NULL,
+            failed_at TIMESTAMP NOT NULL
+        )""",
+    "extractions": """
+        CREATE TABLE IF NOT EXISTS extractions (
+            article_id TEXT PRIMARY KEY,
+            extractor_version TEXT NOT NULL,
+            extracted_at TIMESTAMP NOT NULL,
+            error TEXT
+        )""",
+    "mentions": """
+        CREATE TABLE IF NOT EXISTS mentions (
+            article_id TEXT NOT NULL,
+            entity_kind TEXT NOT NULL,         -- company | market
+            entity_id TEXT NOT NULL,
+            surface TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            entity_name TEXT,                  -- canonical name as extracted (discovered companies)
+            entity_type TEXT,                  -- company kind as extracted
+            origin TEXT,                       -- registry | discovered
+            extractor_version TEXT NOT NULL
+        )""",
+    "market_metrics": """
+        CREATE TABLE IF NOT EXISTS market_metrics (
+            article_id TEXT NOT NULL,
+            company_id TEXT NOT NULL,
+            market_id TEXT,
+            metric TEXT NOT NULL,
+            value DOUBLE NOT NULL,
+            qualifier TEXT,
+            as_of DATE,
+            evidence TEXT NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""",
+    "ban_reports": """
+        CREATE TABLE IF NOT EXISTS ban_reports (
+            report_id TEXT PRIMARY KEY,
+            article_id TEXT NOT NULL,
+            market_id TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            authority TEXT,
+            measure TEXT NOT NULL,
+            status TEXT NOT NULL,
+            event_date DATE,
+            date_precision TEXT,
+            scope_count INTEGER,
+            evidence TEXT NOT NULL,
+            confidence DOUBLE NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""",
+    "deal_reports": """
+        CREATE TABLE IF NOT EXISTS deal_reports (
+            report_id TEXT PRIMARY KEY,
+            article_id TEXT NOT NULL,
+            acquirer_id TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            asset TEXT,
+            deal_type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            value_usd DOUBLE,
+            amount DOUBLE,                     -- the stated amount, in its own currency
+            currency TEXT,
+            market_id TEXT,
+            event_date DATE,
+            date_precision TEXT,
+            attributed_to TEXT,
+            evidence TEXT NOT NULL,
+            confidence DOUBLE NOT NULL,
+            extractor_version TEXT NOT NULL
+        )""",
+    "companies": """
+        CREATE TABLE IF NOT EXISTS companies (
+            company_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            aliases TEXT[],
+            parent_id TEXT,
+            country TEXT,
+            kind TEXT NOT NULL,
+            first_seen TIMESTAMP,
+            last_seen TIMESTAMP,
+            article_count INTEGER NOT NULL,
+            origin TEXT NOT NULL
+        )""",
+    "markets": """
+        CREATE TABLE IF NOT EXISTS markets (
+            market_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            region TEXT,
+            article_count INTEGER NOT NULL
+        )""",
+    "bans": """
+        CREATE TABLE IF NOT EXISTS bans (
+            ban_id TEXT PRIMARY KEY,
+            market_id TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            status TEXT NOT NULL,
+            first_reported TIMESTAMP,
+            last_reported TIMESTAMP,
+            event_date DATE,
+            report_count INTEGER NOT NULL,
+            article_count INTEGER NOT NULL,
+            authority TEXT,
+            scope_count INTEGER
+        )""",
+    "ban_history": """
+        CREATE TABLE IF NOT EXISTS ban_history (
+            ban_id TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            event_date DATE,
+            first_reported TIMESTAMP,
+            report_count INTEGER NOT NULL,
+            evidence TEXT
+        )""",
+    "deal_talks": """
+        CREATE TABLE IF NOT EXISTS deal_talks (
+            deal_id TEXT PRIMARY KEY,
+            acquirer_id TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            deal_type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            value_usd DOUBLE,
+            market_id TEXT,
+            first_reported TIMESTAMP,
+            last_reported TIMESTAMP,
+            report_count INTEGER NOT NULL,
+            article_count INTEGER NOT NULL,
+            asset TEXT
+        )""",
+    "deal_history": """
+        CREATE TABLE IF NOT EXISTS deal_history (
+            deal_id TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            event_date DATE,
+            first_reported TIMESTAMP,
+            report_count INTEGER NOT NULL,
+            evidence TEXT
+        )""",
+}
+
+CONTRACT_TABLES = (
+    "articles", "companies", "markets", "mentions", "market_metrics",
+    "ban_reports", "deal_reports", "bans", "deal_talks",
+)
+
+
+class WarehouseError(RuntimeError):
+    """Raised with a message a user can act on (bad path, unsupported target)."""
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """What one upsert did, for the run's metadata."""
+    table: str
+    inserted: int
+    updated: int
+    deleted: int = 0
+
+
+class Warehouse:
+    """A DuckDB database file published atomically from a private work copy."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        target = str(path) if path else str(DEFAULT_DB_PATH)
+        if target.startswith(("md:", "motherduck:", "ducklake:")):
+            raise WarehouseError(
+                f"{target!r}: MotherDuck and DuckLake targets need DuckDB extensions that are downloaded "
+                "at run time, which this deployment does not allow; use a local .duckdb path")
+        self.path = Path(target).expanduser().resolve()
+        self.work_path = self.path.with_name(f".{self.path.stem}.work{self.path.suffix or '.duckdb'}")
+        self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.path)!r})"
+
+    # -- writing ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write session: serialized across processes, one transaction, published on success."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not self.work_path.exists() and self.path.exists():
+                    shutil.copyfile(self.path, self.work_path)  # adopt a database made elsewhere
+                con = duckdb.connect(str(self.work_path))
+                try:
+                    ensure_schema(con)
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        yield con
+                    except BaseException:
+                        con.execute("ROLLBACK")
+                        raise
+                    con.execute("COMMIT")
+                    con.execute("CHECKPOINT")
+                finally:
+                    con.close()
+                self._publish()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _publish(self) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.publish-{os.getpid()}")
+        shutil.copyfile(self.work_path, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    # -- reading ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only session on the last published state; never blocks or is blocked by a run."""
+        if not self.path.exists():
+            raise WarehouseError(f"no database at {self.path}: run the pipeline first (make run)")
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        with self.reader() as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in DDL.values():
+        con.execute(ddl)
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
+        "ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert dict rows; columns missing from a row are NULL. Returns the count."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    cols = columns_of(con, table)
+    unknown = set().union(*(r.keys() for r in rows)) - set(cols)
+    if unknown:
+        raise WarehouseError(f"{table}: unknown columns {sorted(unknown)}")
+    placeholders = ", ".join("?" for _ in cols)
+    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})",
+                    [[r.get(c) for c in cols] for r in rows])
+    return len(rows)
+
+
+def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, key: str,
+                rows: Iterable[dict[str, Any]]) -> WriteStats:
+    """Replace rows by primary key; reports how many were new and how many changed."""
+    rows = list(rows)
+    if not rows:
+        return WriteStats(table, 0, 0)
+    keys = [r[key] for r in rows]
+    con.execute("CREATE OR REPLACE TEMP TABLE _upsert_keys (k TEXT)")
+    con.executemany("INSERT INTO _upsert_keys VALUES (?)", [[k] for k in keys])
+    existing = {r[0] for r in con.execute(
+        f"SELECT {key} FROM {table} WHERE {key} IN (SELECT k FROM _upsert_keys)").fetchall()}
+    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT k FROM _upsert_keys)")
+    con.execute("DROP TABLE _upsert_keys")
+    insert_rows(con, table, rows)
+    return WriteStats(table, inserted=len(set(keys) - existing), updated=len(existing))
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
+                  rows: Iterable[dict[str, Any]]) -> WriteStats:
+    """Rebuild a derived table from scratch, counting new, changed and vanished rows by key."""
+    rows = list(rows)
+    cols = columns_of(con, table)
+    keys = [key] if isinstance(key, str) else list(key)
+
+    def ident(values: Sequence[Any]) -> tuple:
+        return tuple(values)
+
+    before = {ident(r[:len(keys)]): r[len(keys):] for r in con.execute(
+        f"SELECT {', '.join(keys)}, {', '.join(c for c in cols if c not in keys)} FROM {table}").fetchall()}
+    con.execute(f"DELETE FROM {table}")
+    insert_rows(con, table, rows)
+    after = {ident(r[:len(keys)]): r[len(keys):] for r in con.execute(
+        f"SELECT {', '.join(keys)}, {', '.join(c for c in cols if c not in keys)} FROM {table}").fetchall()}
+    inserted = len(after.keys() - before.keys())
+    updated = sum(1 for k in after.keys() & before.keys() if after[k] != before[k])
+    return WriteStats(table, inserted, updated, deleted=len(before.keys() - after.keys()))
+
+
+def row_counts(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def preview(con: duckdb.DuckDBPyConnection, sql: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
+    cur = con.execute(f"SELECT * FROM ({sql}) LIMIT {int(limit)}")
+    return [d[0] for d in cur.description], cur.fetchall()

@@ -1,0 +1,178 @@
+"""One article to its facts: mentions, market metrics, ban reports and deal reports.
+
+Findings come per sentence; here they are merged per article (one report per ban and per deal the
+article tells of), roles are settled with article-wide evidence, and each report keeps the sentence
+that best states it.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from newsintel.extract.bans import BanFinding, find_bans
+from newsintel.extract.companies import CompanyMatcher
+from newsintel.extract.context import ArticleContext, build_context
+from newsintel.extract.deals import STATUS_ORDER, DealFinding, find_deal_sentences, sellers, unit_assets
+from newsintel.extract.metrics import find_metrics
+
+EXTRACTOR_VERSION = "2026.11.25-1"
+BAN_STATUS_ORDER = {s: i for i, s in enumerate(["proposed", "enacted", "blocked", "lifted"])}
+TYPE_PRIORITY = ["acquisition", "investment", "merger", "divestiture", "partnership"]
+
+
+@dataclass
+class ArticleFacts:
+    mentions: list[dict]
+    market_metrics: list[dict]
+    ban_reports: list[dict]
+    deal_reports: list[dict]
+
+
+def report_id(*parts) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
+
+
+def extract_article(article_id: str, title: str | None, text: str, published: date | None,
+                    matcher: CompanyMatcher) -> ArticleFacts:
+    ctx = build_context(article_id, title, text, published, matcher)
+    return ArticleFacts(_mentions(ctx), _metrics(ctx), _ban_reports(ctx), _deal_reports(ctx))
+
+
+def _mentions(ctx: ArticleContext) -> list[dict]:
+    surfaces: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    info: dict[str, tuple[str, str, str]] = {}
+    for v in ctx.views:
+        for h in v.companies:
+            surfaces[("company", h.company_id)][h.surface] += 1
+            info[h.company_id] = (h.name, h.kind, h.origin)
+        for m in v.markets:
+            surfaces[("market", m.market_id)][m.surface] += 1
+    rows = []
+    for (kind, eid), counter in sorted(surfaces.items()):
+        name, etype, origin = info.get(eid, (None, None, None)) if kind == "company" else (None, None, None)
+        rows.append(dict(article_id=ctx.article_id, entity_kind=kind, entity_id=eid,
+                         surface=counter.most_common(1)[0][0], count=sum(counter.values()),
+                         entity_name=name, entity_type=etype, origin=origin))
+    return rows
+
+
+def _metrics(ctx: ArticleContext) -> list[dict]:
+    seen, rows = set(), []
+    for f in find_metrics(ctx):
+        key = (f.company_id, f.market_id, f.metric, f.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(dict(article_id=ctx.article_id, company_id=f.company_id, market_id=f.market_id,
+                         metric=f.metric, value=f.value, qualifier=f.qualifier, as_of=ctx.published,
+                         evidence=f.evidence))
+    return rows
+
+
+def _ban_reports(ctx: ArticleContext) -> list[dict]:
+    groups: dict[tuple[str, str, str], list[BanFinding]] = defaultdict(list)
+    for f in find_bans(ctx):
+        groups[(f.market_id, f.target_id, f.measure)].append(f)
+    rows = []
+    for (market, target, measure), fs in groups.items():
+        status = max((f.status for f in fs), key=BAN_STATUS_ORDER.__getitem__)
+        chosen = [f for f in fs if f.status == status]
+        best = max(chosen, key=lambda f: (f.explicit_market + f.explicit_target, f.authority is not None,
+                                          f.sentence_index >= 0, -f.sentence_index))
+        dated = next((f.event_date for f in chosen if f.event_date), None)
+        scope = max((f.scope_count for f in fs if f.scope_count), default=None)
+        confidence = min(0.97, max(f.confidence for f in fs) + 0.04 * (len(fs) - 1))
+        rows.append(dict(
+            report_id=report_id(ctx.article_id, "ban", market, target, measure), article_id=ctx.article_id,
+            market_id=market, target_id=target, authority=next((f.authority for f in chosen if f.authority), None),
+            measure=measure, status=status, event_date=dated.value if dated else None,
+            date_precision=dated.precision if dated else None, scope_count=scope, evidence=best.evidence,
+            confidence=round(confidence, 2)))
+    return rows
+
+
+def _deal_reports(ctx: ArticleContext) -> list[dict]:
+    findings = find_deal_sentences(ctx)
+    if not findings:
+        return []
+    selling = sellers(ctx)
+    assets = unit_assets(ctx)
+    owner = {}
+    for v in ctx.views:
+        for h in v.companies:
+            owner[h.company_id] = h.parent_id if h.kind == "app" and h.parent_id else h.company_id
+    groups: dict[frozenset, list[DealFinding]] = defaultdict(list)
+    for f in findings:
+        a, b = f.parties
+        if f.directed:
+            b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance
+        else:
+            a, b = owner.get(a, a), owner.get(b, b)
+        if a == b:
+            continue
+        f.parties = (a, b)
+        groups[frozenset((a, b))].append(f)
+    rows = []
+    for pair, fs in groups.items():
+        votes = Counter(f.parties for f in fs if f.directed)
+        direction_known = True
+        if votes:
+            acquirer, target = votes.most_common(1)[0][0]
+        else:
+            x, y = fs[0].parties
+            if len(selling & pair) == 1:
+                target = next(iter(selling & pair))
+                acquirer = next(iter(pair - {target}))
+            else:
+                acquirer, target, direction_known = _first_named(ctx, fs[0], x, y), None, False
+                target = next(iter(pair - {acquirer}))
+        types = Counter(f.deal_type for f in fs if f.deal_type)
+        if types:
+            top = max(types.values())
+            deal_type = min((t for t, n in types.items() if n == top), key=TYPE_PRIORITY.index)
+        else:
+            deal_type = "acquisition" if target in selling else "acquisition"
+        explicit = [f for f in fs if f.status_explicit]
+        status = max((f.status for f in explicit), key=STATUS_ORDER.__getitem__) if explicit else "rumored"
+        chosen = [f for f in fs if f.status == status] or fs
+        best = min(chosen, key=lambda f: (f.is_title, not f.directed, f.sentence_index))
+        dated = next((f.event_date for f in chosen if f.event_date), None)
+        markets = Counter(f.market_id for f in fs if f.market_id)
+        market_id = markets.most_common(1)[0][0] if markets else None
+        asset = next((f.asset for f in fs if f.asset), None) or _asset_for(assets.get(target, []), market_id)
+        money = next((f for f in fs if f.value_usd), None)
+        attributed = next((f.attributed_to for f in sorted(fs, key=lambda f: f.is_title) if f.attributed_to), None)
+        confidence = (0.45 + 0.15 * direction_known + 0.1 * bool(explicit) + 0.1 * bool(types)
+                      + min(0.15, 0.05 * (len(fs) - 1)))
+        rows.append(dict(
+            report_id=report_id(ctx.article_id, "deal", acquirer, target), article_id=ctx.article_id,
+            acquirer_id=acquirer, target_id=target, asset=asset, deal_type=deal_type, status=status,
+            value_usd=money.value_usd if money else None, amount=money.amount if money else None,
+            currency=money.currency if money else None,
+            market_id=market_id,
+            event_date=dated.value if dated else None, date_precision=dated.precision if dated else None,
+            attributed_to=attributed, evidence=best.evidence, confidence=round(min(confidence, 0.95), 2)))
+    return rows
+
+
+def _asset_for(candidates: list[str], market_id: str | None) -> str | None:
+    """Of the units the article names for a company, the one in the deal's market."""
+    if not candidates:
+        return None
+    if market_id:
+        from newsintel.extract.markets import find_markets
+        for c in candidates:
+            if any(h.market_id == market_id for h in find_markets(c.replace("US ", "U.S. "))):
+                return c
+    return candidates[0]
+
+
+def _first_named(ctx: ArticleContext, f: DealFinding, x: str, y: str) -> str:
+    """Without any cue to direction, the party named first in the sentence is taken as the initiator."""
+    text = f.evidence
+    view = next(v for v in ctx.views if v.index == f.sentence_index)
+    order = [h.company_id for h in view.companies]
+    ix = [order.index(p) if p in order else 99 for p in (x, y)]
+    return x if ix[0] <= ix[1] else y

@@ -1,0 +1,222 @@
+"""Ban reports: who bans what, where, by which measure, with what status, read from the wording.
+
+Status comes from the verb: threatens/considers → proposed; bans/orders/removes from app stores/adds to
+an entity list → enacted; a court or an injunction blocking it → blocked; lifts/revokes/reverses →
+lifted. Sentences that only imagine a ban ("to avoid being banned") or deny one report nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsintel.extract.context import ArticleContext, SentenceView
+from newsintel.extract.dates import EventDate, find_date
+
+_LIFTED = re.compile(
+    r"\b(lift(?:s|ed|ing)?|revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|revers(?:e|es|ed|ing)|"
+    r"restor(?:e|es|ed|ing)(?: access)?|unblock(?:s|ed|ing)?|overturn(?:s|ed|ing)?|"
+    r"(?:end|ends|ended|ending) (?:the|its) (?:ban|suspension|block)|allowed .{0,40}\bto (?:resume|return)|"
+    r"back online|reinstat(?:e|ed|es))\b", re.I)
+_COURT = re.compile(r"\b(court|judge|injunction|justice|tribunal|enjoin(?:ed|s)?)\b", re.I)
+_BLOCKED = re.compile(r"\b(block(?:s|ed|ing)?|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|stay(?:ed|s)?|enjoin(?:s|ed)?|"
+                      r"injunction|put on hold|struck down|strike down|strikes down|froze|freez(?:e|es))\b", re.I)
+_PROPOSED = re.compile(
+    r"\b(threat(?:en|ens|ened|ening)? to|threat of|consider(?:s|ed|ing)? (?:a |banning|a ban)|weigh(?:s|ed|ing)? (?:a |banning)|"
+    r"mull(?:s|ed|ing)? (?:a |banning)|plan(?:s|ned)? to ban|call(?:s|ed|ing)? for (?:a )?ban|propos(?:e|ed|es|al|ing)|"
+    r"bill (?:that )?(?:would|to) (?:ban|force|require)|could (?:ban|be banned)|may (?:ban|be banned)|might ban|"
+    r"look(?:ing)? (?:at|into) banning|seek(?:s|ing)? to ban|vow(?:s|ed)? to ban|mov(?:e|es|ed|ing) to ban|"
+    r"warn(?:s|ed)? .{0,40}\bban|would (?:ban|face a ban|be banned))\b", re.I)
+_ENACTED = re.compile(
+    r"\b(bann(?:ed|ing)|bans?|prohibit(?:s|ed|ing)?|barr(?:ed|ing)|bars|blacklist(?:s|ed|ing)?|"
+    r"block(?:s|ed|ing)?|suspend(?:s|ed|ing)?|suspension|outlaw(?:s|ed)?|"
+    r"remov(?:e|es|ed|ing) .{0,60}\bfrom .{0,40}\b(?:store|stores|Play)|pulled from .{0,40}\bstores?|"
+    r"executive orders?|entity list|order(?:s|ed|ing)? .{0,60}\b(?:to (?:divest|sell|stop|shut|cease|remove|block))|"
+    r"strip(?:ped|ping|s)? .{0,40}\bout|rip(?:ped)? out|phase(?:d)? out|exclud(?:e|ed|es|ing) .{0,40}\bfrom .{0,30}\bnetworks?|"
+    r"shut(?:s)? down access|cut(?:s)? off)\b", re.I)
+_NEGATED = re.compile(
+    r"\b(no plans? to ban|not (?:be )?banned|never banned|did not ban|has not banned|hasn't banned|won't ban|"
+    r"will not ban|denied .{0,30}\bban|refus(?:ed|es) to ban|no ban|rul(?:ed|es) out (?:a )?ban|"
+    r"ruled out banning)\b", re.I)
+_HYPOTHETICAL = re.compile(
+    r"\b(avoid(?:ing)? (?:being |getting |a )?(?:ban|banned)|save (?:itself|it|themselves) from|escape (?:a )?ban|"
+    r"(?:if|unless|whether) .{0,60}\bban|in case of a ban|fear(?:s|ed)? (?:of )?(?:a )?ban|"
+    r"risk(?:s|ed|ing)? (?:a |being )?ban|face(?:s|d)? (?:a )?(?:possible|potential) ban|could face)\b", re.I)
+_DIVEST = re.compile(r"\b(divest(?:s|ed|ing|iture|ment)?|sell (?:off )?(?:its|the)|sale of|spin off|"
+                     r"divest-or-ban|sell-or-ban)\b", re.I)
+_ORDER = re.compile(r"\b(order(?:s|ed|ing)?|executive order|law|act|requir(?:e|es|ed|ing)|forc(?:e|es|ed|ing)|"
+                    r"compel(?:s|led)?|mandat(?:e|es|ed))\b", re.I)
+_TRANSACTION = re.compile(r"\b(transactions?|entity list|doing business|business with|export(?:s|ed)?|"
+                          r"suppl(?:y|ies|ied|iers?)|sanctions?|purchas(?:e|es|ing) from)\b", re.I)
+_EQUIPMENT = re.compile(r"\b(equipment|5G|gear|networks?|kit|infrastructure|hardware|components?)\b", re.I)
+_APP = re.compile(r"\b(apps?|applications?|stores?|download(?:s|ed)?|platforms?|services?|website|access|"
+                  r"social media|microblogging|suspend(?:ed|s|ing)?|suspension)\b", re.I)
+_SCOPE_OTHER = re.compile(r"\b(\d{1,4})\s+(?:other|more|additional|further)\s+(?:\w+\s+){0,3}?"
+                          r"(?:apps|applications|companies|firms|platforms)\b", re.I)
+_SCOPE_TOTAL = re.compile(r"\b(\d{1,4})\s+(?:\w+\s+){0,3}?(?:apps|applications|companies|firms|platforms)\b", re.I)
+_PRONOUN_APP = re.compile(r"\b(the (?:short[- ]video |video[- ]sharing |popular |social media |video )?(?:app|platform|service)|"
+                          r"it|its)\b", re.I)
+_PRONOUN_ORG = re.compile(r"\b(the (?:company|firm|group|tech giant|telecom giant|Chinese company))\b", re.I)
+_THE_COUNTRY = re.compile(r"\bthe (country|nation)\b", re.I)
+
+# Who acts for a market when the sentence names a person or office rather than the country.
+AUTHORITIES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:President |Mr\.? )?(?:Donald )?Trump(?: administration)?\b"), "US"),
+    (re.compile(r"\b(?:President |Mr\.? )?(?:Joe )?Biden(?: administration)?\b"), "US"),
+    (re.compile(r"\b(?:the )?(?:White House|Commerce Department|Department of Commerce|Treasury|CFIUS|"
+                r"Committee on Foreign Investment in the United States|Congress|the Senate|House of Representatives|"
+                r"FCC|Federal Communications Commission|FTC|Federal Trade Commission|Justice Department)\b"), "US"),
+    (re.compile(r"\b(?:Prime Minister )?(?:Narendra )?Modi(?: government)?\b|\bMeitY\b|"
+                r"\bMinistry of Electronics and (?:Information Technology|IT)\b|\bIT [Mm]inistry\b"), "IN"),
+    (re.compile(r"\bPakistan Telecommunication Authority\b|\bPTA\b|\bImran Khan\b|\bPeshawar High Court\b|"
+                r"\bSindh High Court\b|\bIslamabad High Court\b"), "PK"),
+    (re.compile(r"\b(?:Muhammadu )?Buhari\b|\bLai Mohammed\b"), "NG"),
+    (re.compile(r"\bBoris Johnson\b|\bOfcom\b|\bCompetition and Markets Authority\b|\bCMA\b|\bNCSC\b|"
+                r"\bDowning Street\b"), "GB"),
+    (re.compile(r"\bEuropean Commission\b"), "EU"),
+]
+_AUTHORITY_PHRASE = re.compile(
+    r"\b((?:the )?(?:[A-Z][a-z]+ )?government of [A-Z][a-z]+|(?:the )?[A-Z][a-z]+n? government|"
+    r"President [A-Z][a-z]+|Prime Minister [A-Z][a-z]+|(?:the )?White House|(?:the )?Commerce Department|"
+    r"(?:a |the )?(?:federal |U\.S\. |US )?(?:district )?(?:judge|court)(?: [A-Z][a-z]+ [A-Z][a-z]+)?|"
+    r"(?:the )?[A-Z][a-z]+ High Court|(?:the )?Pakistan Telecommunication Authority|(?:the )?(?:IT|electronics) ministry|"
+    r"Congress|(?:the )?Supreme Court)\b")
+
+
+@dataclass
+class BanFinding:
+    market_id: str
+    target_id: str
+    measure: str
+    status: str
+    authority: str | None
+    event_date: EventDate | None
+    scope_count: int | None
+    evidence: str
+    sentence_index: int
+    confidence: float
+    explicit_market: bool
+    explicit_target: bool
+
+
+def _status(text: str) -> tuple[str, re.Match] | None:
+    if _NEGATED.search(text):
+        return None
+    lifted = _LIFTED.search(text)
+    if lifted and re.search(r"\b(ban|block|suspension|order|restrictions?|prohibition)\b", text, re.I):
+        return "lifted", lifted
+    if _COURT.search(text):
+        blocked = _BLOCKED.search(text)
+        if blocked:
+            return "blocked", blocked
+    proposed = _PROPOSED.search(text)
+    if proposed:
+        return "proposed", proposed
+    if _HYPOTHETICAL.search(text):
+        return None
+    enacted = _ENACTED.search(text)
+    if enacted:
+        return "enacted", enacted
+    return None
+
+
+def _measure(text: str, targets) -> str:
+    if _DIVEST.search(text) and _ORDER.search(text):
+        return "divestiture_order"
+    if _EQUIPMENT.search(text) and not re.search(r"\bapps?\b", text, re.I):
+        return "equipment_ban"
+    if _TRANSACTION.search(text):
+        return "transaction_ban"
+    if _APP.search(text) or any(t.kind == "app" for t in targets):
+        return "app_ban"
+    return "other"
+
+
+def _scope(text: str, named: int) -> int | None:
+    m = _SCOPE_OTHER.search(text)
+    if m:
+        return int(m.group(1)) + max(named, 1)
+    m = _SCOPE_TOTAL.search(text)
+    if m and int(m.group(1)) > 1:
+        return int(m.group(1))
+    return None
+
+
+def _authority(text: str) -> str | None:
+    m = _AUTHORITY_PHRASE.search(text)
+    return m.group(1) if m else None
+
+
+def _authority_market(text: str) -> str | None:
+    for pattern, market in AUTHORITIES:
+        if pattern.search(text):
+            return market
+    return None
+
+
+def find_bans(ctx: ArticleContext) -> list[BanFinding]:
+    found: list[BanFinding] = []
+    for view in ctx.views:
+        verdict = _status(view.text)
+        if verdict is None:
+            continue
+        status, trigger = verdict
+        if status in ("enacted", "proposed") and not re.search(
+                r"\b(ban|bann|prohibit|barr|bars|block|blacklist|suspen|outlaw|remov|pulled|order|entity list|"
+                r"strip|rip|phase|exclud|shut|cut)", view.text[trigger.start():], re.I):
+            continue
+        targets, explicit_target = _targets(ctx, view, status, trigger.start())
+        if not targets:
+            continue
+        measure = _measure(view.text, targets)
+        targets = _drop_owners(targets, measure)
+        market, explicit_market = _market(ctx, view, trigger.start())
+        if market is None:
+            continue
+        when = find_date(view.text, ctx.published)
+        scope = _scope(view.text, len(targets))
+        confidence = 0.55 + 0.15 * explicit_market + 0.15 * explicit_target + (0.05 if _authority(view.text) else 0)
+        for target_id in targets:
+            found.append(BanFinding(market, target_id, measure, status, _authority(view.text), when, scope,
+                                    view.text, view.index, round(min(confidence, 0.95), 2),
+                                    explicit_market, explicit_target))
+    return found
+
+
+def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger_at: int):
+    parties = [p for p in view.parties() if p.kind != "person"]
+    if parties:
+        return parties, True
+    if _PRONOUN_APP.search(view.text):
+        hit = ctx.salient_company(view.index, prefer_kind="app")
+        if hit and hit.kind != "person":
+            return [hit], False
+    if _PRONOUN_ORG.search(view.text):
+        hit = ctx.salient_company(view.index)
+        if hit and hit.kind != "person":
+            return [hit], False
+    return [], False
+
+
+def _drop_owners(targets, measure: str) -> list[str]:
+    """Target ids: the app when an app and its owner are both named, the owner for a divestiture order."""
+    if measure == "divestiture_order":
+        # "ordered ByteDance to divest TikTok": the order binds the owner; the app is what is sold
+        return list(dict.fromkeys(t.parent_id if t.kind == "app" and t.parent_id else t.company_id
+                                  for t in targets))
+    return [t.company_id for t in targets
+            if not any(o.parent_id == t.company_id for o in targets if o is not t)]
+
+
+def _market(ctx: ArticleContext, view: SentenceView, trigger_at: int) -> tuple[str | None, bool]:
+    by_authority = _authority_market(view.text)
+    places = view.place_markets()
+    before = [m for m in places if m.start < trigger_at]
+    if before:
+        return before[0].market_id, True
+    if by_authority:
+        return by_authority, True
+    if places:
+        return places[0].market_id, True
+    if _THE_COUNTRY.search(view.text):
+        return ctx.salient_market(view.index), False
+    return ctx.salient_market(view.index), False

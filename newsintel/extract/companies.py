@@ -1,0 +1,182 @@
+"""Organisations in text: registry names and aliases first, then discovery of ones the registry lacks.
+
+Registry matching is exact and case-sensitive on purpose: "Apple" the company and "apple" the fruit,
+"Jio" and "jio". Aliases the registry marks risky ("X", "Line") count only when the same text also names
+the company another way. Discovery takes what a news writer marks as an organisation: a capitalised name
+with a corporate suffix ("Zhongan Technologies Ltd") or behind a descriptor ("e-commerce firm Club
+Factory"). A discovered name that equals or nearly equals a registry name resolves to the registry id.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Mapping
+
+from rapidfuzz import fuzz, process
+
+from newsintel.registry import RegistryCompany, load_registry
+
+CORPORATE_SUFFIXES = (
+    "Inc", "Inc.", "Incorporated", "Corp", "Corp.", "Corporation", "Ltd", "Ltd.", "Limited", "LLC", "L.L.C.",
+    "plc", "PLC", "GmbH", "AG", "SE", "S.A.", "SA", "N.V.", "NV", "Co.", "Co", "Company", "Pvt", "Pvt.",
+    "Private Limited", "Holdings", "Holding", "Group", "Technologies", "Technology", "Labs", "Systems", "Networks",
+    "Software", "Semiconductor", "Semiconductors", "Electronics", "Telecom", "Telecommunications",
+    "Communications", "Ventures", "Capital", "Partners", "Motors", "Games", "Studios", "Bank", "Pharmaceuticals",
+    "Industries", "Enterprises", "Platforms", "Digital", "Entertainment", "Interactive", "Robotics", "Airlines",
+)
+_LEGAL_SUFFIXES = {"Inc", "Inc.", "Incorporated", "Corp", "Corp.", "Corporation", "Ltd", "Ltd.", "Limited", "LLC",
+                   "L.L.C.", "plc", "PLC", "GmbH", "AG", "SE", "S.A.", "SA", "N.V.", "NV", "Co.", "Co", "Pvt",
+                   "Pvt.", "Private Limited", "Company"}
+_NOT_ORG_WORDS = {
+    "Ministry", "Department", "Commission", "Court", "Government", "Parliament", "Congress", "Senate", "House",
+    "Authority", "Agency", "Council", "Committee", "Bureau", "Office", "Administration", "University", "Party",
+    "Police", "Army", "Navy", "Federal", "Supreme", "High", "District", "State", "National", "Republic",
+    "President", "Minister", "Secretary", "Judge", "Justice", "Chairman", "Chief", "CEO", "Director", "Mr", "Ms",
+    "The", "A", "An", "This", "That", "These", "Those", "Its", "Their", "His", "Her", "Our", "In", "On", "At",
+    "For", "With", "After", "Before", "But", "And", "Or", "Since", "While", "When", "As", "If", "It", "They",
+    "He", "She", "We", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Reuters", "Street", "Wall",
+}
+_CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
+_NAME = rf"{_CAP_WORD}(?:\s+(?:{_CAP_WORD}|&|and|of|de))*?"
+_SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(CORPORATE_SUFFIXES, key=len, reverse=True))
+_SUFFIXED = re.compile(rf"(?<![\w])({_NAME}\s+(?:{_SUFFIX_ALT}))(?![\w])")
+_DESCRIPTOR = re.compile(
+    r"\b(?:start-?up|company|firm|maker|chipmaker|carmaker|giant|rival|app|platform|provider|operator|retailer|"
+    r"developer|publisher|unicorn|conglomerate|carrier|lender|investor|investment firm|fund|brand|marketplace|"
+    r"service|outfit|group|owner|parent)\s+(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r")(?![\w])")
+_APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
+
+
+@dataclass(frozen=True)
+class CompanyHit:
+    company_id: str
+    name: str
+    surface: str
+    start: int
+    end: int
+    kind: str
+    origin: str            # registry | discovered
+    parent_id: str | None = None
+    country: str | None = None
+
+
+def slugify(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    text = text.replace("&", " and ").replace("'", "").replace("’", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def strip_corporate_suffix(name: str) -> str:
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and (words[-1] in _LEGAL_SUFFIXES or " ".join(words[-2:]) in _LEGAL_SUFFIXES):
+        words = words[:-2] if " ".join(words[-2:]) in _LEGAL_SUFFIXES else words[:-1]
+    return " ".join(words)
+
+
+class CompanyMatcher:
+    """Finds organisations in a text and resolves each to a stable company id."""
+
+    def __init__(self, registry: Mapping[str, RegistryCompany]):
+        self.registry = dict(registry)
+        self._surface: dict[str, str] = {}
+        self._risky: dict[str, str] = {}
+        self._folded: dict[str, str] = {}
+        for c in self.registry.values():
+            for s in (c.name, *c.aliases):
+                self._surface.setdefault(s, c.id)
+                self._folded.setdefault(strip_corporate_suffix(s).casefold(), c.id)
+            for s in c.risky_aliases:
+                self._risky.setdefault(s, c.id)
+        alts = sorted(set(self._surface) | set(self._risky), key=len, reverse=True)
+        legal = "|".join(re.escape(s) for s in sorted(_LEGAL_SUFFIXES, key=len, reverse=True))
+        self._pattern = re.compile(r"(?<![\w@#])(" + "|".join(map(re.escape, alts)) +
+                                   rf")(?:,?\s+(?:{legal}))?(?![\w])")
+        self._names = {c.id: c.name for c in self.registry.values()}
+
+    def resolve_name(self, name: str) -> str | None:
+        """A registry id for a name as written, via suffix stripping and fuzzy matching; None if unknown."""
+        base = strip_corporate_suffix(name.strip())
+        if base in self._surface:
+            return self._surface[base]
+        folded = base.casefold()
+        if folded in self._folded:
+            return self._folded[folded]
+        best = process.extractOne(base, self._names, scorer=fuzz.ratio, score_cutoff=93)
+        return best[2] if best else None
+
+    def find(self, text: str) -> list[CompanyHit]:
+        hits: list[CompanyHit] = []
+        taken: list[tuple[int, int]] = []
+        named = set()
+        for m in self._pattern.finditer(text):
+            surface = m.group(1)
+            cid = self._surface.get(surface)
+            if cid:
+                named.add(cid)
+        for m in self._pattern.finditer(text):
+            surface = m.group(1)
+            cid = self._surface.get(surface)
+            if cid is None:
+                cid = self._risky[surface]
+                if cid not in named:
+                    continue
+            hits.append(self._hit(cid, m.group(0), m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+        for cand, start, end, kind in self._discover(text):
+            if any(s < end and start < e for s, e in taken):
+                continue
+            cid = self.resolve_name(cand)
+            if cid:
+                hits.append(self._hit(cid, cand, start, end))
+            else:
+                base = strip_corporate_suffix(cand)
+                hits.append(CompanyHit(slugify(base), base, cand, start, end, kind, "discovered"))
+            taken.append((start, end))
+        hits.sort(key=lambda h: h.start)
+        return hits
+
+    def _hit(self, cid: str, surface: str, start: int, end: int) -> CompanyHit:
+        c = self.registry[cid]
+        return CompanyHit(cid, c.name, surface, start, end, c.kind, "registry", c.parent, c.country)
+
+    def _discover(self, text: str):
+        for m in _SUFFIXED.finditer(text):
+            name = _trim_name(m.group(1))
+            if name and _plausible(name, suffixed=True):
+                yield name, m.start(1) + m.group(1).find(name), m.end(1), "company"
+        for m in _DESCRIPTOR.finditer(text):
+            name = _trim_name(m.group(1))
+            if name and _plausible(name, suffixed=False):
+                kind = "app" if _APP_DESCRIPTOR.search(text[max(0, m.start(1) - 12):m.start(1)]) else "company"
+                yield name, m.start(1), m.start(1) + len(name), kind
+
+
+def _trim_name(name: str) -> str:
+    words = name.split()
+    while words and (words[0] in _NOT_ORG_WORDS or words[0].lower() in {"and", "of", "de", "&"}):
+        words = words[1:]
+    while words and words[-1].lower() in {"and", "of", "de", "&"}:
+        words = words[:-1]
+    return " ".join(words).rstrip(".’'").removesuffix("’s").removesuffix("'s")
+
+
+def _plausible(name: str, suffixed: bool) -> bool:
+    words = name.split()
+    if not words or any(w.strip(".,") in _NOT_ORG_WORDS for w in words):
+        return False
+    if suffixed and len(words) < 2:
+        return False  # a bare suffix word ("Group") is not a name
+    from newsintel.extract.markets import find_markets
+    hits = find_markets(name)
+    if hits and hits[0].start == 0 and hits[0].end >= len(strip_corporate_suffix(name)):
+        return False  # "India Ltd" style artefacts and bare country names
+    return len(name) >= 2
+
+
+@functools.lru_cache(maxsize=1)
+def default_matcher() -> CompanyMatcher:
+    return CompanyMatcher(load_registry())

@@ -1,0 +1,113 @@
+"""Countries and the EU as they are written in news: names, aliases, capitals and demonyms.
+
+pycountry gives every ISO name; news writes "the U.S.", "Britain", "New Delhi" (for India's government)
+and "Indian regulators". A demonym counts only before a word of state or market ("Indian government",
+"Chinese users"), because "Chinese apps" says where apps come from, not which market acts.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import pycountry
+
+EU = "EU"
+_EXTRA_NAMES: dict[str, list[str]] = {
+    "US": ["U.S.", "US", "U.S.A.", "USA", "United States", "United States of America", "America", "the States"],
+    "GB": ["U.K.", "UK", "Britain", "Great Britain", "United Kingdom", "England", "Scotland", "Wales"],
+    "RU": ["Russia"], "KR": ["South Korea", "Korea"], "KP": ["North Korea"], "TW": ["Taiwan"], "IR": ["Iran"],
+    "VN": ["Vietnam"], "SY": ["Syria"], "LA": ["Laos"], "CZ": ["Czech Republic", "Czechia"], "TR": ["Turkey", "Türkiye"],
+    "CN": ["China", "mainland China", "PRC", "People's Republic of China"], "HK": ["Hong Kong"],
+    "AE": ["UAE", "U.A.E.", "United Arab Emirates"], "NL": ["the Netherlands", "Holland"], "CD": ["DR Congo"],
+    "CI": ["Ivory Coast"], "MM": ["Myanmar", "Burma"], "VE": ["Venezuela"], "BO": ["Bolivia"], "TZ": ["Tanzania"],
+    "MD": ["Moldova"], "PS": ["Palestine"], "VA": ["Vatican"], "BN": ["Brunei"], "SA": ["Saudi Arabia"],
+}
+_EU_NAMES = ["European Union", "EU", "E.U.", "the European Commission", "European Commission", "Brussels"]
+# A capital stands for its government in news ("Beijing retaliated"); "Washington Post" is a newspaper.
+_CAPITALS = {
+    "Beijing": "CN", "New Delhi": "IN", "Delhi": "IN", "Washington": "US", "Moscow": "RU", "London": "GB",
+    "Tokyo": "JP", "Islamabad": "PK", "Abuja": "NG", "Seoul": "KR", "Taipei": "TW", "Canberra": "AU",
+    "Ottawa": "CA", "Berlin": "DE", "Paris": "FR", "Tehran": "IR", "Ankara": "TR", "Jakarta": "ID",
+    "Dhaka": "BD", "Hanoi": "VN", "Kabul": "AF", "Pyongyang": "KP", "Riyadh": "SA", "Nairobi": "KE",
+}
+_NOT_AFTER_CAPITAL = re.compile(r"^\s*(?:Post|Times|Journal|state|State|Street|Square|Heights)\b")
+_DEMONYMS = {
+    "American": "US", "Indian": "IN", "Chinese": "CN", "British": "GB", "Pakistani": "PK", "Nigerian": "NG",
+    "Japanese": "JP", "South Korean": "KR", "Korean": "KR", "Russian": "RU", "German": "DE", "French": "FR",
+    "Australian": "AU", "Canadian": "CA", "Taiwanese": "TW", "European": EU, "Bangladeshi": "BD",
+    "Indonesian": "ID", "Vietnamese": "VN", "Brazilian": "BR", "Turkish": "TR", "Iranian": "IR", "Dutch": "NL",
+    "Italian": "IT", "Spanish": "ES", "Israeli": "IL", "Saudi": "SA", "Emirati": "AE", "Kenyan": "KE",
+    "Singaporean": "SG", "Malaysian": "MY", "Thai": "TH", "Philippine": "PH", "Mexican": "MX", "Swedish": "SE",
+}
+_STATE_NOUNS = (r"government|governments|authorities|authority|officials|official|regulators?|ministry|ministries|"
+                r"ministers?|courts?|judges?|market|markets|users|lawmakers|parliament|administration|state|"
+                r"legislators|agencies|agency|watchdogs?|police|law|laws|rules|consumers|subscribers|customers|"
+                r"telecom regulator|IT ministry|commerce ministry|president|prime minister|cabinet|army|military")
+_DEMONYM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _DEMONYMS), key=len, reverse=True)) +
+                         r")\s+(?:" + _STATE_NOUNS + r")\b")
+
+_REGIONS = {
+    "Asia": "AF AM AZ BD BH BN BT CN CY GE HK ID IL IN IQ IR JO JP KG KH KP KR KW KZ LA LB LK MM MN MO MV MY NP OM "
+            "PH PK PS QA SA SG SY TH TJ TL TM TR TW UZ VN YE AE",
+    "Europe": "AD AL AT AX BA BE BG BY CH CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE LI LT LU LV MC MD "
+              "ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK EU",
+    "Africa": "AO BF BI BJ BW CD CF CG CI CM CV DJ DZ EG EH ER ET GA GH GM GN GQ GW KE KM LR LS LY MA MG ML MR MU MW "
+              "MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TN TZ UG YT ZA ZM ZW",
+    "North America": "AG AI AW BB BL BM BQ BS BZ CA CR CU CW DM DO GD GL GP GT HN HT JM KN KY LC MF MQ MS MX NI PA "
+                     "PM PR SV SX TC TT US VC VG VI",
+    "South America": "AR BO BR CL CO EC FK GF GY PE PY SR UY VE",
+    "Oceania": "AS AU CK FJ FM GU KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV UM VU WF",
+}
+REGION_OF = {code: region for region, codes in _REGIONS.items() for code in codes.split()}
+
+
+@dataclass(frozen=True)
+class MarketHit:
+    market_id: str
+    surface: str
+    start: int
+    end: int
+
+
+def market_name(market_id: str) -> str:
+    if market_id == EU:
+        return "European Union"
+    c = pycountry.countries.get(alpha_2=market_id)
+    return getattr(c, "common_name", None) or c.name if c else market_id
+
+
+@functools.lru_cache(maxsize=1)
+def _name_index() -> tuple[re.Pattern[str], dict[str, str]]:
+    names: dict[str, str] = {}
+    for c in pycountry.countries:
+        for n in (c.name, getattr(c, "common_name", None)):
+            if n and "," not in n:
+                names.setdefault(n, c.alpha_2)
+    for code, extra in _EXTRA_NAMES.items():
+        for n in extra:
+            names[n] = code
+    for n in _EU_NAMES:
+        names[n] = EU
+    for n, code in _CAPITALS.items():
+        names[n] = code
+    # "Georgia", "Jordan", "Chad" and friends are also US states or first names: keep them, but only as
+    # whole words; "US"/"UK" only in capitals (never the pronoun "us").
+    alts = sorted(names, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in alts) + r")(?![\w])")
+    return pattern, names
+
+
+def find_markets(text: str) -> list[MarketHit]:
+    pattern, names = _name_index()
+    hits = []
+    for m in pattern.finditer(text):
+        surface = m.group(1)
+        code = names[surface]
+        if surface in _CAPITALS and _NOT_AFTER_CAPITAL.match(text[m.end():]):
+            continue
+        hits.append(MarketHit(code, surface, m.start(), m.end()))
+    for m in _DEMONYM_RE.finditer(text):
+        hits.append(MarketHit(_DEMONYMS[m.group(1)], m.group(1), m.start(1), m.end(1)))
+    hits.sort(key=lambda h: h.start)
+    return hits

@@ -1,0 +1,170 @@
+"""The SQL models: one view per file under `sql/`, loaded in dependency order.
+
+Each `sql/<name>.sql` holds a single SELECT (no CREATE) that becomes the view `<name>`. Its leading
+comment block documents the view; lines of the form `-- - column: meaning` document its columns
+(an indented comment line continues the meaning above it). What a view reads is never declared by
+hand: it is read from the SQL with sqlglot, so lineage cannot drift from the code.
+
+A pure library: no Dagster here; `assets/` turns each `Model` into an asset.
+"""
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQL_DIR = REPO_ROOT / "sql"
+DIALECT = "duckdb"
+
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_COLUMN_LINE = re.compile(r"^-\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+
+
+class ModelError(ValueError):
+    """A model that cannot be loaded: bad SQL, a dependency cycle, or an unknown table."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    sql: str
+    description: str
+    columns: dict[str, str]
+    deps: frozenset[str]
+
+
+def parse_header(sql: str) -> tuple[str, dict[str, str]]:
+    """The leading `--` comment block as text, and the `- column: meaning` lines found in it."""
+    lines: list[str] = []
+    for raw in sql.splitlines():
+        stripped = raw.strip()
+        if not stripped.startswith("--"):
+            if stripped:
+                break
+            if lines:
+                break  # a blank line after the header ends it
+            continue
+        text = stripped[2:]
+        lines.append(text[1:] if text.startswith(" ") else text)
+    columns: dict[str, str] = {}
+    current: str | None = None
+    for line in lines:
+        match = _COLUMN_LINE.match(line)
+        if match:
+            current = match.group(1)
+            columns[current] = match.group(2).strip()
+        elif current and line.startswith((" ", "\t")) and line.strip():
+            columns[current] = f"{columns[current]} {line.strip()}".strip()
+        else:
+            current = None
+    return "\n".join(lines).strip(), columns
+
+
+def find_deps(sql: str) -> frozenset[str]:
+    """Names of the tables and views a query reads (CTEs and table functions excluded)."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    except sqlglot.errors.ParseError as err:
+        raise ModelError(f"cannot parse SQL: {err}") from err
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ModelError("a model file must hold exactly one SELECT query (no CREATE, no other statements)")
+    tree = statements[0]
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    tables = {t.name.lower() for t in tree.find_all(exp.Table) if isinstance(t.this, exp.Identifier)}
+    return frozenset(tables - ctes)
+
+
+def load_model(path: Path) -> Model:
+    name = path.stem
+    if not _NAME.match(name):
+        raise ModelError(f"{path}: the file name must be a lower-case SQL identifier (it names the view)")
+    sql = path.read_text(encoding="utf-8")
+    try:
+        deps = find_deps(sql)
+    except ModelError as err:
+        raise ModelError(f"{path}: {err}") from err
+    description, columns = parse_header(sql)
+    return Model(name=name, path=path, sql=sql, description=description, columns=columns,
+                 deps=deps - {name})
+
+
+def sort_models(models: Iterable[Model], known_tables: Iterable[str] | None = None) -> list[Model]:
+    """Models in dependency order (ties alphabetical), so each view is created after those it reads.
+
+    Raises ModelError on a cycle, or, when `known_tables` is given, on a dependency that is neither a
+    known table nor another model.
+    """
+    by_name = {m.name: m for m in models}
+    if known_tables is not None:
+        known = {t.lower() for t in known_tables} | by_name.keys()
+        for m in sorted(by_name.values(), key=lambda m: m.name):
+            unknown = sorted(m.deps - known)
+            if unknown:
+                raise ModelError(f"model {m.name!r} reads unknown tables: {', '.join(unknown)}")
+    upstream = {n: {d for d in m.deps if d in by_name} for n, m in by_name.items()}
+    downstream: dict[str, set[str]] = {n: set() for n in by_name}
+    for n, deps in upstream.items():
+        for d in deps:
+            downstream[d].add(n)
+    waiting = {n: len(deps) for n, deps in upstream.items()}
+    ready = [n for n, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    ordered: list[Model] = []
+    while ready:
+        n = heapq.heappop(ready)
+        ordered.append(by_name[n])
+        for child in downstream[n]:
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(ready, child)
+    if len(ordered) < len(by_name):
+        stuck = sorted(n for n, count in waiting.items() if count > 0)
+        raise ModelError(f"dependency cycle among models: {_describe_cycle(stuck, upstream)}")
+    return ordered
+
+
+def _describe_cycle(stuck: list[str], upstream: dict[str, set[str]]) -> str:
+    """Walk upstream from a stuck model until a name repeats: that loop is a cycle."""
+    path = [stuck[0]]
+    while True:
+        nxt = min(d for d in upstream[path[-1]] if d in stuck)
+        if nxt in path:
+            loop = path[path.index(nxt):] + [nxt]
+            return " <- ".join(loop)
+        path.append(nxt)
+
+
+def load_models(sql_dir: Path | None = None, known_tables: Iterable[str] | None = None) -> list[Model]:
+    """Every `*.sql` model in `sql_dir` (default: the repo's `sql/`), in dependency order."""
+    folder = Path(sql_dir) if sql_dir is not None else DEFAULT_SQL_DIR
+    if not folder.is_dir():
+        raise ModelError(f"no SQL model folder at {folder}")
+    return sort_models((load_model(p) for p in sorted(folder.glob("*.sql"))), known_tables)
+
+
+def view_body(model: Model) -> str:
+    """The model's SQL without a trailing semicolon, ready to follow `AS`."""
+    body = model.sql.rstrip()
+    while body.endswith(";"):
+        body = body[:-1].rstrip()
+    return body
+
+
+def create_view(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    con.execute(f"CREATE OR REPLACE VIEW {model.name} AS\n{view_body(model)}\n")
+
+
+def create_views(con: duckdb.DuckDBPyConnection, models: Iterable[Model] | None = None) -> list[str]:
+    """Create every view (default: all models, in dependency order); returns their names."""
+    models = load_models() if models is None else sort_models(models)
+    for model in models:
+        create_view(con, model)
+    return [m.name for m in models]

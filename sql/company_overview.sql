@@ -1,0 +1,94 @@
+-- company_overview
+-- One profile line per company: who it is, who owns it, how often the news names it, and how many
+-- bans and deals it is party to. The first table an analyst opens to size up a company.
+--
+-- Grain: one row per company (companies.company_id).
+--
+-- Columns:
+-- - company_id: stable slug of the company (companies.company_id)
+-- - name: canonical name
+-- - kind: company | app | media | person | other
+-- - country: ISO 3166-1 alpha-2 of the headquarters, when known
+-- - parent_id: company_id of the owner, when known
+-- - parent_name: the owner's canonical name
+-- - origin: registry (known in advance) | discovered (found in the news)
+-- - first_seen: publication time of the first article naming it
+-- - last_seen: publication time of the latest article naming it
+-- - article_count: distinct articles naming it
+-- - mention_count: times it is named, summed over all articles
+-- - ban_count: consolidated bans targeting it, any status
+-- - enacted_ban_count: bans targeting it whose latest status is enacted
+-- - banned_market_count: distinct markets with a ban on it, any status
+-- - deal_count: consolidated deals it is party to, as acquirer or target
+-- - deals_as_acquirer: deals where it is the buyer, investor or initiating partner
+-- - deals_as_target: deals where it is bought, invested in, or sells a unit
+-- - open_deal_count: its deals whose latest status is rumored, talks or agreed
+-- - markets_with_figures: distinct markets where the news gives it a figure (users, revenue, ...)
+
+WITH mention_totals AS (
+    SELECT entity_id AS company_id, sum(count) AS mention_count
+    FROM mentions
+    WHERE entity_kind = 'company'
+    GROUP BY entity_id
+),
+
+ban_totals AS (
+    SELECT
+        target_id AS company_id,
+        count(*) AS ban_count,
+        count(*) FILTER (WHERE status = 'enacted') AS enacted_ban_count,
+        count(DISTINCT market_id) AS banned_market_count
+    FROM bans
+    GROUP BY target_id
+),
+
+deal_parties AS (
+    SELECT deal_id, status, acquirer_id AS company_id, 'acquirer' AS side FROM deal_talks
+    UNION ALL
+    SELECT deal_id, status, target_id AS company_id, 'target' AS side FROM deal_talks
+),
+
+deal_totals AS (
+    SELECT
+        company_id,
+        count(DISTINCT deal_id) AS deal_count,
+        count(DISTINCT deal_id) FILTER (WHERE side = 'acquirer') AS deals_as_acquirer,
+        count(DISTINCT deal_id) FILTER (WHERE side = 'target') AS deals_as_target,
+        count(DISTINCT deal_id) FILTER (WHERE status IN ('rumored', 'talks', 'agreed')) AS open_deal_count
+    FROM deal_parties
+    GROUP BY company_id
+),
+
+figure_markets AS (
+    SELECT company_id, count(DISTINCT market_id) AS markets_with_figures
+    FROM market_metrics
+    WHERE market_id IS NOT NULL
+    GROUP BY company_id
+)
+
+SELECT
+    c.company_id,
+    c.name,
+    c.kind,
+    c.country,
+    c.parent_id,
+    parent.name AS parent_name,
+    c.origin,
+    c.first_seen,
+    c.last_seen,
+    c.article_count,
+    coalesce(mt.mention_count, 0) AS mention_count,
+    coalesce(bt.ban_count, 0) AS ban_count,
+    coalesce(bt.enacted_ban_count, 0) AS enacted_ban_count,
+    coalesce(bt.banned_market_count, 0) AS banned_market_count,
+    coalesce(dt.deal_count, 0) AS deal_count,
+    coalesce(dt.deals_as_acquirer, 0) AS deals_as_acquirer,
+    coalesce(dt.deals_as_target, 0) AS deals_as_target,
+    coalesce(dt.open_deal_count, 0) AS open_deal_count,
+    coalesce(fm.markets_with_figures, 0) AS markets_with_figures
+FROM companies AS c
+LEFT JOIN companies AS parent ON parent.company_id = c.parent_id
+LEFT JOIN mention_totals AS mt ON mt.company_id = c.company_id
+LEFT JOIN ban_totals AS bt ON bt.company_id = c.company_id
+LEFT JOIN deal_totals AS dt ON dt.company_id = c.company_id
+LEFT JOIN figure_markets AS fm ON fm.company_id = c.company_id

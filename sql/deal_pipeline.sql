@@ -1,0 +1,80 @@
+-- deal_pipeline
+-- Deals by their latest status, with how the status moved over time (for example
+-- 'rumored → talks → abandoned'): which talks are live, which closed, which fell apart.
+--
+-- Grain: one row per consolidated deal (deal_talks.deal_id).
+--
+-- Columns:
+-- - deal_id: the consolidated deal (deal_talks.deal_id)
+-- - status: latest known status: rumored | talks | agreed | completed | abandoned | blocked
+-- - stage_order: the status as a number for sorting, 1 = rumored ... 4 = completed, 5 = abandoned, 6 = blocked
+-- - is_open: true while the latest status is rumored, talks or agreed
+-- - acquirer_id: company_id of the buyer, investor or initiating partner
+-- - acquirer_name: its canonical name
+-- - target_id: company_id of the company bought, invested in, or whose unit is sold
+-- - target_name: its canonical name
+-- - asset: what changes hands, as written (e.g. "TikTok's US business")
+-- - deal_type: acquisition | investment | merger | partnership | divestiture
+-- - market_id: market the deal is about, when stated
+-- - value_usd: deal value in US dollars, null when not stated
+-- - status_path: the statuses in order, joined with ' → '
+-- - status_timeline: the statuses in order with the date of each, e.g. 'talks (2020-08-01) → ...'
+-- - step_count: number of status steps
+-- - first_status_on: date of the first step
+-- - status_since: date of the latest step
+-- - first_reported: publication time of the first article reporting the deal
+-- - last_reported: publication time of the latest article reporting the deal
+-- - report_count: reports consolidated into the deal
+-- - article_count: distinct articles reporting the deal
+
+WITH steps AS (
+    SELECT deal_id, step, status, coalesce(event_date, CAST(first_reported AS DATE)) AS status_on
+    FROM deal_history
+    UNION ALL
+    SELECT deal_id, 1, status, CAST(first_reported AS DATE)
+    FROM deal_talks AS d
+    WHERE NOT EXISTS (SELECT 1 FROM deal_history AS h WHERE h.deal_id = d.deal_id)
+),
+
+paths AS (
+    SELECT
+        deal_id,
+        string_agg(status, ' → ' ORDER BY step) AS status_path,
+        string_agg(status || coalesce(' (' || CAST(status_on AS TEXT) || ')', ''), ' → ' ORDER BY step)
+            AS status_timeline,
+        count(*) AS step_count,
+        arg_min(status_on, step) AS first_status_on,
+        arg_max(status_on, step) AS status_since
+    FROM steps
+    GROUP BY deal_id
+)
+
+SELECT
+    d.deal_id,
+    d.status,
+    CASE d.status
+        WHEN 'rumored' THEN 1 WHEN 'talks' THEN 2 WHEN 'agreed' THEN 3
+        WHEN 'completed' THEN 4 WHEN 'abandoned' THEN 5 WHEN 'blocked' THEN 6
+    END AS stage_order,
+    d.status IN ('rumored', 'talks', 'agreed') AS is_open,
+    d.acquirer_id,
+    coalesce(acq.name, d.acquirer_id) AS acquirer_name,
+    d.target_id,
+    coalesce(tgt.name, d.target_id) AS target_name,
+    d.asset,
+    d.deal_type,
+    d.market_id,
+    d.value_usd,
+    p.status_path,
+    p.status_timeline,
+    p.step_count,
+    p.first_status_on,
+    p.status_since,
+    d.first_reported,
+    d.last_reported,
+    d.report_count,
+    d.article_count
+FROM deal_talks AS d
+JOIN paths AS p ON p.deal_id = d.deal_id
+LEFT JOIN companies AS acq ON acq.company_id = d.acquirer_id
+LEFT JOIN companies AS tgt ON tgt.company_id = d.target_id

@@ -36,7 +36,7 @@ install-dev: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 ## make run: the whole pipeline on the embedded demo corpus, then a summary of what landed in DuckDB.
 run: install
-	$(PY) -m newsintel.cli run
+	$(PY) -m pipelines.run
 
 ## make test: the test suite.
 test: install-dev

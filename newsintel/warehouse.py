@@ -93,6 +93,7 @@ DDL: dict[str, str] = {
             article_id TEXT PRIMARY KEY,
             extractor_version TEXT NOT NULL,
             extracted_at TIMESTAMP NOT NULL,
+            content_hash TEXT,                 -- the text extracted: a changed article is extracted again
             error TEXT
         )""",
     "mentions": """

@@ -1,0 +1,23 @@
+"""Stage 2, clean: raw pages into `articles` (one row per distinct story) and `article_urls`."""
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from assets._metadata import POOL, failures_md, table_metadata
+from newsintel.clean.articles import clean_pages
+from pipelines.resources import WarehouseResource, utc_now
+
+
+@asset(group_name="clean", pool=POOL, deps=["raw_pages"], compute_kind="python",
+       description="Clean article text with title, authors, publication date and language. A story syndicated "
+                   "under several URLs is one article; every URL is kept in article_urls.")
+def articles(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.get().writer() as con:
+        report = clean_pages(con, utc_now())
+        meta = table_metadata(
+            con, "articles",
+            preview_sql="SELECT article_id, title, domain, published_at, language, word_count FROM articles "
+                        "ORDER BY published_at DESC NULLS LAST",
+            new=report.counts["new"], updated=report.counts["updated"],
+            syndicated_copies=report.counts["syndicated"], failed=report.counts["failed"],
+            failures=failures_md(report.failures))
+    context.log.info(f"clean: {dict(report.counts)}")
+    return MaterializeResult(metadata=meta)

@@ -1,0 +1,36 @@
+"""Stage 3, extract: mentions, market figures, ban reports and deal reports from each article."""
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+
+from assets._metadata import POOL, failures_md, table_metadata
+from newsintel.extract import EXTRACTOR_VERSION
+from newsintel.extract.stage import FACT_TABLES, extract_pending
+from pipelines.resources import WarehouseResource, utc_now
+
+DESCRIPTIONS = {
+    "mentions": "Which article names which company or market, with the surface text and count.",
+    "market_metrics": "Figures the news gives about a company in a market (users, subscribers, revenue).",
+    "ban_reports": "One row per ban one article reports, with its evidence sentence and confidence.",
+    "deal_reports": "One row per deal or deal talk one article reports, with roles, status, value and evidence.",
+}
+PREVIEWS = {
+    "ban_reports": "SELECT market_id, target_id, measure, status, event_date, scope_count, confidence, evidence "
+                   "FROM ban_reports ORDER BY confidence DESC",
+    "deal_reports": "SELECT acquirer_id, target_id, deal_type, status, value_usd, market_id, attributed_to, evidence "
+                    "FROM deal_reports ORDER BY confidence DESC",
+}
+
+
+@multi_asset(
+    specs=[AssetSpec(t, group_name="extract", deps=["articles"], description=d) for t, d in DESCRIPTIONS.items()],
+    pool=POOL, compute_kind="python",
+    description="Rule-based extraction; only articles new, changed or extracted by an older version are processed.")
+def extracted_facts(context: AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.get().writer() as con:
+        report = extract_pending(con, utc_now())
+        for table in FACT_TABLES:
+            yield MaterializeResult(asset_key=table, metadata=table_metadata(
+                con, table, preview_sql=PREVIEWS.get(table), extractor_version=EXTRACTOR_VERSION,
+                articles_extracted=report.articles, new=report.rows[table],
+                replaced=report.rows[f"{table}_replaced"], failed=len(report.failed),
+                failures=failures_md(report.failed)))
+    context.log.info(f"extract: {report.articles} articles, {dict(report.rows)}")

@@ -1,0 +1,59 @@
+"""`companies` and `markets` from the registry and from what the articles name."""
+from __future__ import annotations
+
+from typing import Mapping
+
+import duckdb
+
+from newsintel.extract.markets import REGION_OF, market_name
+from newsintel.registry import RegistryCompany
+
+
+def company_rows(con: duckdb.DuckDBPyConnection, registry: Mapping[str, RegistryCompany]) -> list[dict]:
+    seen = con.execute("""
+        WITH named AS (
+            SELECT entity_id AS company_id, article_id, entity_name, entity_type FROM mentions WHERE entity_kind = 'company'
+            UNION ALL SELECT target_id, article_id, NULL, NULL FROM ban_reports
+            UNION ALL SELECT acquirer_id, article_id, NULL, NULL FROM deal_reports
+            UNION ALL SELECT target_id, article_id, NULL, NULL FROM deal_reports
+            UNION ALL SELECT company_id, article_id, NULL, NULL FROM market_metrics
+        )
+        SELECT n.company_id, count(DISTINCT n.article_id), min(coalesce(a.published_at, a.fetched_at)),
+               max(coalesce(a.published_at, a.fetched_at)), mode(n.entity_name), mode(n.entity_type)
+        FROM named n JOIN articles a USING (article_id)
+        GROUP BY n.company_id""").fetchall()
+    stats = {r[0]: r[1:] for r in seen}
+    wanted = set(stats)
+    # Owners of what the news names are rows too, so that every parent_id resolves.
+    frontier = list(wanted)
+    while frontier:
+        cid = frontier.pop()
+        parent = registry[cid].parent if cid in registry else None
+        if parent and parent not in wanted:
+            wanted.add(parent)
+            frontier.append(parent)
+    rows = []
+    for cid in sorted(wanted):
+        count, first, last, name, kind = stats.get(cid, (0, None, None, None, None))
+        if cid in registry:
+            c = registry[cid]
+            rows.append(dict(company_id=cid, name=c.name, aliases=list(c.aliases), parent_id=c.parent,
+                             country=c.country, kind=c.kind, first_seen=first, last_seen=last,
+                             article_count=count, origin="registry"))
+        else:
+            rows.append(dict(company_id=cid, name=name or cid, aliases=[], parent_id=None, country=None,
+                             kind=kind or "company", first_seen=first, last_seen=last, article_count=count,
+                             origin="discovered"))
+    return rows
+
+
+def market_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    seen = con.execute("""
+        WITH named AS (
+            SELECT entity_id AS market_id, article_id FROM mentions WHERE entity_kind = 'market'
+            UNION ALL SELECT market_id, article_id FROM ban_reports
+            UNION ALL SELECT market_id, article_id FROM deal_reports WHERE market_id IS NOT NULL
+            UNION ALL SELECT market_id, article_id FROM market_metrics WHERE market_id IS NOT NULL
+        )
+        SELECT market_id, count(DISTINCT article_id) FROM named GROUP BY market_id ORDER BY market_id""").fetchall()
+    return [dict(market_id=m, name=market_name(m), region=REGION_OF.get(m), article_count=n) for m, n in seen]

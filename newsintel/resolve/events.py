@@ -1,0 +1,92 @@
+"""Reports into events: one row per real-world ban and deal, with the steps its status went through.
+
+A report's place in time is its event date when the article states one, else the article's publication
+date; ties go to the later publication, then to the further status. A ban that was lifted and then
+enacted again on a stated later date (Pakistan's TikTok bans) is a new ban, numbered `-2`, `-3`.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from itertools import groupby
+
+import duckdb
+
+BAN_ORDER = {s: i for i, s in enumerate(["proposed", "enacted", "blocked", "lifted"])}
+DEAL_ORDER = {s: i for i, s in enumerate(["rumored", "talks", "agreed", "blocked", "completed", "abandoned"])}
+
+
+def _when(event_date: date | None, published: datetime | None) -> date:
+    if event_date:
+        return event_date
+    return published.date() if published else date.min
+
+
+def _history(event_id: str, reports: list[dict]) -> list[dict]:
+    steps = []
+    for status, group in groupby(reports, key=lambda r: r["status"]):
+        group = list(group)
+        steps.append(dict(event_id=event_id, step=len(steps) + 1, status=status,
+                          event_date=next((g["event_date"] for g in group if g["event_date"]), None),
+                          first_reported=min((g["published_at"] for g in group if g["published_at"]), default=None),
+                          report_count=len(group), evidence=group[0]["evidence"]))
+    return steps
+
+
+def ban_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
+    cur = con.execute("""
+        SELECT r.*, a.published_at FROM ban_reports r JOIN articles a USING (article_id)""")
+    cols = [d[0] for d in cur.description]
+    reports = [dict(zip(cols, row)) for row in cur.fetchall()]
+    reports.sort(key=lambda r: (r["market_id"], r["target_id"], r["measure"], _when(r["event_date"], r["published_at"]),
+                                r["published_at"] or datetime.min, BAN_ORDER[r["status"]]))
+    bans, history = [], []
+    for (market, target, measure), group in groupby(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"])):
+        episodes: list[list[dict]] = [[]]
+        for r in group:
+            current = episodes[-1]
+            lifted_on = next((_when(c["event_date"], c["published_at"]) for c in reversed(current)
+                              if c["status"] == "lifted"), None)
+            if (lifted_on and r["status"] in ("proposed", "enacted") and r["event_date"]
+                    and r["event_date"] > lifted_on):
+                episodes.append([])
+            episodes[-1].append(r)
+        for n, ep in enumerate(episodes, 1):
+            ban_id = f"{market.lower()}-{target}-{measure.replace('_', '-')}" + (f"-{n}" if n > 1 else "")
+            enacted = [r["event_date"] for r in ep if r["status"] == "enacted" and r["event_date"]]
+            published = [r["published_at"] for r in ep if r["published_at"]]
+            bans.append(dict(
+                ban_id=ban_id, market_id=market, target_id=target, measure=measure, status=ep[-1]["status"],
+                first_reported=min(published, default=None), last_reported=max(published, default=None),
+                event_date=min(enacted) if enacted else min((r["event_date"] for r in ep if r["event_date"]), default=None),
+                report_count=len(ep), article_count=len({r["article_id"] for r in ep}),
+                authority=Counter(r["authority"] for r in ep if r["authority"]).most_common(1)[0][0]
+                if any(r["authority"] for r in ep) else None,
+                scope_count=max((r["scope_count"] for r in ep if r["scope_count"]), default=None)))
+            history += [dict(ban_id=h.pop("event_id"), **h) for h in _history(ban_id, ep)]
+    return bans, history
+
+
+def deal_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
+    cur = con.execute("""
+        SELECT r.*, a.published_at FROM deal_reports r JOIN articles a USING (article_id)""")
+    cols = [d[0] for d in cur.description]
+    reports = [dict(zip(cols, row)) for row in cur.fetchall()]
+    reports.sort(key=lambda r: (r["acquirer_id"], r["target_id"], _when(r["event_date"], r["published_at"]),
+                                r["published_at"] or datetime.min, DEAL_ORDER[r["status"]]))
+    deals, history = [], []
+    for (acquirer, target), group in groupby(reports, key=lambda r: (r["acquirer_id"], r["target_id"])):
+        ep = list(group)
+        deal_id = f"{acquirer}--{target}"
+        published = [r["published_at"] for r in ep if r["published_at"]]
+        types = Counter(r["deal_type"] for r in ep)
+        markets = Counter(r["market_id"] for r in ep if r["market_id"])
+        deals.append(dict(
+            deal_id=deal_id, acquirer_id=acquirer, target_id=target, deal_type=types.most_common(1)[0][0],
+            status=ep[-1]["status"], value_usd=next((r["value_usd"] for r in reversed(ep) if r["value_usd"]), None),
+            market_id=markets.most_common(1)[0][0] if markets else None,
+            first_reported=min(published, default=None), last_reported=max(published, default=None),
+            report_count=len(ep), article_count=len({r["article_id"] for r in ep}),
+            asset=next((r["asset"] for r in reversed(ep) if r["asset"]), None)))
+        history += [dict(deal_id=h.pop("event_id"), **h) for h in _history(deal_id, ep)]
+    return deals, history

@@ -50,8 +50,40 @@ DDL: dict[str, str] = {
             status TEXT NOT NULL,              -- fetched | unchanged | skipped | failed | read
             http_status INTEGER,
             error TEXT,
-            attempt INTEGER NOT NULL,
-            attempted_at TIMESTAMP NOT NULL
+            attempt INTEGER NOT NULL,          -- web: nth request for this URL since its last success; 0 = none sent
+            attempted_at TIMESTAMP NOT NULL,
+            role TEXT,                         -- web: page | feed | index (a site's front/section page)
+            final_url TEXT,                    -- web: after redirects
+            content_type TEXT,
+            bytes BIGINT,
+            elapsed_ms INTEGER
+        )""",
+    "fetch_state": """
+        CREATE TABLE IF NOT EXISTS fetch_state (
+            url_id TEXT PRIMARY KEY,           -- url_id(url): the same key as raw_pages.page_id
+            url TEXT NOT NULL,                 -- normalized
+            source_id TEXT NOT NULL,           -- the source that last listed it
+            role TEXT NOT NULL,                -- page | feed | index
+            status TEXT NOT NULL,              -- pending | fetched | unchanged | failed | skipped | gave_up
+            attempts INTEGER NOT NULL,         -- requests since the last success
+            failed_runs INTEGER NOT NULL,      -- runs in a row that ended in failure (give_up_after bounds it)
+            next_attempt_at TIMESTAMP,         -- not tried before this (backoff, Retry-After, robots recheck)
+            last_error TEXT,                   -- why it failed, was skipped, or was given up
+            http_status INTEGER,
+            etag TEXT,                         -- validators for conditional GET
+            last_modified TEXT,
+            title_hint TEXT,                   -- what the feed said, kept for a retry on a later run
+            published_hint TEXT,
+            first_seen TIMESTAMP NOT NULL,
+            last_attempt_at TIMESTAMP,
+            last_success_at TIMESTAMP
+        )""",
+    "robots_txt": """
+        CREATE TABLE IF NOT EXISTS robots_txt (
+            origin TEXT PRIMARY KEY,           -- scheme://host[:port]
+            http_status INTEGER,               -- 2xx: body applies; 4xx: no rules (RFC 9309)
+            body TEXT,
+            fetched_at TIMESTAMP NOT NULL      -- trusted for politeness.robots_ttl_hours (24 h)
         )""",
     "articles": """
         CREATE TABLE IF NOT EXISTS articles (

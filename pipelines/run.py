@@ -13,7 +13,7 @@ from pipelines.definitions import defs
 def main() -> int:
     started = time.monotonic()
     instance = DagsterInstance.get()
-    result = defs.get_job_def("newsintel_job").execute_in_process(
+    result = defs.resolve_job_def("newsintel_job").execute_in_process(
         instance=instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     warehouse = defs.resources["warehouse"].get()

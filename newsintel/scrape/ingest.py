@@ -20,7 +20,7 @@ from newsintel.sources import Source
 from newsintel.urls import url_id
 from newsintel.warehouse import insert_rows, upsert_rows
 
-Reader = Callable[[Source, duckdb.DuckDBPyConnection], Iterable[RawRecord | RecordError]]
+Reader = Callable[[Source, duckdb.DuckDBPyConnection, datetime], Iterable[RawRecord | RecordError]]
 
 
 @dataclass
@@ -30,13 +30,13 @@ class IngestReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _read_files(src: Source, con: duckdb.DuckDBPyConnection) -> Iterator[RawRecord | RecordError]:
+def _read_files(src: Source, con: duckdb.DuckDBPyConnection, now: datetime) -> Iterator[RawRecord | RecordError]:
     return read_files_source(src)
 
 
-def _web_reader(src: Source, con: duckdb.DuckDBPyConnection) -> Iterable[RawRecord | RecordError]:
+def _web_reader(src: Source, con: duckdb.DuckDBPyConnection, now: datetime) -> Iterable[RawRecord | RecordError]:
     from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
-    return web.read_web_source(src, con)
+    return web.read_web_source(src, con, now)
 
 
 READERS: dict[str, Reader] = {"files": _read_files, "feed": _web_reader, "site": _web_reader, "urls": _web_reader}
@@ -51,17 +51,20 @@ def ingest_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], now: d
     stored = dict(con.execute("SELECT page_id, body_sha256 FROM raw_pages").fetchall())
     for src in sources:
         counts = report.per_source.setdefault(src.id, Counter())
+        reader_logs = src.kind != "files"  # web readers write every attempt to fetch_log themselves
         try:
-            records = list(READERS[src.kind](src, con))
+            records = list(READERS[src.kind](src, con, now))
         except Exception as exc:  # a whole source failing (bad glob, unreachable host) is logged, not fatal
+            reader_logs = False
             records = [RecordError(src.url or src.path or src.id, src.id, f"source failed: {type(exc).__name__}: {exc}")]
         pages, log = [], []
         for rec in records:
             if isinstance(rec, RecordError):
                 counts["failed"] += 1
                 report.errors.append((rec.url, rec.reason))
-                log.append(dict(url=rec.url, source_id=src.id, status="failed", error=rec.reason,
-                                attempt=1, attempted_at=now))
+                if not reader_logs:
+                    log.append(dict(url=rec.url, source_id=src.id, status="failed", error=rec.reason,
+                                    attempt=1, attempted_at=now))
                 continue
             pid, sha = url_id(rec.url), body_sha256(rec.body)
             if stored.get(pid) == sha:

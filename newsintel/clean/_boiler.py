@@ -1,0 +1,76 @@
+"""Line-level boilerplate that survives block-level extraction.
+
+Extractors judge whole blocks; "Also read: <link>" teasers, newsletter prompts
+and photo credits sit inside the article container as ordinary paragraphs, so
+they are recognised here by their wording. Patterns are anchored and
+deliberately narrow: dropping a real sentence costs more than keeping a
+stray credit line.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LEADS = (
+    # English
+    r"also read|read also|read more|read next|more reading|further reading|see also|related(?: articles?| stories| coverage| content| reading)?|"
+    r"recommended(?: for you| reading)?|you may also like|you might also like|don'?t miss|must read|"
+    r"more from [\w .'&-]{1,40}|more on this(?: story| topic)?|watch(?: now| video)?|listen(?: now)?|"
+    r"editor'?s picks?|trending(?: now)?|popular|latest(?: news| stories)?|top stories|"
+    r"(?:click|tap) here|sponsored|advertisement|ad|promoted|"
+    # German, French, Spanish, Portuguese, Italian, Indonesian, Russian
+    r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|lire aussi|à lire aussi|voir aussi|"
+    r"lee también|leer más|ver también|leia (?:também|mais)|veja (?:também|mais)|saiba mais|"
+    r"leggi anche|leggi (?:di )?più|baca juga|simak juga|читайте также|читайте (?:по )?теме|смотрите также|"
+    r"по теме|подробнее"
+)
+# "Also read: ...", "READ MORE | ...", "Related — ...": lead word(s), then a separator.
+_TEASER = re.compile(rf"^\s*[\[(»›>•*-]*\s*(?:{_LEADS})\s*[\])]?\s*(?::|\||–|—|-|»|›|>|\.\.\.|…)", re.IGNORECASE)
+# the lead alone on its line ("Advertisement", "Read more", "Related")
+_ALONE = re.compile(rf"^\s*[\[(»›>•*-]*\s*(?:{_LEADS})\s*[\])]?\s*[.:…»›>]*\s*$", re.IGNORECASE)
+
+_PROMPTS = re.compile(
+    r"^(?:"
+    r"(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|updates|inbox|alerts|free)|"
+    r"(?:get|receive)\b.{0,60}\bnewsletter\b|"
+    r".{0,60}\bnewsletter\b.{0,60}\b(?:inbox|sign up|subscribe)\b|"
+    r"follow us on\b|like us on facebook|join (?:us|our) on (?:telegram|whatsapp|facebook)|"
+    r"share (?:this|on) (?:article|story|post|facebook|twitter|linkedin|whatsapp)|"
+    r"(?:this|the) (?:article|story) (?:continues|continued) below|story continues below|"
+    r"continue reading (?:below|the main story)|scroll (?:down )?to continue|"
+    r"we use cookies|by continuing to (?:use|browse)|"
+    r"(?:photo|image|picture|foto|фото)s?\s*(?:credit)?\s*[:©]|"
+    r"(?:photo|image|picture|video)s? (?:by|courtesy(?: of)?)\s+\S|"
+    r"(?:credit|source|fonte|quelle|источник)\s*:\s*\S{1,40}(?:\s+\S+){0,5}$|"
+    r"©|\(c\)\s|copyright\b"
+    r")",
+    re.IGNORECASE,
+)
+# a credit at the end of a caption: "... headquarters. (Photo: Jane Doe/AFP)" or "... / Getty Images"
+_CREDIT_TAIL = re.compile(
+    r"(?:\(\s*(?:photo|image|picture|foto|credit)s?\b[^)]{0,80}\)|"
+    r"\b(?:photo|image|picture)s?\s*(?:credit)?\s*:\s*[^.]{1,60}|"
+    r"/\s*(?:getty images|afp|reuters|ap photo|shutterstock|istock)[^.]{0,30})\s*$",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"\w+")
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a paragraph that is navigation, promotion or a credit."""
+    n_words = len(_WORDS.findall(line))
+    if n_words == 0:
+        return True
+    if _ALONE.match(line):
+        return True
+    if n_words <= 30 and _TEASER.match(line):
+        return True
+    if n_words <= 40 and _PROMPTS.match(line):
+        return True
+    if n_words <= 40 and _CREDIT_TAIL.search(line) and not line.rstrip().endswith((".", "!", "?", "”", '"')):
+        return True
+    return False
+
+
+def drop_boilerplate(lines: list[str]) -> list[str]:
+    return [ln for ln in lines if not is_boilerplate(ln)]

@@ -1,0 +1,69 @@
+"""How politely and how stubbornly a web source is fetched, read from the source's `politeness:` options.
+
+One frozen object instead of loose keyword arguments, so that every part of the web reader (host gate,
+client, retry loop, robots cache) agrees on the same numbers, and so a typo in the YAML is an error that
+names the source rather than a silently ignored option. Defaults are those of a polite crawler; tests
+set the delays to ~0.
+
+    - {id: x, kind: feed, url: "https://example.com/feed", politeness: {delay_seconds: 2, max_attempts: 4}}
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from newsintel.sources import Source, SourcesError
+
+USER_AGENT = "newsintel/0.1 (+https://github.com/newsintel)"
+ROBOTS_TOKEN = "newsintel"          # the product token matched against robots.txt User-agent lines
+
+
+@dataclass(frozen=True)
+class Policy:
+    user_agent: str = USER_AGENT
+    delay_seconds: float = 1.0              # at least this long between two requests to one host
+    per_host_concurrency: int = 1           # requests in flight to one host
+    workers: int = 4                        # requests in flight for one source, over all hosts
+    timeout_seconds: float = 15.0           # connect timeout and read (between bytes) timeout
+    total_timeout_seconds: float = 60.0     # one response, headers to last byte (stops slow drips)
+    max_redirects: int = 5
+    max_bytes: int = 8 * 1024 * 1024        # a page or feed larger than this is refused, never buffered
+    max_attempts: int = 3                   # HTTP attempts for one URL in one run
+    backoff_seconds: float = 1.0            # first wait between attempts in a run; doubles, with jitter
+    backoff_max_seconds: float = 30.0
+    retry_after_max_seconds: float = 60.0   # a longer Retry-After defers the URL to a later run instead
+    retry_base_minutes: float = 15.0        # first wait before a later run retries; doubles per failed run
+    retry_max_hours: float = 24.0
+    give_up_after: int = 5                  # failed runs before a page URL is given up for good
+    recheck_skipped_hours: float = 24.0     # robots-disallowed / refused hosts are looked at again after this
+    robots_ttl_hours: float = 24.0          # how long a fetched robots.txt is trusted (RFC 9309: at most 24 h)
+    crawl_delay_max_seconds: float = 30.0   # a robots.txt Crawl-delay is honoured up to this
+    max_urls: int = 200                     # page fetches per source per run; the rest wait for the next run
+    max_index_pages: int = 10               # site: section pages read per run to discover articles
+    max_feeds: int = 5                      # site: advertised feeds read per run
+
+    @classmethod
+    def from_source(cls, src: Source) -> "Policy":
+        raw = src.options.get("politeness") or {}
+        if not isinstance(raw, dict):
+            raise SourcesError(f"source {src.id}: 'politeness' must be a mapping")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise SourcesError(f"source {src.id}: unknown politeness option(s) {', '.join(unknown)}; "
+                               f"known: {', '.join(sorted(known))}")
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            default = known[key].default
+            try:
+                values[key] = str(value) if isinstance(default, str) else type(default)(value)
+            except (TypeError, ValueError):
+                raise SourcesError(f"source {src.id}: politeness.{key} must be a {type(default).__name__}, "
+                                   f"got {value!r}") from None
+            if not isinstance(default, str) and values[key] < 0:
+                raise SourcesError(f"source {src.id}: politeness.{key} must not be negative")
+        policy = cls(**values)
+        for key in ("per_host_concurrency", "workers", "max_attempts", "give_up_after"):
+            if getattr(policy, key) < 1:
+                raise SourcesError(f"source {src.id}: politeness.{key} must be at least 1")
+        return policy

@@ -1,0 +1,51 @@
+"""Shared fixtures: temporary warehouses, the seed article, and a one-call pipeline run."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NEWSINTEL_SHARED", REPO.parent / "shared"))
+SEED = SHARED / "seed" / "000_e8867d5644f664a7.txt"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _dagster_home(tmp_path_factory):
+    """Runs in tests go to a throwaway instance, never to the project's run history."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    old = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield
+    if old is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = old
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    if not SEED.is_file():
+        pytest.skip(f"seed article not found at {SEED} (set NEWSINTEL_SHARED to the shared/ folder)")
+    return SEED
+
+
+def write_sources(folder: Path, body: str) -> Path:
+    path = folder / "sources.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def run_pipeline(db: Path, sources: Path, selection=None):
+    """Materialize every asset (and its checks) into `db` from `sources`, as a user's run would."""
+    from dagster import materialize
+
+    from pipelines.definitions import ALL_ASSETS, checks
+    from pipelines.resources import SourcesResource, WarehouseResource
+
+    result = materialize(ALL_ASSETS + checks.CHECKS, selection=selection,
+                         resources={"warehouse": WarehouseResource(path=str(db)),
+                                    "sources": SourcesResource(path=str(sources))})
+    assert result.success
+    return result

@@ -1,0 +1,278 @@
+"""parse_html on small but realistic pages: clutter out, article and metadata in.
+
+Self-contained on purpose: the benchmark pages live outside the repo and are
+scored by bench/bench_clean.py instead.
+"""
+from __future__ import annotations
+
+import random
+import time
+import unicodedata
+from dataclasses import FrozenInstanceError
+from datetime import datetime
+
+import pytest
+
+from newsintel.clean.html_page import ParsedPage, parse_html
+
+ARTICLE_PARAS = [
+    "Acme Industries agreed on Tuesday to buy Borealis Logistics for $2.4 billion in cash, "
+    "the largest deal in the freight software sector this year, the companies said.",
+    "The purchase values Borealis at 31 times its expected earnings, a premium that analysts "
+    "said reflected the scarcity of profitable logistics platforms of its size.",
+    "Shares of Acme rose 4 per cent in early trading in New York, while Borealis stock, "
+    "listed in Toronto, jumped 22 per cent to a record high.",
+    "Chief executive Maria Lindqvist told analysts on a call that the combined company would "
+    "cut overlapping costs of about $150 million a year by the end of 2026.",
+    "The deal still needs approval from competition regulators in the United States and the "
+    "European Union, which the companies expect to receive in the first half of next year.",
+]
+
+CLUTTER = {
+    "nav": "Markets Companies Technology Opinion Subscribe",
+    "cookie": "We use cookies to improve your experience. Accept all cookies",
+    "share": "Share on Facebook Share on Twitter Copy link",
+    "related": "Related: Rival bid for Borealis rejected last month",
+    "comments": "Great news for shareholders, I bought more today!",
+    "footer": "Copyright 2024 Example Media Group. All rights reserved. Privacy policy",
+    "newsletter": "Sign up for our morning newsletter to get the top stories",
+}
+
+
+def news_page(head_extra: str = "", article_extra: str = "", lang_attr: str = ' lang="en-US"',
+              byline: str = "", paras=ARTICLE_PARAS, title: str = "Acme to buy Borealis for $2.4bn") -> str:
+    body = "\n".join(f"<p>{p}</p>" for p in paras)
+    return f"""<!DOCTYPE html>
+<html{lang_attr}>
+<head>
+<meta charset="utf-8">
+<title>{title} | Example Business News</title>
+<meta property="og:site_name" content="Example Business News">
+{head_extra}
+</head>
+<body>
+<div id="cookie-banner" class="cookie-consent"><p>{CLUTTER['cookie']}</p><button>Accept</button></div>
+<header class="site-header"><nav class="main-nav"><ul>
+  <li><a href="/markets">Markets</a></li><li><a href="/companies">Companies</a></li>
+  <li><a href="/tech">Technology</a></li><li><a href="/opinion">Opinion</a></li>
+  <li><a href="/subscribe">Subscribe</a></li></ul></nav></header>
+<main>
+<article class="article">
+  <h1 class="headline">{title}</h1>
+  {byline}
+  <div class="share-tools social-share"><a href="#">Share on Facebook</a> <a href="#">Share on Twitter</a>
+    <a href="#">Copy link</a></div>
+  <div class="article-body">
+  {body}
+  {article_extra}
+  </div>
+</article>
+<aside class="related-articles"><h3>Related</h3><ul>
+  <li><a href="/a/1">{CLUTTER['related']}</a></li>
+  <li><a href="/a/2">Acme posts record quarter as freight demand recovers</a></li>
+  <li><a href="/a/3">Five logistics stocks to watch in 2025</a></li></ul></aside>
+<section id="comments" class="comments"><h3>Comments</h3>
+  <div class="comment"><p class="comment-body">{CLUTTER['comments']}</p></div>
+  <div class="comment"><p class="comment-body">Regulators will never allow this.</p></div>
+</section>
+</main>
+<footer class="site-footer"><p>{CLUTTER['footer']}</p>
+<div class="newsletter-signup"><p>{CLUTTER['newsletter']}</p><input type="email"></div></footer>
+</body></html>"""
+
+
+def assert_clean_article(page: ParsedPage, paras=ARTICLE_PARAS) -> None:
+    for p in paras:
+        assert p in page.text, p
+    for name, junk in CLUTTER.items():
+        assert junk not in page.text, name
+    # one paragraph per block, separated by a blank line
+    assert page.text.split("\n\n") == [p for p in paras]
+
+
+# ------------------------------------------------------------------- body
+
+def test_body_drops_nav_cookie_share_related_comments_footer():
+    page = parse_html(news_page(), "https://news.example.com/deals/acme-borealis")
+    assert isinstance(page, ParsedPage)
+    assert_clean_article(page)
+
+
+def test_inline_boilerplate_lines_and_captions_are_removed():
+    extra = """
+      <p><strong>Also read:</strong> <a href="/x">Borealis founder steps back from daily role</a></p>
+      <figure><img src="/ceo.jpg" alt="Maria Lindqvist">
+        <figcaption>Maria Lindqvist at the company's headquarters. Photo: Jane Doe/Example</figcaption></figure>
+      <p>Read more: <a href="/y">Why freight software is hot again</a></p>
+      <div class="newsletter-inline"><p>Get the Deals newsletter delivered to your inbox every morning.</p></div>
+    """
+    page = parse_html(news_page(article_extra=extra), "https://news.example.com/deals/acme-borealis")
+    assert_clean_article(page)
+    for junk in ("Also read", "Borealis founder steps back", "Photo: Jane Doe", "Read more",
+                 "Deals newsletter"):
+        assert junk not in page.text, junk
+
+
+def test_text_is_nfc_and_whitespace_is_normalised():
+    paras = list(ARTICLE_PARAS)
+    # decomposed accents, a no-break space, a zero-width space and a soft hyphen
+    paras[0] = ("Cafe\u0301 Ze\u0301nith SA, the Zu\u0308rich\u00a0roaster, said re\u200bvenue rose "
+                "13 per cent, beating the con\u00adsensus of analysts polled by the company itself.")
+    page = parse_html(news_page(paras=paras))
+    first = page.text.split("\n\n")[0]
+    assert first == unicodedata.normalize("NFC", "Café Zénith SA, the Zürich roaster, said revenue rose "
+                                                 "13 per cent, beating the consensus of analysts polled "
+                                                 "by the company itself.")
+    assert unicodedata.is_normalized("NFC", page.text)
+
+
+# --------------------------------------------------------------- metadata
+
+def test_jsonld_graph_gives_title_authors_date_and_canonical():
+    head = """
+<link rel="canonical" href="/deals/2024/acme-borealis">
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@graph": [
+  {"@type": "WebSite", "name": "Example Business News", "url": "https://news.example.com/"},
+  {"@type": "NewsArticle", "headline": "Acme to buy Borealis for $2.4bn",
+   "datePublished": "2024-03-05T08:30:00+01:00", "dateModified": "2024-03-06T10:00:00+01:00",
+   "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "Ravi Patel"}],
+   "publisher": {"@type": "Organization", "name": "Example Business News"}}
+]}
+</script>"""
+    page = parse_html(news_page(head_extra=head), "https://news.example.com/deals/acme-borealis?utm=x")
+    assert page.title == "Acme to buy Borealis for $2.4bn"
+    assert page.authors == ("Jane Doe", "Ravi Patel")
+    assert page.published_at == datetime(2024, 3, 5, 7, 30)   # 08:30+01:00 as naive UTC
+    assert page.published_at.tzinfo is None
+    assert page.canonical_url == "https://news.example.com/deals/2024/acme-borealis"
+    assert page.language == "en"
+    assert_clean_article(page)
+
+
+def test_open_graph_and_parsely_metas():
+    head = """
+<meta property="og:title" content="Acme to buy Borealis for $2.4bn - Example Business News">
+<meta property="og:url" content="https://news.example.com/deals/acme-borealis">
+<meta property="article:published_time" content="2024-03-05T14:02:11Z">
+<meta name="parsely-author" content="By Jane Doe">
+<meta name="parsely-author" content="Ravi Patel">"""
+    page = parse_html(news_page(head_extra=head))
+    assert page.title == "Acme to buy Borealis for $2.4bn"
+    assert page.authors == ("Jane Doe", "Ravi Patel")
+    assert page.published_at == datetime(2024, 3, 5, 14, 2, 11)
+    assert page.canonical_url == "https://news.example.com/deals/acme-borealis"
+
+
+def test_time_element_and_byline_when_no_metas():
+    byline = """<div class="byline">By <a rel="author" href="/staff/jdoe">Jane Doe</a> and
+      <a rel="author" href="/staff/rpatel">Ravi Patel</a>
+      <time datetime="2024-03-05T09:15:00-05:00" class="published">March 5, 2024</time></div>"""
+    page = parse_html(news_page(byline=byline), "https://news.example.com/deals/acme-borealis")
+    assert page.published_at == datetime(2024, 3, 5, 14, 15)
+    assert page.authors == ("Jane Doe", "Ravi Patel")
+    assert "March 5, 2024" not in page.text
+    assert_clean_article(page)
+
+
+def test_date_from_url_path_when_page_has_none():
+    page = parse_html(news_page(), "https://news.example.com/2020/08/03/acme-to-buy-borealis/")
+    assert page.published_at == datetime(2020, 8, 3)
+    page = parse_html(news_page(), "https://news.example.com/business/acme-to-buy-borealis")
+    assert page.published_at is None
+
+
+def test_sailthru_date_with_us_zone_abbreviation():
+    head = '<meta name="sailthru.date" content="Tue, 05 Mar 2024 09:15:00 EST">'
+    page = parse_html(news_page(head_extra=head))
+    assert page.published_at == datetime(2024, 3, 5, 14, 15)
+
+
+def test_html_lang_wins_and_is_reduced_to_iso_639_1():
+    assert parse_html(news_page(lang_attr=' lang="en-GB"')).language == "en"
+    assert parse_html(news_page(lang_attr=' xml:lang="en"')).language == "en"
+
+
+def test_language_detected_when_not_declared():
+    page = parse_html(news_page(lang_attr=""))
+    assert page.language == "en"
+
+
+RU_PARAS = [
+    "Компания «Северсталь» в среду объявила о покупке сети металлобаз в Поволжье за 12 млрд рублей, "
+    "сообщила пресс-служба холдинга.",
+    "Сделка станет крупнейшей в отрасли с начала года: по оценке аналитиков, она позволит компании "
+    "увеличить долю на внутреннем рынке до 18 процентов.",
+    "Акции «Северстали» на Московской бирже выросли на 3,5 процента к закрытию торгов.",
+    "Завершить сделку планируется до конца второго квартала после одобрения антимонопольной службы.",
+]
+
+
+def test_windows_1251_page_decoded_by_caller():
+    html = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">
+<title>Северсталь купит сеть металлобаз — Деловые новости</title>
+<meta name="author" content="Иван Петров">
+<meta name="pubdate" content="2023-11-15 10:30">
+</head><body>
+<div class="menu"><a href="/">Главная</a> | <a href="/biz">Бизнес</a> | <a href="/fin">Финансы</a></div>
+<div class="article"><h1>Северсталь купит сеть металлобаз</h1>
+{''.join(f'<p>{p}</p>' for p in RU_PARAS)}
+</div>
+<div class="footer">© 2023 Деловые новости. Все права защищены.</div>
+</body></html>"""
+    raw = html.encode("windows-1251")
+    page = parse_html(raw.decode("windows-1251"), "https://biz.example.ru/news/severstal")
+    assert page.text.split("\n\n") == RU_PARAS
+    assert page.language == "ru"
+    assert page.title == "Северсталь купит сеть металлобаз"
+    assert page.authors == ("Иван Петров",)
+    assert page.published_at == datetime(2023, 11, 15, 10, 30)
+    # undecoded bytes are tolerated too (the declared charset is honoured)
+    assert parse_html(raw).text == page.text  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------- bad input
+
+EMPTY = ParsedPage(text="", title=None, authors=(), published_at=None, language=None, canonical_url=None)
+
+
+@pytest.mark.parametrize("html", ["", "   \n\t", "<html></html>", "<html><body></body></html>",
+                                  "just some words, no markup", "<<<>>>", "\x00\x00\x00"])
+def test_empty_and_trivial_pages_give_empty_result(html):
+    page = parse_html(html)
+    assert page.text == ""
+    assert page.published_at is None and page.canonical_url is None
+
+
+def test_garbage_bytes_never_raise():
+    rng = random.Random(1234)
+    for _ in range(20):
+        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 5000)))
+        for candidate in (junk.decode("latin-1"), junk.decode("utf-8", errors="replace"), junk):
+            page = parse_html(candidate)  # type: ignore[arg-type]
+            assert isinstance(page, ParsedPage)
+    assert parse_html(None) == EMPTY  # type: ignore[arg-type]
+    assert parse_html(12345) == EMPTY  # type: ignore[arg-type]
+
+
+def test_xml_declaration_and_odd_markup_tolerated():
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + news_page()
+    assert_clean_article(parse_html(html))
+    broken = news_page().replace("</p>", "").replace("</div>", "")[:-200]
+    page = parse_html(broken)
+    assert ARTICLE_PARAS[0] in page.text
+
+
+def test_huge_page_is_handled_quickly():
+    filler = "<div class='ad'><a href='/x'>Sponsored link</a></div>\n" * 60_000
+    html = news_page(article_extra="").replace("<main>", "<main>" + filler)
+    start = time.perf_counter()
+    page = parse_html(html)
+    assert time.perf_counter() - start < 30
+    assert ARTICLE_PARAS[0] in page.text
+
+
+def test_result_is_frozen():
+    page = parse_html(news_page())
+    with pytest.raises(FrozenInstanceError):
+        page.text = "x"  # type: ignore[misc]

@@ -1,0 +1,86 @@
+"""The one door to storage: write sessions publish atomically; readers never see half a write."""
+import duckdb
+import pytest
+
+from newsintel.warehouse import Warehouse, WarehouseError, replace_table, upsert_rows
+
+
+def test_write_session_publishes_a_readable_file(tmp_path):
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
+    assert wh.path.exists() and wh.work_path.exists()
+    assert wh.query("SELECT market_id FROM markets") == [("IN",)]
+
+
+def test_failed_session_rolls_back_and_keeps_last_published_state(tmp_path):
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
+    with pytest.raises(RuntimeError):
+        with wh.writer() as con:
+            upsert_rows(con, "markets", "market_id", [dict(market_id="US", name="United States", article_count=1)])
+            raise RuntimeError("boom")
+    assert wh.query("SELECT market_id FROM markets ORDER BY 1") == [("IN",)]
+    with wh.writer() as con:  # the work file is still usable after the failure
+        assert con.execute("SELECT count(*) FROM markets").fetchone()[0] == 1
+
+
+HOLDER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("SELECT count(*) FROM markets").fetchone()[0], flush=True)
+sys.stdin.readline()                       # hold the file open until the writer is done
+print(con.execute("SELECT count(*) FROM markets").fetchone()[0], flush=True)
+"""
+
+
+def test_reader_in_another_process_neither_blocks_nor_sees_half_a_write(tmp_path):
+    import subprocess
+    import sys
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(wh.path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "1"
+        with wh.writer() as con:
+            upsert_rows(con, "markets", "market_id", [dict(market_id="US", name="United States", article_count=2)])
+        out, _ = holder.communicate("go\n", timeout=30)
+        assert out.strip() == "1"              # the held session keeps its complete snapshot
+    finally:
+        holder.kill()
+    assert wh.query("SELECT count(*) FROM markets") == [(2,)]
+
+
+def test_upsert_counts_new_and_updated(tmp_path):
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        s1 = upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
+        s2 = upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=2),
+                                                       dict(market_id="US", name="United States", article_count=1)])
+    assert (s1.inserted, s1.updated) == (1, 0)
+    assert (s2.inserted, s2.updated) == (1, 1)
+
+
+def test_replace_table_reports_changes_by_key(tmp_path):
+    wh = Warehouse(tmp_path / "db.duckdb")
+    row = dict(market_id="IN", name="India", article_count=1)
+    with wh.writer() as con:
+        first = replace_table(con, "markets", "market_id", [row])
+        same = replace_table(con, "markets", "market_id", [row])
+        changed = replace_table(con, "markets", "market_id", [dict(row, article_count=5)])
+        gone = replace_table(con, "markets", "market_id", [])
+    assert (first.inserted, same.inserted, same.updated, changed.updated, gone.deleted) == (1, 0, 0, 1, 1)
+
+
+def test_reader_on_missing_database_says_what_to_do(tmp_path):
+    with pytest.raises(WarehouseError, match="make run"):
+        with Warehouse(tmp_path / "none.duckdb").reader():
+            pass
+
+
+def test_remote_targets_are_refused_clearly():
+    with pytest.raises(WarehouseError, match="extensions"):
+        Warehouse("md:newsintel")

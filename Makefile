@@ -52,3 +52,7 @@ sql: install
 
 clean:
 	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* reports
+
+## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
+eval: install
+	$(PY) -m newsintel.evaluate

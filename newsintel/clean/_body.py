@@ -43,15 +43,60 @@ KEEP_COVERAGE = 0.5
 RECALL_REPAIR_SHARE = 0.3
 
 
-def extract_body(tree, url: str | None) -> str:
+def extract_body(tree, url: str | None, title: str | None = None) -> str:
     """Article body, one paragraph per line ("" when none was found).
 
-    Comments and tables are left out: reader comments are not the article,
-    and tables on news pages are mostly market tickers and sidebars."""
+    Reader comments are left out; tables inside the article are kept (they
+    hold earnings figures and the like, and people annotating article text
+    include them), tables elsewhere are dropped with the rest of the page."""
+    _strip_invisible(tree)
     recall = _trafilatura(tree, url, favor_recall=True)
     precision = _trafilatura(tree, url, favor_precision=True)
     readable = _readability(tree)
-    return "\n".join(merge(recall, precision, readable))
+    lines = merge(recall, precision, readable)
+    if title:
+        lines = _drop_headline(lines, title)
+    return "\n".join(lines)
+
+
+def _drop_headline(lines: list[str], title: str) -> list[str]:
+    """The headline repeated inside the body is not body text.
+
+    Matches the whole title anywhere, or most of it in the lines before the
+    first real paragraph (kickers and "Title | Section" variants)."""
+    t = " ".join(_tokens(title))
+    if not t:
+        return lines
+    n_title = len(t.split())
+    out = []
+    lead = True
+    for line in lines:
+        toks = _tokens(line)
+        k = " ".join(toks)
+        if k == t:
+            continue
+        if lead and toks and len(toks) >= 0.6 * n_title and f" {k} " in f" {t} ":
+            continue
+        if len(toks) >= 12:
+            lead = False
+        out.append(line)
+    return out
+
+
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe",
+                   "link", "meta", "object", "embed", "canvas")
+
+
+def _strip_invisible(tree) -> None:
+    """Drop what no extractor reads, once, before each of them copies the tree.
+
+    Scripts and inline SVG are often half of a news page's nodes; every
+    extractor would otherwise deep-copy and then delete them again. Mutates
+    the tree, so metadata (JSON-LD lives in <script>) must be read first."""
+    head = tree.find("head")
+    if head is not None:
+        head.drop_tree()
+    etree.strip_elements(tree, *_INVISIBLE_TAGS, with_tail=False)
 
 
 def _trafilatura(tree, url: str | None, **focus) -> list[str]:
@@ -59,7 +104,7 @@ def _trafilatura(tree, url: str | None, **focus) -> list[str]:
     # are what the merge below replaces, and they double the cost.
     try:
         doc = bare_extraction(tree, url=url, fast=True, include_comments=False,
-                              include_tables=False, with_metadata=False, **focus)
+                              include_tables=True, with_metadata=False, **focus)
     except Exception:  # noqa: BLE001
         log.debug("trafilatura failed on %s", url, exc_info=True)
         return []

@@ -17,7 +17,9 @@ _LEADS = (
     r"recommended(?: for you| reading)?|you may also like|you might also like|don'?t miss|must read|"
     r"more from [\w .'&-]{1,40}|more on this(?: story| topic)?|watch(?: now| video)?|listen(?: now)?|"
     r"editor'?s picks?|trending(?: now)?|popular|latest(?: news| stories)?|top stories|"
-    r"(?:click|tap) here|sponsored|advertisement|ad|promoted|"
+    r"(?:click|tap) here|sponsored|advertisement|ad|promoted|filed under|tags?|topics?|"
+    r"most (?:read|popular|viewed|shared)(?: [\w ]{1,30})?|more great [\w ]{1,30} stories|"
+    r"reading time|read time|tempo de leitura|lesezeit|время чтения|text size|by|"
     # German, French, Spanish, Portuguese, Italian, Indonesian, Russian
     r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|lire aussi|à lire aussi|voir aussi|"
     r"lee también|leer más|ver también|leia (?:também|mais)|veja (?:também|mais)|saiba mais|"
@@ -34,8 +36,13 @@ _PROMPTS = re.compile(
     r"(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|updates|inbox|alerts|free)|"
     r"(?:get|receive)\b.{0,60}\bnewsletter\b|"
     r".{0,60}\bnewsletter\b.{0,60}\b(?:inbox|sign up|subscribe)\b|"
-    r"follow us on\b|like us on facebook|join (?:us|our) on (?:telegram|whatsapp|facebook)|"
-    r"share (?:this|on) (?:article|story|post|facebook|twitter|linkedin|whatsapp)|"
+    r"follow\b.{0,60}\b(?:on|at) (?:facebook|twitter|instagram|linkedin|youtube|tiktok|telegram|x)\b|"
+    r"like us on facebook|join (?:us|our) on (?:telegram|whatsapp|facebook)|"
+    r"share (?:this|it|on)\b.{0,40}\b(?:article|story|post|facebook|twitter|linkedin|whatsapp|friends?)|"
+    r"(?:like|liked|enjoy|enjoyed) this (?:story|article|post)\?|"
+    r"subscribe\b|(?:click|tap) here\b|"
+    r"additional reporting by\b|.{0,60}\bcontributed (?:reporting|to this (?:report|story|article))|"
+    r"updated(?: at| on)?\s+\d{1,2}[:.]\d\d|"
     r"(?:this|the) (?:article|story) (?:continues|continued) below|story continues below|"
     r"continue reading (?:below|the main story)|scroll (?:down )?to continue|"
     r"we use cookies|by continuing to (?:use|browse)|"
@@ -55,6 +62,16 @@ _CREDIT_TAIL = re.compile(
 )
 _WORDS = re.compile(r"\w+")
 
+# A line made only of sharing-widget labels: "Whatsapp Facebook Pint Baixar".
+_SHARE_WORDS = frozenset("""
+facebook twitter whatsapp pinterest pin pint linkedin email e mail print share shares tweet
+reddit telegram copy link flipboard messenger sms comments comment save x tumblr vk ok
+baixar compartilhar teilen partager condividi compartir bagikan поделиться
+""".split())
+# Tabloid teaser tags closing a related-story line: "... [VIDEO]", "... [INSIGHT]".
+_TEASER_TAG = re.compile(r"\[(?:insight|video|reaction|warning|news|pictures|pics|latest|poll|"
+                         r"revealed|map|graph|update|live|analysis|photos?|gallery|watch)\]\s*\|?\s*$",
+                         re.IGNORECASE)
 
 def is_boilerplate(line: str) -> bool:
     """True for a paragraph that is navigation, promotion or a credit."""
@@ -66,6 +83,12 @@ def is_boilerplate(line: str) -> bool:
     if n_words <= 30 and _TEASER.match(line):
         return True
     if n_words <= 40 and _PROMPTS.match(line):
+        return True
+    if n_words <= 12 and all(w.lower() in _SHARE_WORDS for w in _WORDS.findall(line)):
+        return True
+    if n_words <= 25 and _TEASER_TAG.search(line):
+        return True
+    if n_words <= 25 and "©" in line:
         return True
     if n_words <= 40 and _CREDIT_TAIL.search(line) and not line.rstrip().endswith((".", "!", "?", "”", '"')):
         return True

@@ -125,7 +125,7 @@ def _parse(html, url: str | None) -> ParsedPage:
     canonical = _safe(_meta.find_canonical, tree, metas, url)
     declared = _safe(_meta.declared_language, tree, metas)
 
-    text = normalize_text(_safe(extract_body, tree, url) or "")
+    text = normalize_text(_safe(extract_body, tree, url, title) or "")
     language = _safe(choose_language, declared, text)
 
     return ParsedPage(

@@ -48,6 +48,11 @@ _DESCRIPTOR = re.compile(
     r"\b(?:start-?up|company|firm|maker|chipmaker|carmaker|giant|rival|app|platform|provider|operator|retailer|"
     r"developer|publisher|unicorn|conglomerate|carrier|lender|investor|investment firm|fund|brand|marketplace|"
     r"service|outfit|group|owner|parent)\s+(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r")(?![\w])")
+# Words that make a short or common-word alias ("Arm", "X") a company in its sentence.
+_COMPANY_CONTEXT = re.compile(
+    r"\b(acqui\w+|deal|merger|takeover|shares|stock|stake|invest\w*|company|firm|chip ?designer|chipmaker|"
+    r"start-?up|owner|owned|CEO|chief executive|subsidiary|unit|platform|app|social media|Inc|Ltd|plc|"
+    r"valuation|revenue|profit|IPO|listed|sold|buy|bought|sell)\b", re.I)
 _APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
 
 
@@ -122,7 +127,8 @@ class CompanyMatcher:
             cid = self._surface.get(surface)
             if cid is None:
                 cid = self._risky[surface]
-                if cid not in named:
+                window = text[max(0, m.start() - 80):m.end() + 80]
+                if cid not in named and not _COMPANY_CONTEXT.search(window):
                     continue
             hits.append(self._hit(cid, m.group(0), m.start(), m.end()))
             taken.append((m.start(), m.end()))

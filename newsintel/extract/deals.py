@@ -139,11 +139,25 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
     return findings
 
 
+_OWNERSHIP_WORDS = re.compile(r"[’']s\s*$|\b(parent|owner|unit|subsidiary|arm|division|owned by)\b", re.I)
+
+
 def _deal_parties(view: SentenceView):
-    parties = [p for p in view.parties()]
-    ids = {p.company_id for p in parties}
-    # "TikTok's ByteDance", "Reliance, the parent of Jio": the owner stands for its unit in a deal
-    return [p for p in parties if not (p.parent_id and p.parent_id in ids)]
+    """Parties, with a unit dropped when its owner stands beside it ("TikTok's ByteDance", "Reliance, the
+    parent of Jio"): the owner signs the deal. A unit named on its own (Activision, whose registry parent is
+    its acquirer) stays a party."""
+    parties = view.parties()
+    by_id = {p.company_id: p for p in parties}
+    keep = []
+    for p in parties:
+        owner = by_id.get(p.parent_id) if p.parent_id else None
+        if owner is not None:
+            lo, hi = sorted((owner, p), key=lambda h: h.start)
+            gap = view.text[lo.end:hi.start]
+            if p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
+                continue
+        keep.append(p)
+    return keep
 
 
 def _roles(view: SentenceView, parties, deal_type, type_at):

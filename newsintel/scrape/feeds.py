@@ -30,11 +30,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> tuple[
         headers["content-type"] = content_type
     doc = feedparser.parse(body, response_headers=headers)
     problem = f"{type(doc.get('bozo_exception')).__name__}: {doc.get('bozo_exception')}" if doc.get("bozo") else None
-    if not doc.entries:
-        if problem:
-            raise FeedError(f"malformed feed: {problem}")
-        if not doc.get("version"):
-            raise FeedError("not an RSS/Atom feed")
+    if not doc.entries and not problem and not doc.get("version"):
+        raise FeedError("not an RSS/Atom feed")
     items, seen = [], set()
     for entry in doc.entries:
         link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
@@ -46,5 +43,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> tuple[
         seen.add(link)
         items.append(FeedItem(link, (entry.get("title") or "").strip() or None,
                               entry.get("published") or entry.get("updated") or None))
+    if problem and not items:                     # an empty but well-formed feed is fine; this is not
+        raise FeedError(f"malformed feed: {problem}")
     warning = f"feed not well-formed, read leniently ({len(items)} items): {problem}" if problem else None
     return items, warning

@@ -41,12 +41,12 @@ def file_identity(src: Source, path: Path, record: int | None = None) -> str:
 def read_files_source(src: Source) -> Iterator[RawRecord | RecordError]:
     for path in list_files(src):
         try:
-            yield from _read_file(src, path)
+            yield from read_file(src, path)
         except (OSError, ValueError) as exc:
             yield RecordError(file_identity(src, path), src.id, f"{type(exc).__name__}: {exc}")
 
 
-def _read_file(src: Source, path: Path) -> Iterator[RawRecord | RecordError]:
+def read_file(src: Source, path: Path) -> Iterator[RawRecord | RecordError]:
     suffix = path.suffix.lower()
     data = path.read_bytes()
     if suffix in HTML_SUFFIXES:

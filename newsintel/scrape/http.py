@@ -23,7 +23,7 @@ import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError, SSLError)
 
-from newsintel.scrape.netguard import BlockedHostError, pool_classes
+from newsintel.scrape.netguard import BlockedHostError, check_url, pool_classes
 from newsintel.scrape.policy import Policy
 from newsintel.urls import normalize_url
 
@@ -183,7 +183,7 @@ class Client:
 
     def __init__(self, policy: Policy, allow_private: bool,
                  robots_check: Callable[[str], None] | None = None):
-        self.policy = policy
+        self.policy, self.allow_private = policy, allow_private
         self.gate = HostGate(policy.delay_seconds, policy.per_host_concurrency)
         self.robots_check = robots_check        # raises FetchError(kind robots...) for a disallowed URL
         kw: dict = {}
@@ -207,8 +207,15 @@ class Client:
         for hop in range(self.policy.max_redirects + 1):
             if urlsplit(current).scheme not in ("http", "https"):
                 raise FetchError(f"redirected to a non-http URL {current}", "redirect", final_url=current)
-            if hop and self.robots_check and accept != "robots":
-                self.robots_check(current)
+            if hop:                        # a redirect is a new URL: check it as if it were listed
+                try:
+                    check_url(current, self.allow_private)
+                except BlockedHostError as exc:
+                    raise FetchError(f"refused redirect to {current}: {exc}", "blocked", final_url=current) from None
+                except OSError as exc:
+                    raise FetchError(f"DNS: {exc}", "dns", final_url=current) from None
+                if self.robots_check and accept != "robots":
+                    self.robots_check(current)
             result = self._request(current, accept, headers, deadline)
             if isinstance(result, Response):
                 return result

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import zip_longest
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import duckdb
@@ -78,14 +78,16 @@ class _WebRun:
         self.state: dict[str, dict[str, Any]] = {}
         self.dirty: set[str] = set()
         self.log: list[dict[str, Any]] = []
+        self.errors: list[RecordError] = []       # discovery failures, yielded so the ingest counts them
         self.configured = normalize_url(src.url) if src.url else None
 
     # -- the run ---------------------------------------------------------------------------------------
     def records(self) -> Iterator[RawRecord | RecordError]:
         try:
             found = {"feed": self._discover_feed, "site": self._discover_site,
-                     "urls": lambda: [Candidate(normalize_url(u)) for u in self.src.urls]}[self.src.kind]()
+                     "urls": lambda: self._candidates((u, None, None) for u in self.src.urls)}[self.src.kind]()
             todo = self._select(found)
+            yield from self.errors
             yield from self._fetch_pages(todo)
         finally:
             self.flush()
@@ -114,7 +116,7 @@ class _WebRun:
             return warning
 
         self._poll(url, "feed", "feed", check)
-        return [Candidate(normalize_url(i.url), i.title, i.published) for items in parsed for i in items]
+        return self._candidates((i.url, i.title, i.published) for items in parsed for i in items)
 
     def _discover_site(self) -> list[Candidate]:
         front = self.configured
@@ -122,18 +124,38 @@ class _WebRun:
         html = self._poll_html(front)
         if html is not None:
             pages[front] = html
-        sections = [normalize_url(u) for u in site.section_urls(front, html)] if html else []
+        sections = [c.url for c in self._candidates((u, None, None) for u in site.section_urls(front, html))
+                    ] if html else []
         known = self._known_discovery_urls()
         index = [u for u in dict.fromkeys(sections + known["index"]) if u != front][: self.policy.max_index_pages]
         for url in index:
             html = self._poll_html(url)
             if html is not None:
                 pages[url] = html
-        feeds = list(dict.fromkeys([normalize_url(u) for u in site.feed_urls(pages)] + known["feed"]))
-        found = [Candidate(normalize_url(u)) for u in site.article_urls(front, pages)]
+        advertised = [c.url for c in self._candidates((u, None, None) for u in site.feed_urls(pages))]
+        feeds = list(dict.fromkeys(advertised + known["feed"]))
+        found = self._candidates((u, None, None) for u in site.article_urls(front, pages))
         for feed in feeds[: self.policy.max_feeds]:
             found += self._read_feed(feed)
         return found
+
+    def _candidates(self, found: Iterable[tuple[str, str | None, str | None]]) -> list[Candidate]:
+        """Normalized http(s) candidates; a URL that cannot be parsed is logged as failed, not raised."""
+        out = []
+        for url, title, published in found:
+            try:
+                norm = normalize_url(url)
+                parts = urlsplit(norm)
+                if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+                    raise ValueError("not an http(s) URL with a host")
+            except ValueError as exc:
+                reason = f"invalid URL: {exc}"
+                self.log.append(dict(url=url, source_id=self.src.id, status="failed", error=reason, attempt=0,
+                                     attempted_at=self._at(time.monotonic()), role="page"))
+                self.errors.append(RecordError(url, self.src.id, reason))
+                continue
+            out.append(Candidate(norm, title, published))
+        return out
 
     def _known_discovery_urls(self) -> dict[str, list[str]]:
         """Section pages and feeds found on earlier runs: still polled when the front page is a 304."""
@@ -159,7 +181,9 @@ class _WebRun:
         if st and st["status"] == "gave_up" and cand.url != self.configured:
             return None
         out = self._process(cand, accept, _validators(st), check)
-        self._record(cand, role, out)
+        error = self._record(cand, role, out)
+        if error is not None:
+            self.errors.append(error)
         return out.response if out.response is not None and out.response.status != 304 else None
 
     # -- selection -------------------------------------------------------------------------------------

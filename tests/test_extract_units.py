@@ -1,0 +1,134 @@
+"""Extraction building blocks on short texts written for these tests."""
+from datetime import date
+
+import pytest
+
+from newsintel.extract import extract_article
+from newsintel.extract.amounts import find_money, find_quantities, to_usd
+from newsintel.extract.companies import default_matcher, slugify, strip_corporate_suffix
+from newsintel.extract.dates import find_date
+from newsintel.extract.markets import find_markets
+from newsintel.extract.sentences import split_sentences
+
+PUB = date(2020, 8, 13)
+
+
+def facts(text, title=None, published=PUB):
+    return extract_article("t", title, text, published, default_matcher())
+
+
+def test_sentences_keep_abbreviations_together():
+    s = [x.text for x in split_sentences("The U.S. Commerce Dept. acted on Jan. 5 against Apple Inc. in court. "
+                                         "Shares fell. In the U.S. The ban holds.")]
+    assert s == ["The U.S. Commerce Dept. acted on Jan. 5 against Apple Inc. in court.", "Shares fell.",
+                 "In the U.S.", "The ban holds."]
+
+
+@pytest.mark.parametrize("text, value, precision", [
+    ("banned in late June", date(2020, 6, 1), "month"),
+    ("talks began late last month", date(2020, 7, 1), "month"),
+    ("signed on Aug. 6", date(2020, 8, 6), "day"),
+    ("announced on Monday", date(2020, 8, 10), "day"),
+    ("revoked in June 2021", date(2021, 6, 1), "month"),
+    ("signed on 24 April 2024", date(2024, 4, 24), "day"),
+    ("first banned in 2019", date(2019, 1, 1), "year"),
+    ("on December 20", date(2019, 12, 20), "day"),   # a date after publication belongs to the year before
+])
+def test_dates_resolve_against_publication(text, value, precision):
+    d = find_date(text, PUB)
+    assert (d.value, d.precision) == (value, precision)
+
+
+def test_no_date_is_none():
+    assert find_date("The company declined to comment.", PUB) is None
+
+
+def test_money_in_dollars_crore_and_words():
+    found = find_money("Facebook invested $5.7 billion (Rs 43,574 crore) and later 40 billion dollars, "
+                       "then €2bn and £300 million.")
+    assert [(m.amount, m.currency) for m in found] == [
+        (5.7e9, "USD"), (4.3574e11, "INR"), (4e10, "USD"), (2e9, "EUR"), (3e8, "GBP")]
+    assert to_usd(4.3574e11, "INR", 2020) == pytest.approx(5.88e9, rel=0.01)
+    assert to_usd(1.0, "XYZ", 2020) is None
+
+
+def test_quantities_with_indian_scales():
+    assert [q[0] for q in find_quantities("over 200 million users and 5 lakh sellers, 130 crore people")] == [
+        2e8, 5e5, 1.3e9]
+
+
+def test_markets_from_names_aliases_capitals_and_state_demonyms():
+    ids = [h.market_id for h in find_markets(
+        "The U.S. and Britain acted; Beijing protested; Indian regulators met; the European Union waited.")]
+    assert ids == ["US", "GB", "CN", "IN", "EU"]
+
+
+def test_demonym_of_origin_is_not_a_market_and_us_pronoun_is_ignored():
+    assert find_markets("It banned 59 Chinese apps. Tell us more. The Washington Post said so.") == []
+
+
+def test_company_aliases_suffixes_and_parents():
+    m = default_matcher()
+    hits = m.find("Reliance Industries Limited, the parent of Jio Platforms, met RIL and Reliance Jio.")
+    assert [h.company_id for h in hits] == ["reliance-industries", "jio-platforms", "reliance-industries",
+                                            "jio-platforms"]
+    assert m.resolve_name("Reliance Industries Ltd") == "reliance-industries"
+    assert strip_corporate_suffix("Acme Widgets Inc.") == "Acme Widgets"
+    assert slugify("Procter & Gamble") == "procter-and-gamble"
+
+
+def test_unknown_organisations_are_discovered_with_stable_ids():
+    hits = default_matcher().find("Zentrix Analytics Ltd signed with e-commerce firm Kestrel Bazaar yesterday.")
+    found = {(h.company_id, h.origin) for h in hits}
+    assert ("zentrix-analytics", "discovered") in found
+    assert ("kestrel-bazaar", "discovered") in found
+
+
+def test_people_and_governments_are_not_companies():
+    hits = default_matcher().find("The Ministry of Electronics said Judge Carl Nichols and Mukesh Ambani met.")
+    assert hits == []
+
+
+def test_ban_status_vocabulary_from_wording():
+    f = facts("Pakistan lifted its ban on TikTok after the company promised to moderate content.")
+    assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == [("PK", "tiktok", "lifted")]
+    f = facts("A federal judge in Washington blocked the Trump administration's ban on TikTok on Sunday.")
+    assert [(b["market_id"], b["status"]) for b in f.ban_reports] == [("US", "blocked")]
+    f = facts("President Trump threatened to ban TikTok in the United States.")
+    assert [(b["market_id"], b["status"]) for b in f.ban_reports] == [("US", "proposed")]
+
+
+def test_ban_lists_give_one_report_per_app_with_scope():
+    f = facts("India banned 59 Chinese apps including TikTok, WeChat and UC Browser on June 29.")
+    assert sorted(b["target_id"] for b in f.ban_reports) == ["tiktok", "uc-browser", "wechat"]
+    assert {b["scope_count"] for b in f.ban_reports} == {59}
+    assert {b["event_date"] for b in f.ban_reports} == {date(2020, 6, 29)}
+
+
+def test_hypothetical_and_denied_bans_report_nothing():
+    assert facts("ByteDance must sell its US business to save itself from getting banned.").ban_reports == []
+    assert facts("The minister said India has no plans to ban Twitter.").ban_reports == []
+
+
+def test_deal_roles_and_status():
+    f = facts("Microsoft has completed its acquisition of Activision Blizzard for $68.7 billion.",
+              published=date(2023, 10, 13))
+    (d,) = f.deal_reports
+    assert (d["acquirer_id"], d["target_id"], d["deal_type"], d["status"], d["value_usd"]) == (
+        "microsoft", "activision-blizzard", "acquisition", "completed", 68.7e9)
+    f = facts("Arm was to be acquired by Nvidia, but the deal was called off.", published=date(2022, 2, 8))
+    (d,) = f.deal_reports
+    assert (d["acquirer_id"], d["target_id"], d["status"]) == ("nvidia", "arm", "abandoned")
+
+
+def test_denied_talks_are_not_deals():
+    assert facts("Reliance denied it was in talks with ByteDance about TikTok.").deal_reports == []
+
+
+def test_values_in_rupees_are_converted_and_kept():
+    f = facts("Google will invest Rs 33,737 crore in Jio Platforms for a 7.73% stake, the companies announced.",
+              published=date(2020, 7, 15))
+    (d,) = f.deal_reports
+    assert (d["acquirer_id"], d["target_id"], d["deal_type"], d["currency"]) == (
+        "google", "jio-platforms", "investment", "INR")
+    assert d["amount"] == 3.3737e11 and d["value_usd"] == pytest.approx(4.55e9, rel=0.02)

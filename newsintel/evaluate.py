@@ -60,6 +60,7 @@ class Evaluation:
     quiet_articles: Counter = field(default_factory=Counter)  # clean / noisy among articles reporting nothing
     confidence: Counter = field(default_factory=Counter)      # (bucket, right?) for predicted reports
     errors: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)           # per document: what was missed or extra
 
 
 def read_documents(corpus: Path) -> dict[str, RawRecord]:
@@ -100,6 +101,7 @@ def evaluate(labels_path: Path, corpus: Path, ev: Evaluation | None = None) -> E
         published = art.published_at.date() if art.published_at else None
         facts = extract_article(doc, art.title, art.text, published, matcher)
         _score(ev, label, facts)
+        _diff(ev, doc, label, facts)
     return ev
 
 
@@ -137,6 +139,22 @@ def _score(ev: Evaluation, label: dict, facts) -> None:
         ev.quiet_articles["clean" if not facts.ban_reports and not facts.deal_reports else "noisy"] += 1
 
 
+def _diff(ev: Evaluation, doc: str, label: dict, facts) -> None:
+    def show(kind, truth, pred):
+        for x in sorted(truth - pred, key=str):
+            ev.diffs.append(f"{doc}: missed {kind} {x}")
+        for x in sorted(pred - truth, key=str):
+            ev.diffs.append(f"{doc}: extra  {kind} {x}")
+    show("company", set(label.get("companies") or []),
+         {m["entity_id"] for m in facts.mentions if m["entity_kind"] == "company"})
+    show("ban", {(_market(b["market"]), b["target"], b["status"]) for b in label.get("bans") or []},
+         {(b["market_id"], b["target_id"], b["status"]) for b in facts.ban_reports})
+    show("deal", {(d["acquirer"], d["target"], d["deal_type"], d["status"]) for d in label.get("deals") or []},
+         {(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"]) for d in facts.deal_reports})
+    show("metric", {(m["company"], m["metric"], float(m["value"])) for m in label.get("metrics") or []},
+         {(m["company_id"], m["metric"], float(m["value"])) for m in facts.market_metrics})
+
+
 def format_report(ev: Evaluation, title: str) -> str:
     lines = [f"== {title}", f"{'table':<16}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}"]
     for name in ("companies", "markets", "bans", "deals", "deals_unordered", "deal_types", "metrics"):
@@ -159,8 +177,10 @@ def format_report(ev: Evaluation, title: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Score extraction against labeled articles.")
     parser.add_argument("sets", nargs="*", default=list(LABEL_SETS), help="label sets: demo, devset")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every missed and extra fact")
     args = parser.parse_args(argv)
     combined = Evaluation()
+    evaluated = 0
     for name in args.sets:
         labels, corpus = LABEL_SETS[name]
         if not labels.exists():
@@ -168,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         ev = evaluate(labels, corpus)
         print(format_report(ev, name))
+        if args.verbose:
+            print("\n".join(ev.diffs))
         evaluate(labels, corpus, combined)
-    if len(args.sets) > 1:
+        evaluated += 1
+    if evaluated > 1:
         print(format_report(combined, "all"))
     return 0
 

@@ -1,18 +1,25 @@
 """The code location `dagster dev` and `dagster asset materialize -m pipelines.definitions` load."""
 from dagster import AssetSelection, Definitions, define_asset_job, load_assets_from_modules
 
-from assets import checks, clean, extract, ingest, models, resolve
+from assets import checks, clean, extract, ingest, models, report, resolve
 from pipelines.resources import default_resources
+from pipelines.schedules import scrape_schedule
+from pipelines.sensors import inbox_sensor
 
 ALL_ASSETS = load_assets_from_modules([ingest, clean, extract, resolve, models])
+# The briefing writes reports/briefing.html: kept out of ALL_ASSETS so tests that materialize ALL_ASSETS
+# into a temporary database never overwrite the project's page.
+REPORT_ASSETS = [report.briefing]
 
-# The main job: the whole pipeline, sources to views.
+# The main job: the whole pipeline, sources to views and the briefing; the schedule and the inbox sensor run it.
 newsintel_job = define_asset_job("newsintel_job", selection=AssetSelection.all(),
-                                 description="Ingest every source, clean, extract, resolve and rebuild the views.")
+                                 description="Ingest every source, clean, extract, resolve, rebuild views and briefing.")
 
 defs = Definitions(
-    assets=ALL_ASSETS,
+    assets=ALL_ASSETS + REPORT_ASSETS,
     asset_checks=checks.CHECKS,
     jobs=[newsintel_job],
+    schedules=[scrape_schedule],
+    sensors=[inbox_sensor],
     resources=default_resources(),
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
 
 from dagster import ConfigurableResource
 
@@ -24,11 +26,17 @@ class WarehouseResource(ConfigurableResource):
 
 
 class SourcesResource(ConfigurableResource):
-    """The sources YAML to ingest from."""
+    """The sources YAML to ingest from, plus an optional inbox folder read as one more `files` source
+    (`id: inbox`); the inbox sensor's runs set it (pipelines/sensors.py)."""
     path: str
+    inbox: Optional[str] = None
 
     def load(self) -> list[Source]:
-        return load_sources(self.path)
+        sources = load_sources(self.path)
+        if self.inbox:
+            folder = Path(self.inbox).expanduser().resolve()
+            sources.append(Source(id="inbox", kind="files", base_dir=folder, path="**/*"))
+        return sources
 
 
 def default_resources() -> dict:

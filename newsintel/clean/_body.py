@@ -41,6 +41,11 @@ KEEP_COVERAGE = 0.5
 # Readability's extra paragraphs are added when they amount to this share of
 # the base's words; below it they are mostly captions and bylines.
 RECALL_REPAIR_SHARE = 0.3
+# ... and only when readability's text contains this share of the base's words.
+SUPERSET_SHARE = 0.6
+# Element count above which a page gets the cheap treatment (see extract_body);
+# benchmark news pages have at most ~2k elements once scripts are gone.
+HUGE_TREE = 25_000
 
 
 def extract_body(tree, url: str | None, title: str | None = None) -> str:
@@ -50,9 +55,17 @@ def extract_body(tree, url: str | None, title: str | None = None) -> str:
     hold earnings figures and the like, and people annotating article text
     include them), tables elsewhere are dropped with the rest of the page."""
     _strip_invisible(tree)
+    n_nodes = _count_nodes(tree, HUGE_TREE + 1)
+    if n_nodes > HUGE_TREE:
+        _prune_link_blocks(tree)
+        n_nodes = _count_nodes(tree, HUGE_TREE + 1)
     recall = _trafilatura(tree, url, favor_recall=True)
-    precision = _trafilatura(tree, url, favor_precision=True)
-    readable = _readability(tree)
+    if n_nodes > HUGE_TREE:
+        # the second opinions would cost tens of seconds; the base alone is fine
+        precision, readable = recall, []
+    else:
+        precision = _trafilatura(tree, url, favor_precision=True)
+        readable = _readability(tree) if _needs_second_opinion(tree, recall, precision) else []
     lines = merge(recall, precision, readable)
     if title:
         lines = _drop_headline(lines, title)
@@ -96,7 +109,66 @@ def _strip_invisible(tree) -> None:
     head = tree.find("head")
     if head is not None:
         head.drop_tree()
+    # Whitespace tails go with the element: left behind they become runs of
+    # adjacent text nodes, which slow libxml2's XPath down.
+    for el in tree.iter(*_INVISIBLE_TAGS):
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
     etree.strip_elements(tree, *_INVISIBLE_TAGS, with_tail=False)
+
+
+def _needs_second_opinion(tree, recall: list[str], precision: list[str]) -> bool:
+    """Whether readability can change the result; it is the costliest step.
+
+    When both trafilatura runs agree, readability's vote cannot remove
+    anything (the precision run already vouches for every paragraph), so it
+    only matters for recall repair, i.e. when the page holds much more
+    paragraph text than trafilatura returned (WIRED-style multi-part bodies).
+    Skips readability on about 60 % of news pages."""
+    if recall != precision:
+        return True
+    long_p = 0
+    for p in tree.iter("p"):
+        n = len(p.text_content())
+        if n >= 120:
+            long_p += n
+    extracted = sum(len(line) for line in recall)
+    return extracted < 0.5 * long_p
+
+
+def _count_nodes(tree, stop: int) -> int:
+    n = 0
+    for n, _ in enumerate(tree.iter(), 1):
+        if n >= stop:
+            break
+    return n
+
+
+_LINK_BLOCKS = ("div", "li", "span", "p", "td", "section", "article", "dd", "dt")
+
+
+def _prune_link_blocks(tree) -> None:
+    """Remove small blocks whose only text is a link (menus, link farms).
+
+    Used on huge pages only: extractors spend time superlinear in the node
+    count (trafilatura's tag conversion takes seconds at 100k nodes), and such
+    pages are nearly always huge because of endless lists of links."""
+    doomed = []
+    for el in tree.iter(*_LINK_BLOCKS):
+        text = el.text_content()
+        if len(text) > 200 or not text.strip():
+            continue
+        if el.tail and el.tail.strip():
+            continue  # its tail is running text of the parent
+        link_text = sum(len(a.text_content()) for a in el.iter("a"))
+        if link_text >= 0.9 * len(text.strip()):
+            doomed.append(el)
+    # One C-level pass. Dropping 10^5 siblings one by one is quadratic, and
+    # keeping their whitespace tails would leave 10^5 adjacent text nodes that
+    # make libxml2's XPath (used by trafilatura) quadratic too.
+    for el in doomed:
+        el.tag = "newsintel-drop"
+    etree.strip_elements(tree, "newsintel-drop", with_tail=True)
 
 
 def _trafilatura(tree, url: str | None, **focus) -> list[str]:
@@ -158,22 +230,28 @@ class _Doc:
     def __init__(self, paras: list[str]):
         self.paras = paras
         self.tokens = [_tokens(p) for p in paras]
-        self.shingles: set[tuple[str, ...]] = set()
-        for toks in self.tokens:
-            self.shingles |= _shingles(toks)
-        # whole-text shingles too, so that paragraphs split differently by
-        # two extractors still match across the boundary
         flat = [t for toks in self.tokens for t in toks]
-        self.shingles |= _shingles(flat)
+        # shingles of the whole text, so that paragraphs split differently by
+        # two extractors still match across the boundary
+        self.shingles = _shingles(flat)
         self.flat = " " + " ".join(flat) + " "
         self.n_words = len(flat)
+        self._para_shingles: list[set | None] = [None] * len(paras)
 
-    def coverage(self, toks: list[str]) -> float:
+    def para_shingles(self, i: int) -> set:
+        sh = self._para_shingles[i]
+        if sh is None:
+            sh = self._para_shingles[i] = _shingles(self.tokens[i])
+        return sh
+
+    def coverage_of(self, other: "_Doc", i: int) -> float:
+        """Share of paragraph i of `other` that is also in this text."""
+        toks = other.tokens[i]
         if not toks:
             return 0.0
         if len(toks) < 4:  # too short for shingles: exact phrase match
             return 1.0 if f" {' '.join(toks)} " in self.flat else 0.0
-        sh = _shingles(toks)
+        sh = other.para_shingles(i)
         return len(sh & self.shingles) / len(sh)
 
 
@@ -182,17 +260,24 @@ def merge(base: list[str], precision: list[str], readable: list[str]) -> list[st
         # trafilatura found nothing: readability alone beats an empty page
         return readable or precision
     b, p, r = _Doc(base), _Doc(precision), _Doc(readable)
-    kept = [i for i, toks in enumerate(b.tokens)
-            if (p.n_words == 0 and r.n_words == 0)
-            or max(p.coverage(toks), r.coverage(toks)) >= KEEP_COVERAGE]
-    out = [base[i] for i in kept]
+    if not p.n_words and not r.n_words:
+        return list(base)
+    out = []
+    base_in_r = 0
+    for i in range(len(base)):
+        in_r = r.coverage_of(b, i) >= KEEP_COVERAGE if r.n_words else False
+        base_in_r += len(b.tokens[i]) if in_r else 0
+        if in_r or p.coverage_of(b, i) >= KEEP_COVERAGE:
+            out.append(base[i])
     if not out:
         # the others disagree with everything: keep the base rather than
         # return nothing for a page trafilatura found text on
         out = list(base)
-    if not r.paras:
+    # Recall repair only when readability found the same article and more;
+    # when it picked a different block altogether it is the one mistaken.
+    if not r.n_words or base_in_r < SUPERSET_SHARE * b.n_words:
         return out
-    extra = [j for j, toks in enumerate(r.tokens) if b.coverage(toks) < KEEP_COVERAGE]
+    extra = [j for j in range(len(readable)) if b.coverage_of(r, j) < KEEP_COVERAGE]
     extra_words = sum(len(r.tokens[j]) for j in extra)
     if extra and extra_words >= RECALL_REPAIR_SHARE * max(b.n_words, 1):
         out = _splice(out, [(j, readable[j]) for j in extra], r)

@@ -10,6 +10,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from newsintel.extract.bans import BanFinding, find_bans
 from newsintel.extract.companies import CompanyMatcher
@@ -17,7 +18,17 @@ from newsintel.extract.context import ArticleContext, build_context
 from newsintel.extract.deals import STATUS_ORDER, DealFinding, find_deal_sentences, sellers, unit_assets
 from newsintel.extract.metrics import find_metrics
 
-EXTRACTOR_VERSION = "2026.11.25-1"
+RULES_VERSION = "2026.11.25-1"   # bump when the rules change
+
+
+def _registry_digest() -> str:
+    from newsintel.registry import __file__ as registry_module
+    path = Path(registry_module).with_name("companies.yaml")
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8] if path.exists() else "none"
+
+
+# A registry edit changes what is extracted as much as a rule change does, so it is part of the version.
+EXTRACTOR_VERSION = f"{RULES_VERSION}+registry.{_registry_digest()}"
 BAN_STATUS_ORDER = {s: i for i, s in enumerate(["proposed", "enacted", "blocked", "lifted"])}
 TYPE_PRIORITY = ["acquisition", "investment", "merger", "divestiture", "partnership"]
 

@@ -14,7 +14,7 @@ from newsintel.extract.dates import EventDate, find_date
 
 _LIFTED = re.compile(
     r"\b(lift(?:s|ed|ing)?|revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|revers(?:e|es|ed|ing)|"
-    r"restor(?:e|es|ed|ing)(?: access)?|unblock(?:s|ed|ing)?|overturn(?:s|ed|ing)?|"
+    r"restored(?: access)?|unblock(?:s|ed|ing)?|overturn(?:s|ed|ing)?|"
     r"(?:end|ends|ended|ending) (?:the|its) (?:ban|suspension|block)|allowed .{0,40}\bto (?:resume|return)|"
     r"back online|reinstat(?:e|ed|es))\b", re.I)
 _COURT = re.compile(r"\b(court|judge|injunction|justice|tribunal|enjoin(?:ed|s)?)\b", re.I)
@@ -98,15 +98,38 @@ class BanFinding:
     explicit_target: bool
 
 
+_MODAL_BEFORE = re.compile(
+    r"\b(to|will|would|could|can|may|might|shall|should|plans? to|wants? to|aims? to|seeks? to|threat\w* to|"
+    r"if|unless|until|whether|calls? to|urg\w* .{0,30}\bto|demand\w* .{0,30}\bto|prepared to|ready to)\s+"
+    r"(?:\w+\s+){0,2}$", re.I)
+_BAN_OBJECT = re.compile(r"^.{0,60}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
+                         r"directive|suspension|blocking)\b", re.I)
+_DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up)\b", re.I)
+_BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
+
+
+def _modal(text: str, at: int) -> bool:
+    """True when the trigger at `at` is wished, planned, threatened or conditional rather than done."""
+    return bool(_MODAL_BEFORE.search(text[max(0, at - 45):at]))
+
+
+def _quoted(text: str, at: int) -> bool:
+    """True inside quoted speech: what someone says they are doing is a claim, not an act."""
+    before = text[:at]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
 def _status(text: str) -> tuple[str, re.Match] | None:
     if _NEGATED.search(text):
         return None
     lifted = _LIFTED.search(text)
     if lifted and re.search(r"\b(ban|block|suspension|order|restrictions?|prohibition)\b", text, re.I):
-        return "lifted", lifted
+        if not _modal(text, lifted.start()):
+            return "lifted", lifted
     if _COURT.search(text):
         blocked = _BLOCKED.search(text)
-        if blocked:
+        if blocked and (blocked.group(1).lower().startswith(("injunction", "enjoin", "struck", "strike"))
+                        or _BAN_OBJECT.search(text[blocked.end():])):
             return "blocked", blocked
     proposed = _PROPOSED.search(text)
     if proposed:
@@ -115,6 +138,8 @@ def _status(text: str) -> tuple[str, re.Match] | None:
         return None
     enacted = _ENACTED.search(text)
     if enacted:
+        if _modal(text, enacted.start()) or _quoted(text, enacted.start()):
+            return "proposed", enacted
         return "enacted", enacted
     return None
 
@@ -164,7 +189,9 @@ def find_bans(ctx: ArticleContext) -> list[BanFinding]:
                 r"\b(ban|bann|prohibit|barr|bars|block|blacklist|suspen|outlaw|remov|pulled|order|entity list|"
                 r"strip|rip|phase|exclud|shut|cut)", view.text[trigger.start():], re.I):
             continue
-        targets, explicit_target = _targets(ctx, view, status, trigger.start())
+        if _DEAL_CONTEXT.search(view.text) and not _BAN_NOUN.search(view.text):
+            continue  # "the FTC sued to block the acquisition": a deal blocked, not a ban
+        targets, explicit_target = _targets(ctx, view, status, trigger)
         if not targets:
             continue
         measure = _measure(view.text, targets)
@@ -182,15 +209,30 @@ def find_bans(ctx: ArticleContext) -> list[BanFinding]:
     return found
 
 
-def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger_at: int):
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s*(?:as|while|after|but|which|who|where|when|since|citing)\b|"
+                           r"\b(?:as reports|while|whereas)\b")
+_STORE = re.compile(r"\b(stores?|Play)\b")
+STORE_OWNERS = {"apple", "google", "alphabet"}
+
+
+def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.Match):
+    """The banned companies: named in the trigger's clause, after the verb when any are, else before it."""
+    text = view.text
     parties = [p for p in view.parties() if p.kind != "person"]
+    if _STORE.search(text):
+        parties = [p for p in parties if p.company_id not in STORE_OWNERS]  # the stores are told, not banned
+    after = [p for p in parties if p.start >= trigger.start() and not _CLAUSE_BREAK.search(text[trigger.end():p.start])]
+    before = [p for p in parties if p.end <= trigger.start() and not _CLAUSE_BREAK.search(text[p.end:trigger.start()])]
+    chosen = after or before
+    if chosen:
+        return chosen, True
     if parties:
-        return parties, True
-    if _PRONOUN_APP.search(view.text):
+        return [], False  # companies are named, but in another clause: this ban is not about them
+    if _PRONOUN_APP.search(text):
         hit = ctx.salient_company(view.index, prefer_kind="app")
         if hit and hit.kind != "person":
             return [hit], False
-    if _PRONOUN_ORG.search(view.text):
+    if _PRONOUN_ORG.search(text):
         hit = ctx.salient_company(view.index)
         if hit and hit.kind != "person":
             return [hit], False
@@ -198,11 +240,8 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger_at: i
 
 
 def _drop_owners(targets, measure: str) -> list[str]:
-    """Target ids: the app when an app and its owner are both named, the owner for a divestiture order."""
-    if measure == "divestiture_order":
-        # "ordered ByteDance to divest TikTok": the order binds the owner; the app is what is sold
-        return list(dict.fromkeys(t.parent_id if t.kind == "app" and t.parent_id else t.company_id
-                                  for t in targets))
+    """Target ids: the app when an app and its owner are both named (a divestiture order too: the app is
+    what must change hands)."""
     return [t.company_id for t in targets
             if not any(o.parent_id == t.company_id for o in targets if o is not t)]
 

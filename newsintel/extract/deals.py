@@ -17,7 +17,7 @@ from newsintel.extract.dates import EventDate, find_date
 
 TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even when "investment" is said
     ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
-    ("merger", re.compile(r"\b(merg(?:e|er|ers|ed|ing)|combination|combine[sd]?)\b", re.I)),
+    ("merger", re.compile(r"\b(merg(?:e|er|ers|ed|ing)|combine[sd]? with)\b", re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
                                r"takeover|take over|took over|taking over|bid for|offer for|sale of|sell(?:s|ing)?|"
                                r"sold)\b", re.I)),
@@ -35,11 +35,11 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                              r"end(?:s|ed)? (?:the )?talks|turn(?:s|ed)? down|declin(?:e|ed) (?:the|an) offer|"
                              r"no longer|fail(?:s|ed) to (?:reach|agree|close))\b", re.I)),
     ("blocked", re.compile(r"\b((?:sue[sd]?|su(?:ing)|mov(?:e|es|ed)|seek(?:s|ing)?|vot(?:e|ed)) to block|"
-                           r"block(?:s|ed|ing)? (?:the |its |a )?(?:\$[\d.]+ ?\w+ )?(?:deal|merger|acquisition|takeover|purchase|transaction)|"
+                           r"block(?:s|ed|ing)? (?:\S+\s+){0,5}?(?:deal|merger|acquisition|takeover|purchase|transaction|bid)|"
                            r"prohibit(?:s|ed)? the (?:deal|merger|acquisition)|veto(?:es|ed)?|"
                            r"challeng(?:e|es|ed|ing) the (?:deal|merger|acquisition)|(?:deal|merger|acquisition) was blocked|"
                            r"blocked by)\b", re.I)),
-    ("completed", re.compile(r"\b(complet(?:e|es|ed|ing)|clos(?:e|es|ed) (?:the|its) (?:deal|acquisition|purchase|transaction)|"
+    ("completed", re.compile(r"\b(completed|completes|completion of|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
                              r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
                              r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
     ("agreed", re.compile(r"\b(agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
@@ -63,7 +63,6 @@ _UNIT = re.compile(r"((?:[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*|its|the app's|the comp
                    r"(?:business(?:es)?|operations?|unit|arm|division|assets|subsidiary)(?:\s+in\s+[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)")
 _SELLER = re.compile(r"\b(must sell|to sell|selling|sell(?:s)? (?:off )?(?:its|a stake)|divest\w*|put .{0,30}\bup for sale|"
                      r"find a buyer|sale of (?:its|their))\b", re.I)
-_BY = re.compile(r"\bby\s*$")
 STATUS_ORDER = {s: i for i, s in enumerate(["rumored", "talks", "agreed", "blocked", "completed", "abandoned"])}
 
 
@@ -88,54 +87,70 @@ class DealFinding:
     parents: dict[str, str | None] = field(default_factory=dict)
 
 
-def sentence_type(text: str) -> tuple[str | None, int]:
-    best = None
+_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+|\.\s+|\s+while\s+|,\s+(?:which|who)\s+")
+_SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
+_CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed)? up with|join(?:s|ed)?|partner(?:s|ed)? with)\b")
+# A buy/sell word is a deal only when what changes hands is a company or a business, not groceries or ads.
+_DEAL_OBJECT = re.compile(r"^\W*(?:\S+\s+){0,6}?(?:stakes?|business(?:es)?|units?|operations|assets|compan(?:y|ies)|"
+                          r"firms?|division|shares|arm|rights|subsidiary|startup|the app|its app|platform|control)\b", re.I)
+_IMPLIED_TARGET = re.compile(r"\b(the (?:business|app|unit|operations|platform|video app|service)|a (?:possible )?bid)\b",
+                             re.I)
+_REJECT = re.compile(r"\b(reject(?:s|ed)|turn(?:s|ed)? down|declin(?:e|es|ed) (?:the|an) offer)\b", re.I)
+_TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase|sell)\b", re.I)
+
+
+def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
+    """The deal type a text states and where; a buy/sell word needs a company or business as its object."""
     for name, pat in TYPE_CUES:
-        m = pat.search(text)
-        if m and (best is None):
-            best = (name, m.start())
-    return best if best else (None, -1)
+        for m in pat.finditer(text):
+            if name == "acquisition" and m.group(1).lower().startswith(("sell", "sold", "sale", "buy", "bought",
+                                                                       "purchas")):
+                rest = text[m.end():]
+                if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
+                    continue
+            return name, m.start()
+    return None, -1
 
 
-def sentence_status(text: str) -> tuple[str, bool]:
+def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str, bool]:
     for name, pat in STATUS_CUES:
-        if pat.search(text):
-            return name, True
+        m = pat.search(text)
+        if not m:
+            continue
+        if name == "abandoned" and _REJECT.match(text, m.start()) and not any(p.end <= m.start() for p in parties):
+            continue  # "It rejected Microsoft's offer": a regulator's no is not a party walking away
+        return name, True
+    if is_title and _TITLE_FUTURE.search(text):
+        return "agreed", True  # headline grammar: "Nvidia to buy Arm" reports an agreed deal
     return "rumored", False
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
 
 
 def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
     findings = []
     for view in ctx.views:
         text = view.text
-        deal_type, type_at = sentence_type(text)
-        if deal_type is None and not _DEAL_WORDS.search(text):
-            continue
         if _DENIAL.search(text):
             continue
-        parties = _deal_parties(view)
-        if len(parties) < 2:
+        all_parties = _deal_parties(view)
+        if not all_parties or (sentence_type(text, all_parties)[0] is None and not _DEAL_WORDS.search(text)):
             continue
-        status, explicit = sentence_status(text)
-        roles = _roles(view, parties, deal_type, type_at)
-        if roles is None:
-            continue
-        (a, b), directed = roles
-        money = find_money(text)
-        usd = next((m for m in money if m.currency == "USD"), money[0] if money else None)
-        year = ctx.published.year if ctx.published else None
-        unit = _UNIT.search(text)
-        places = view.place_markets()
-        market = places[0].market_id if places else None
-        kinds = {h.company_id: h.kind for h in view.companies}
-        parents = {h.company_id: h.parent_id for h in view.companies}
-        findings.append(DealFinding(
-            parties=(a, b), directed=directed, deal_type=deal_type, status=status, status_explicit=explicit,
-            asset=unit.group(1) if unit else None,
-            value_usd=(usd.amount if usd and usd.currency == "USD" else to_usd(usd.amount, usd.currency, year)) if usd else None,
-            amount=usd.amount if usd else None, currency=usd.currency if usd else None,
-            market_id=market, event_date=find_date(text, ctx.published), attributed_to=_attribution(ctx, view),
-            evidence=text, sentence_index=view.index, is_title=view.is_title, kinds=kinds, parents=parents))
+        # Whole sentence first; clause by clause when its parties stand in different clauses.
+        units = [(0, len(text))]
+        if len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1:
+            units = _clauses(text)
+        for lo, hi in units:
+            parties = [p for p in all_parties if lo <= p.start < hi]
+            for pair, directed in _pairs(ctx, view, parties, lo, hi):
+                findings.append(_finding(ctx, view, pair, directed, text[lo:hi], parties))
     return findings
 
 
@@ -160,43 +175,114 @@ def _deal_parties(view: SentenceView):
     return keep
 
 
-def _roles(view: SentenceView, parties, deal_type, type_at):
-    """((acquirer, target), directed) from word order, or None when the sentence is ambiguous."""
-    text = view.text
-    if len(parties) > 2:
-        if type_at < 0:
-            return None
-        before = [p for p in parties if p.end <= type_at]
-        after = [p for p in parties if p.start >= type_at]
-        if len(before) >= 1 and len(after) == 1:
-            parties = [before[-1], after[0]]
+def _clause_of(p, clauses) -> int:
+    return next((i for i, (lo, hi) in enumerate(clauses) if lo <= p.start < hi), -1)
+
+
+def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
+    text = view.text[lo:hi]
+    local = [_shifted(p, -lo) for p in parties]
+    deal_type, type_at = sentence_type(text, local)
+    if deal_type is None and not _DEAL_WORDS.search(text):
+        return []
+    if len(local) > 2:  # the speaker of "..., Reliance said" is not a party when three are named
+        spoken = [p for p in local if _SPEAKER.match(text[p.end:])]
+        if spoken and len(local) - len(spoken) >= 2:
+            local = [p for p in local if p not in spoken]
+    if len(local) == 1:
+        if deal_type in (None, "divestiture") or not _IMPLIED_TARGET.search(text) or local[0].start > type_at \
+                or text[type_at:type_at + 4].lower() in ("sell", "sold", "sale"):
+            return []
+        other = _implied_target(ctx, view, local[0].company_id)
+        return [((local[0].company_id, other), True)] if other else []
+    return _assign(text, local, deal_type, type_at)
+
+
+def _joined(text: str, group) -> list:
+    """The parties of a run joined by 'and', 'with', commas ('Oracle and Walmart'), from its first one."""
+    run = group[:1]
+    for a, b in zip(group, group[1:]):
+        if _CONSORTIUM.search(text[a.end:b.start]) or text[a.end:b.start].strip() in (",", ""):
+            run.append(b)
         else:
-            return None
-    p, q = parties[0], parties[1]
-    if type_at >= 0:
-        trigger = text[type_at:type_at + 12].lower()
-        seller_verb = trigger.startswith(("sell", "sold", "sale"))
-        if p.end <= type_at <= q.start:
-            between = text[p.end:q.start]
-            if seller_verb and re.search(r"\bto\s", text[type_at:q.start]):
-                return (q.company_id, p.company_id), True          # "P sells its unit to Q"
-            if re.search(r"\b(?:acquired|bought|purchased|taken over|backed|funded) by\b", between):
-                return (q.company_id, p.company_id), True          # passive: "P was acquired by Q"
-            if re.search(r"\b(with|and)\b", between) and not re.search(
-                    r"\b(acquir|buy|bought|purchas|invest|stake|takeover|take over)", between, re.I):
-                return tuple(sorted((p.company_id, q.company_id))), False
-            return (p.company_id, q.company_id), True                # "P acquires/invests in Q"
-        if type_at < p.start:
-            between = text[p.end:q.start]
-            if _BY.search(text[:q.start]) or re.search(r"\bby\s+$", between):
-                return (q.company_id, p.company_id), True          # "acquisition of P by Q"
-            if re.search(r"\b(?:of|in|for)\s+(?:\S+\s+){0,3}$", text[type_at:p.start]) and not re.search(
-                    r"\b(with|and)\b", between):
-                return (q.company_id, p.company_id), True if re.search(r"\bby\b", between) else False
-        if q.end <= type_at:
-            # both before the trigger: "P and Q agreed to merge", "P is in talks with Q to invest"
-            return tuple(sorted((p.company_id, q.company_id))), False
-    return tuple(sorted((p.company_id, q.company_id))), False
+            break
+    return run
+
+
+def _assign(text: str, parties, deal_type: str | None, type_at: int):
+    """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
+    ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
+    if type_at < 0:
+        return [(tuple(sorted(ids(parties[:2]))), False)]
+    trigger = text[type_at:type_at + 12].lower()
+    before = [p for p in parties if p.end <= type_at]
+    after = [p for p in parties if p.start >= type_at]
+    if trigger.startswith(("sell", "sold", "sale")):
+        to_at = text.find(" to ", type_at)
+        buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
+        sellers = before[-1:] or [p for p in after if to_at < 0 or p.start < to_at][:1]
+        if buyers and sellers:
+            return [((b.company_id, sellers[0].company_id), True) for b in buyers]
+        return []
+    for p in parties:   # "an offer from Microsoft", "acquired by Nvidia"
+        lead = text[:p.start]
+        if re.search(r"\b(?:offer|bid|proposal|approach)\s+from\s+$", lead) or re.search(
+                r"\b(?:acquired|bought|purchased|taken over|backed|funded|owned)\s+by\s+$", lead):
+            others = [q for q in parties if q is not p]
+            return [((p.company_id, others[0].company_id), True)] if others else []
+    if before and after:
+        acquirers = _joined(text, before[::-1])[::-1] if _CONSORTIUM.search(text) else before[-1:]
+        if len(before) >= 2 and re.search(r"\b(with|and)\b", text[before[-2].end:before[-1].start]) and not \
+                _CONSORTIUM.search(text[before[-1].end:type_at].replace(" and ", " ")):
+            acquirers = _joined(text, before)
+        return [((a.company_id, after[0].company_id), True) for a in acquirers]
+    if len(before) >= 2:
+        p, q = before[0], before[1]
+        if deal_type in ("acquisition", "investment") and re.search(r"\b(talks|discussions|negotiat\w*)\s+with\s+$",
+                                                                     text[:q.start]):
+            return [((p.company_id, q.company_id), True)]   # "P is in talks with Q to buy ..."
+        return [(tuple(sorted((p.company_id, q.company_id))), False)]
+    if len(after) >= 2:
+        p, q = after[0], after[1]
+        return [(tuple(sorted((p.company_id, q.company_id))), False)]
+    return []
+
+
+def _shifted(h, delta):
+    from dataclasses import replace
+    return replace(h, start=h.start + delta, end=h.end + delta)
+
+
+def _implied_target(ctx: ArticleContext, view: SentenceView, party: str) -> str | None:
+    """'Oracle is interested in the business': the business the article is about, named before."""
+    for v in reversed([v for v in ctx.views if v.index < view.index][-4:]):
+        for h in reversed(_deal_parties(v)):
+            owner = h.parent_id if h.kind == "app" and h.parent_id else h.company_id
+            if owner != party and h.company_id != party:
+                return owner
+    return None
+
+
+def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
+    a, b = pair
+    if not directed:
+        a, b = sorted(pair)
+    deal_type, _ = sentence_type(text, parties)
+    status, explicit = sentence_status(text, parties, view.is_title)
+    money = find_money(text)
+    usd = next((m for m in money if m.currency == "USD"), money[0] if money else None)
+    year = ctx.published.year if ctx.published else None
+    unit = _UNIT.search(text)
+    places = view.place_markets()
+    return DealFinding(
+        parties=(a, b), directed=directed, deal_type=deal_type, status=status, status_explicit=explicit,
+        asset=unit.group(1) if unit else None,
+        value_usd=(usd.amount if usd.currency == "USD" else to_usd(usd.amount, usd.currency, year)) if usd else None,
+        amount=usd.amount if usd else None, currency=usd.currency if usd else None,
+        market_id=places[0].market_id if places else None, event_date=find_date(view.text, ctx.published),
+        attributed_to=_attribution(ctx, view), evidence=view.text, sentence_index=view.index,
+        is_title=view.is_title, kinds={h.company_id: h.kind for h in view.companies},
+        parents={h.company_id: h.parent_id for h in view.companies})
 
 
 def _attribution(ctx: ArticleContext, view: SentenceView) -> str | None:

@@ -112,6 +112,7 @@ class Outcome:
     response: Response | None = None
     error: FetchError | None = None
     deferred_for: float | None = None    # a Retry-After too long to wait for in this run
+    text: str | None = None              # a page's body decoded (filled in by the web reader)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -130,14 +131,25 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def host_key(url: str) -> str:
+    """What politeness is counted per: host and port, as a URL names them."""
+    return urlsplit(url).netloc.lower()
+
+
+# When each host may next be asked, shared by every gate in the process: two sources that list the same
+# site, or two runs in one process, still leave the delay between their requests.
+_NEXT: dict[str, float] = {}
+_NEXT_LOCK = threading.Lock()
+
+
 class HostGate:
     """Per-host politeness: at most N requests in flight, and a pause after each one."""
 
     def __init__(self, delay: float, concurrency: int):
         self.delay, self.concurrency = delay, concurrency
-        self._lock = threading.Lock()
+        self._lock = _NEXT_LOCK
         self._sems: dict[str, threading.BoundedSemaphore] = {}
-        self._next: dict[str, float] = {}
+        self._next = _NEXT
         self._delays: dict[str, float] = {}
 
     def set_delay(self, host: str, seconds: float) -> None:
@@ -219,11 +231,14 @@ class Client:
             result = self._request(current, accept, headers, deadline)
             if isinstance(result, Response):
                 return result
-            nxt = urljoin(current, result)
-            if normalize_url(nxt) in seen:
-                raise FetchError("redirect loop: " + " -> ".join(seen + [normalize_url(nxt)]), "redirect",
-                                 final_url=nxt)
-            seen.append(normalize_url(nxt))
+            try:
+                nxt = urljoin(current, result.strip())
+                key = normalize_url(nxt)
+            except ValueError as exc:
+                raise FetchError(f"unusable redirect Location {result!r}: {exc}", "redirect", final_url=current) from None
+            if key in seen:
+                raise FetchError("redirect loop: " + " -> ".join(seen + [key]), "redirect", final_url=nxt)
+            seen.append(key)
             current = nxt
         raise FetchError(f"more than {self.policy.max_redirects} redirects", "redirect", final_url=current)
 
@@ -231,7 +246,7 @@ class Client:
         """One request: a Response, or the Location of a redirect."""
         h = {"User-Agent": self.policy.user_agent, "Accept": ACCEPT[accept],
              "Accept-Encoding": "gzip, deflate", **(headers or {})}
-        with self.gate.slot(urlsplit(url).hostname or ""):
+        with self.gate.slot(host_key(url)):
             try:
                 r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
                                       preload_content=False, decode_content=True, timeout=self.timeout)
@@ -314,7 +329,6 @@ class Client:
     def fetch_with_retries(self, url: str, accept: str, headers: dict[str, str] | None = None) -> Outcome:
         """Up to max_attempts attempts, with exponential backoff and jitter, honouring Retry-After."""
         out = Outcome()
-        host = urlsplit(url).hostname or ""
         for n in range(1, self.policy.max_attempts + 1):
             started = time.monotonic()
             try:
@@ -334,7 +348,7 @@ class Client:
                     if exc.retry_after > self.policy.retry_after_max_seconds:
                         out.deferred_for = exc.retry_after
                         return out
-                    self.gate.defer(host, exc.retry_after)
+                    self.gate.defer(host_key(exc.final_url or url), exc.retry_after)
                     wait = max(wait, exc.retry_after)
                 time.sleep(wait)
                 continue

@@ -136,7 +136,7 @@ class RobotsCache:
                 self._rules[origin] = self._load(origin)
                 rules = self._rules[origin]
                 if rules.crawl_delay and self.client:
-                    self.client.gate.set_delay(urlsplit(origin).hostname or "",
+                    self.client.gate.set_delay(urlsplit(origin).netloc,
                                                min(rules.crawl_delay, self.crawl_delay_max))
             return self._rules[origin]
 

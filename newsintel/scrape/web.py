@@ -124,20 +124,33 @@ class _WebRun:
         html = self._poll_html(front)
         if html is not None:
             pages[front] = html
-        sections = [c.url for c in self._candidates((u, None, None) for u in site.section_urls(front, html))
-                    ] if html else []
+        sections = self._links(front, site.section_urls, front, html) if html else []
         known = self._known_discovery_urls()
         index = [u for u in dict.fromkeys(sections + known["index"]) if u != front][: self.policy.max_index_pages]
         for url in index:
             html = self._poll_html(url)
             if html is not None:
                 pages[url] = html
-        advertised = [c.url for c in self._candidates((u, None, None) for u in site.feed_urls(pages))]
-        feeds = list(dict.fromkeys(advertised + known["feed"]))
-        found = self._candidates((u, None, None) for u in site.article_urls(front, pages))
-        for feed in feeds[: self.policy.max_feeds]:
-            found += self._read_feed(feed)
-        return found
+        advertised, found = [], []
+        for url, html in pages.items():            # one page at a time: a page newspaper chokes on costs only itself
+            advertised += self._links(url, site.feed_urls, {url: html})
+            found += self._links(url, site.article_urls, front, {url: html})
+        candidates = [Candidate(u) for u in dict.fromkeys(found)]
+        for feed in list(dict.fromkeys(advertised + known["feed"]))[: self.policy.max_feeds]:
+            candidates += self._read_feed(feed)
+        return candidates
+
+    def _links(self, page_url: str, finder: Callable[..., list[str]], *args: Any) -> list[str]:
+        """Normalized links a site.* finder returns; its failure is logged against the page, not raised."""
+        try:
+            links = finder(*args)
+        except Exception as exc:  # noqa: BLE001 - newspaper/lxml on hostile HTML
+            reason = f"link discovery failed: {type(exc).__name__}: {exc}"
+            self.log.append(dict(url=page_url, source_id=self.src.id, status="failed", error=reason, attempt=0,
+                                 attempted_at=self._at(time.monotonic()), role="index"))
+            self.errors.append(RecordError(page_url, self.src.id, reason))
+            return []
+        return [c.url for c in self._candidates((u, None, None) for u in links)]
 
     def _candidates(self, found: Iterable[tuple[str, str | None, str | None]]) -> list[Candidate]:
         """Normalized http(s) candidates; a URL that cannot be parsed is logged as failed, not raised."""
@@ -168,23 +181,25 @@ class _WebRun:
         return out
 
     def _poll_html(self, url: str) -> str | None:
-        resp = self._poll(url, "index", "html")
-        return _decode(resp) if resp is not None else None
+        return self._poll(url, "index", "html")[1]
 
     def _poll(self, url: str, role: str, accept: str,
-              check: Callable[[Response], str | None] | None = None) -> Response | None:
-        """Fetch a feed or index page (conditional GET); the 200 response, or None (304, failure, backoff)."""
+              check: Callable[[Response], str | None] | None = None) -> tuple[Response | None, str | None]:
+        """Fetch a feed or index page (conditional GET): the 200 response and its text, or Nones (304,
+        failure, backing off)."""
         cand = Candidate(normalize_url(url))
         st = self._load_states([cand.uid]).get(cand.uid)
         if st and st["next_attempt_at"] and st["next_attempt_at"] > self.now:
-            return None
+            return None, None
         if st and st["status"] == "gave_up" and cand.url != self.configured:
-            return None
+            return None, None
         out = self._process(cand, accept, _validators(st), check)
         error = self._record(cand, role, out)
         if error is not None:
             self.errors.append(error)
-        return out.response if out.response is not None and out.response.status != 304 else None
+        if out.response is None or out.response.status == 304:
+            return None, None
+        return out.response, out.text
 
     # -- selection -------------------------------------------------------------------------------------
     def _select(self, found: list[Candidate]) -> list[Candidate]:
@@ -192,7 +207,9 @@ class _WebRun:
         for c in found:
             if c.url.startswith(("http://", "https://")):
                 merged.setdefault(c.uid, c)
-        for url, title, published in self.con.execute(
+        # Earlier failures that are due again. A feed's items scroll away, so they are remembered here;
+        # a `urls` list is read whole every run, and a URL taken off it is meant to be dropped.
+        for url, title, published in [] if self.src.kind == "urls" else self.con.execute(
                 "SELECT url, title_hint, published_hint FROM fetch_state WHERE source_id = ? AND role = 'page' "
                 "AND status IN ('pending', 'failed', 'skipped') AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
                 "ORDER BY first_seen, url", [self.src.id, self.now]).fetchall():
@@ -229,8 +246,8 @@ class _WebRun:
                 cand = futures[fut]
                 out = fut.result()
                 rec = self._record(cand, "page", out)
-                if out.response is not None and out.response.status == 200:
-                    yield RawRecord(cand.url, self.src.id, "html", _decode(out.response), title_hint=cand.title,
+                if out.response is not None and out.response.status == 200 and out.text is not None:
+                    yield RawRecord(cand.url, self.src.id, "html", out.text, title_hint=cand.title,
                                     published_hint=cand.published, content_type=out.response.content_type,
                                     http_status=out.response.status)
                 elif rec is not None:
@@ -259,6 +276,8 @@ class _WebRun:
                 except FetchError as exc:
                     out.attempts[-1].status, out.attempts[-1].error = "failed", exc.reason
                     out.response, out.error = None, exc
+            if accept == "html" and out.response is not None and out.response.status == 200:
+                out.text = _decode(out.response)
             return out
         except Exception as exc:  # noqa: BLE001 - one URL must never end the run
             return _no_request(FetchError(f"internal error: {type(exc).__name__}: {exc}", "protocol",

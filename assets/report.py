@@ -1,0 +1,35 @@
+"""Stage 6, report: the briefing, a static HTML page with inline SVG charts, regenerated on every run."""
+from pathlib import Path
+
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from newsintel.briefing import DEFAULT_BRIEFING_PATH, READS, write_briefing
+from newsintel.warehouse import REPO_ROOT
+from pipelines.resources import WarehouseResource, utc_now
+
+
+class BriefingConfig(Config):
+    path: str = Field(default=str(DEFAULT_BRIEFING_PATH),
+                      description="Where to write the HTML page; a relative path is relative to the repo root.")
+
+
+@asset(group_name="report", deps=list(READS), kinds={"python", "html"},
+       description="reports/briefing.html: a ban timeline, the deal pipeline, the most-named companies and "
+                   "markets, and the evidence sentences behind them. Static, no network: opens from disk. "
+                   "Reads the published database only, so it never waits for a writer.")
+def briefing(context: AssetExecutionContext, config: BriefingConfig,
+             warehouse: WarehouseResource) -> MaterializeResult:
+    path = Path(config.path).expanduser()
+    path = path if path.is_absolute() else REPO_ROOT / path
+    wh = warehouse.get()
+    with wh.reader() as con:
+        page = write_briefing(con, path, generated_at=utc_now(), database=str(wh.path))
+    context.log.info(f"briefing: {path} {page.counts}")
+    return MaterializeResult(metadata={
+        "path": MetadataValue.path(str(path)),
+        "open": MetadataValue.url(path.resolve().as_uri()),
+        "bytes": path.stat().st_size,
+        "sections": ", ".join(page.sections),
+        **page.counts,
+    })

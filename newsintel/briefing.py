@@ -1,0 +1,484 @@
+"""The briefing: one static HTML page that says what the news reports, drawn from the analytic views.
+
+It opens from disk with no network: the CSS is inline and the charts are SVG written here, so the page
+can be mailed, archived or put on a share as a single file. Sections:
+
+- figures: articles, companies, markets, bans, deals, and the window of publication dates covered
+- ban timeline: one lane per market, one row per ban, coloured by status over time
+- deal pipeline: deals by their latest status, then the deals with how their status moved
+- most-named companies and markets: bar charts by the number of articles naming them
+- tables quoting the evidence sentence behind every ban, deal, figure and latest development
+
+Every value shown comes from a view under `sql/` (or a table the contract names), so anything on the
+page can be traced back with SQL. The page is written atomically: a browser never reads half of it.
+"""
+from __future__ import annotations
+
+import html
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import duckdb
+
+from newsintel.warehouse import REPO_ROOT
+
+DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"
+
+# What the page reads; the Dagster asset depends on exactly these. The last three are optional: a
+# section whose relation is missing is left out rather than failing the page.
+REQUIRED = ("articles", "company_overview", "market_overview", "ban_timeline", "deal_pipeline")
+OPTIONAL = ("deal_history", "company_exposure", "latest_developments")
+READS = REQUIRED + OPTIONAL
+
+BAN_STATUSES = ("proposed", "enacted", "blocked", "lifted")
+DEAL_STATUSES = ("rumored", "talks", "agreed", "completed", "abandoned", "blocked")
+BAN_COLORS = {"proposed": "#e6a100", "enacted": "#c62828", "blocked": "#1565c0", "lifted": "#2e7d32"}
+DEAL_COLORS = {"rumored": "#9e9e9e", "talks": "#e6a100", "agreed": "#1565c0", "completed": "#2e7d32",
+               "abandoned": "#616161", "blocked": "#c62828"}
+OTHER_COLOR = "#757575"
+
+TOP_N = 12            # bars in the most-named charts
+MAX_BAN_ROWS = 40     # bans drawn on the timeline
+MAX_TABLE_ROWS = 30   # rows per evidence table
+
+
+@dataclass
+class Briefing:
+    """The rendered page and what it shows, for the run's metadata."""
+    html: str
+    counts: dict[str, int] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cur = con.execute(sql, list(params))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    have = _relations(con)
+    missing = [r for r in REQUIRED if r not in have]
+    if missing:
+        raise LookupError(f"the briefing needs {', '.join(missing)}: run the pipeline first (make run)")
+    data: dict[str, Any] = {}
+    data["window"] = con.execute(
+        "SELECT count(*), min(published_at), max(published_at) FROM articles").fetchone()
+    data["companies"] = _rows(con, """
+        SELECT company_id, name, kind, parent_name, article_count, mention_count, ban_count, deal_count
+        FROM company_overview WHERE article_count > 0 AND kind <> 'media'
+        ORDER BY article_count DESC, mention_count DESC, name""")
+    data["company_total"] = con.execute(
+        "SELECT count(*) FROM company_overview WHERE article_count > 0").fetchone()[0]
+    data["markets"] = _rows(con, """
+        SELECT market_id, name, article_count, ban_count, deal_count
+        FROM market_overview WHERE article_count > 0 ORDER BY article_count DESC, name""")
+    data["ban_steps"] = _rows(con, """
+        SELECT ban_id, step, status, happened_on, market_id, market_name, target_id, target_name, measure,
+               authority, scope_count, current_status, evidence, is_latest
+        FROM ban_timeline ORDER BY market_id, ban_id, step""")
+    data["deals"] = _rows(con, """
+        SELECT deal_id, status, stage_order, acquirer_name, target_name, asset, deal_type, market_id,
+               value_usd, status_timeline, status_since, last_reported, article_count
+        FROM deal_pipeline ORDER BY stage_order, last_reported DESC NULLS LAST, deal_id""")
+    data["deal_evidence"] = {}
+    if "deal_history" in have:
+        data["deal_evidence"] = dict(con.execute("""
+            SELECT deal_id, arg_max(evidence, step) FROM deal_history WHERE evidence IS NOT NULL
+            GROUP BY deal_id""").fetchall())
+    data["exposure"] = _rows(con, f"""
+        SELECT company_name, market_name, measure, ban_status, metric, value, qualifier, as_of, evidence
+        FROM company_exposure ORDER BY value DESC NULLS LAST LIMIT {MAX_TABLE_ROWS}""") \
+        if "company_exposure" in have else None
+    data["latest"] = _rows(con, f"""
+        SELECT development_kind, headline, published_at, status, evidence, article_title, article_url
+        FROM latest_developments ORDER BY recency_rank LIMIT {MAX_TABLE_ROWS}""") \
+        if "latest_developments" in have else None
+    return data
+
+
+# -- formatting ------------------------------------------------------------------------------------
+
+def esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def compact(value: float | int | None) -> str:
+    """200000000 -> '200M', 1.5e9 -> '1.5B', 12345 -> '12.3K'."""
+    if value is None:
+        return ""
+    v = float(value)
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(v) >= div:
+            text = f"{v / div:.1f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    return f"{v:.0f}" if v == int(v) else f"{v:.2f}"
+
+
+def money(value: float | None) -> str:
+    return "" if value is None else "$" + compact(value)
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def label(text: str) -> str:
+    return text.replace("_", " ")
+
+
+def badge(status: str | None, colors: dict[str, str]) -> str:
+    color = colors.get(status or "", OTHER_COLOR)
+    return f'<span class="badge" style="background:{color}">{esc(status)}</span>'
+
+
+def _truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- charts (inline SVG) ---------------------------------------------------------------------------
+
+def _svg_open(width: int, height: int, title: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{esc(title)}" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="chart">'
+            f"<title>{esc(title)}</title>")
+
+
+def bar_chart(items: Sequence[tuple[str, float, str]], title: str, color: str, width: int = 470) -> str:
+    """Horizontal bars: (label, value, tooltip) per item, largest first."""
+    if not items:
+        return '<p class="empty">Nothing to chart yet.</p>'
+    row, top, label_w, value_w = 24, 6, 150, 44
+    height = top * 2 + row * len(items)
+    plot_w = width - label_w - value_w
+    vmax = max(v for _, v, _ in items) or 1
+    out = [_svg_open(width, height, title)]
+    for i, (name, value, tip) in enumerate(items):
+        y = top + i * row
+        w = max(2.0, plot_w * value / vmax)
+        out.append(f'<g><title>{esc(tip)}</title>'
+                   f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="lbl">{esc(_truncate(name, 22))}</text>'
+                   f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" rx="2" fill="{color}"/>'
+                   f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="val">{esc(compact(value))}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def column_chart(items: Sequence[tuple[str, int, str]], title: str, width: int = 520, height: int = 230) -> str:
+    """Vertical columns: (label, value, colour) per item, in the order given (a pipeline's stages)."""
+    top, bottom, left = 22, 34, 10
+    plot_h = height - top - bottom
+    slot = (width - 2 * left) / max(1, len(items))
+    vmax = max([v for _, v, _ in items] + [1])
+    out = [_svg_open(width, height, title),
+           f'<line x1="{left}" y1="{top + plot_h}" x2="{width - left}" y2="{top + plot_h}" class="grid"/>']
+    for i, (name, value, color) in enumerate(items):
+        h = plot_h * value / vmax
+        x = left + i * slot + slot * 0.18
+        w = slot * 0.64
+        y = top + plot_h - h
+        out.append(f'<g><title>{esc(name)}: {value} deal{"s" if value != 1 else ""}</title>'
+                   f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{max(h, 0):.1f}" rx="2" fill="{color}"/>'
+                   f'<text x="{x + w / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" class="val">{value}</text>'
+                   f'<text x="{x + w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" class="lbl">{esc(name)}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _month_ticks(start: date, end: date) -> list[tuple[date, str]]:
+    """First-of-month ticks between start and end, at most ~10, aligned to the calendar (Jan, Apr, ...),
+    labelled 'Jun 2020', or '2020' when the step is a year or more."""
+    first = start.year * 12 + start.month - 1 + (start.day > 1)     # months since year 0, rounded up
+    last = end.year * 12 + end.month - 1
+    step = next((s for s in (1, 2, 3, 6, 12, 24, 60, 120) if (last - first + 1) / s <= 10), 240)
+    ticks = []
+    for idx in range(first + (-first) % step, last + 1, step):
+        d = date(idx // 12, idx % 12 + 1, 1)
+        ticks.append((d, str(d.year) if step >= 12 else d.strftime("%b %Y")))
+    return ticks
+
+
+def ban_timeline_chart(steps: Sequence[dict[str, Any]], as_of: date | None = None,
+                       width: int = 960) -> tuple[str, int]:
+    """Markets × time: one lane per market, one row per ban; each ban is drawn as segments coloured by
+    its status from one step to the next, the last status running on to `as_of` (the newest article)."""
+    bans: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in steps:
+        if s["happened_on"] is not None:
+            bans[s["ban_id"]].append(s)
+    if not bans:
+        return '<p class="empty">No dated bans yet.</p>', 0
+    per_market: dict[str, list[str]] = defaultdict(list)
+    for ban_id, ban_steps in bans.items():
+        ban_steps.sort(key=lambda s: (s["happened_on"], s["step"]))
+        per_market[ban_steps[0]["market_id"]].append(ban_id)
+    markets = sorted(per_market, key=lambda m: (-len(per_market[m]), m))
+    layout: list[tuple[str, list[str]]] = []
+    shown = 0
+    for m in markets:
+        ids = sorted(per_market[m], key=lambda b: (bans[b][0]["happened_on"], bans[b][0]["target_name"] or ""))
+        ids = ids[: max(0, MAX_BAN_ROWS - shown)]
+        if ids:
+            layout.append((m, ids))
+            shown += len(ids)
+    hidden = len(bans) - shown
+
+    all_days = [s["happened_on"] for b in bans.values() for s in b]
+    lo, hi = min(all_days), max(all_days + ([as_of] if as_of else []))
+    pad = max(timedelta(days=20), (hi - lo) * 0.06)
+    lo, hi = lo - pad, hi + pad
+    row, top, bottom, market_w, target_w, right = 22, 30, 20, 120, 130, 34
+    x0, x1 = market_w + target_w, width - right
+    height = top + bottom + row * shown + 4 * len(layout)
+    span = (hi - lo).days or 1
+
+    def x(d: date) -> float:
+        return x0 + (x1 - x0) * (d - lo).days / span
+
+    out = [_svg_open(width, height, "Ban timeline: markets by time, coloured by status")]
+    for d, text in _month_ticks(lo, hi):
+        out.append(f'<line x1="{x(d):.1f}" y1="{top - 6}" x2="{x(d):.1f}" y2="{height - bottom}" class="grid"/>'
+                   f'<text x="{x(d):.1f}" y="{top - 10}" text-anchor="middle" class="axis">{esc(text)}</text>')
+    y = top
+    for lane, (market, ids) in enumerate(layout):
+        lane_h = row * len(ids) + 4
+        name = bans[ids[0]][0]["market_name"] or market
+        out.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" class="{"lane" if lane % 2 == 0 else "lane2"}"/>'
+                   f'<text x="6" y="{y + 15}" class="lane-lbl">{esc(_truncate(name, 16))}</text>')
+        for i, ban_id in enumerate(ids):
+            b = bans[ban_id]
+            cy = y + 2 + i * row + row / 2
+            first = b[0]
+            out.append(f'<text x="{x0 - 8}" y="{cy + 4:.1f}" text-anchor="end" class="lbl">'
+                       f'{esc(_truncate(first["target_name"] or first["target_id"], 18))}</text>')
+            for j, s in enumerate(b):
+                end = x(b[j + 1]["happened_on"]) if j + 1 < len(b) else x(max(as_of or hi, s["happened_on"]))
+                color = BAN_COLORS.get(s["status"], OTHER_COLOR)
+                opacity = "0.85" if j + 1 < len(b) else "0.35"
+                out.append(f'<rect x="{x(s["happened_on"]):.1f}" y="{cy - 4:.1f}" width="{max(0.0, end - x(s["happened_on"])):.1f}" '
+                           f'height="8" fill="{color}" fill-opacity="{opacity}"/>')
+            for s in b:
+                color = BAN_COLORS.get(s["status"], OTHER_COLOR)
+                tip = (f'{s["market_name"] or s["market_id"]}: {label(s["measure"] or "")} on '
+                       f'{s["target_name"] or s["target_id"]}, {s["status"]} {day(s["happened_on"])}'
+                       + (f' by {s["authority"]}' if s.get("authority") else "")
+                       + (f' ({s["scope_count"]} apps or companies)' if s.get("scope_count") else ""))
+                out.append(f'<circle cx="{x(s["happened_on"]):.1f}" cy="{cy:.1f}" r="6" fill="{color}" '
+                           f'stroke="#fff" stroke-width="1.5"><title>{esc(tip)}</title></circle>')
+        y += lane_h
+    if as_of:
+        out.append(f'<line x1="{x(as_of):.1f}" y1="{top - 4}" x2="{x(as_of):.1f}" y2="{y + 4}" class="asof"/>'
+                   f'<text x="{x(as_of):.1f}" y="{y + 16}" text-anchor="middle" class="axis">'
+                   f'latest article {esc(day(as_of))}</text>')
+    out.append("</svg>")
+    svg = "".join(out)
+    if hidden:
+        svg += f'<p class="note">…and {hidden} more ban{"s" if hidden != 1 else ""}, listed in the table below.</p>'
+    return svg, shown
+
+
+def legend(colors: dict[str, str]) -> str:
+    return '<p class="legend">' + "".join(
+        f'<span><i style="background:{c}"></i>{esc(s)}</span>' for s, c in colors.items()) + "</p>"
+
+
+# -- tables ----------------------------------------------------------------------------------------
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> str:
+    """Cells are HTML already (escape with `esc`); a header ending in '#' is right-aligned."""
+    rows = list(rows)
+    if not rows:
+        return f'<p class="empty">{esc(empty)}</p>'
+    head = "".join(f'<th class="num">{esc(h[:-1])}</th>' if h.endswith("#") else f"<th>{esc(h)}</th>"
+                   for h in headers)
+    body = "".join("<tr>" + "".join(
+        f'<td class="num">{c}</td>' if h.endswith("#") else f"<td>{c}</td>" for h, c in zip(headers, r)) + "</tr>"
+        for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def quote(text: str | None) -> str:
+    return f'<q>{esc(text)}</q>' if text else ""
+
+
+def link(title: str | None, url: str | None) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f'<a href="{esc(url)}" rel="noreferrer">{esc(title or url)}</a>'
+    return esc(title or "")
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+CSS = """
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #1f2328; background: #f6f7f9; margin: 0; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #d8dee4; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 12px 0 6px; }
+.sub, .note, .empty { color: #59636e; }
+.empty { font-style: italic; }
+.tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 16px 0; }
+.tile { flex: 1 1 96px; background: #fff; border: 1px solid #d8dee4; border-radius: 6px; padding: 8px 12px; }
+.tile b { display: block; font-size: 22px; }
+.tile span { color: #59636e; font-size: 12px; }
+.card { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; padding: 12px 14px; overflow-x: auto; }
+.row { display: flex; flex-wrap: wrap; gap: 14px; }
+.row > .card { flex: 1 1 440px; }
+svg.chart { max-width: 100%; height: auto; font-size: 12px; }
+svg .lbl { fill: #1f2328; } svg .val { fill: #59636e; } svg .axis { fill: #59636e; font-size: 11px; }
+svg .lane-lbl { fill: #1f2328; font-weight: 600; }
+svg .grid { stroke: #d8dee4; stroke-width: 1; }
+svg .asof { stroke: #59636e; stroke-width: 1; stroke-dasharray: 4 3; }
+svg .lane { fill: #fafbfc; } svg .lane2 { fill: #f0f3f6; }
+.legend span { margin-right: 14px; white-space: nowrap; font-size: 12px; }
+.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #eaeef2; }
+th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+q { color: #424a53; font-style: italic; }
+.badge { color: #fff; border-radius: 10px; padding: 1px 8px; font-size: 12px; white-space: nowrap; }
+ul.deals { list-style: none; padding: 0; margin: 0; } ul.deals li { margin: 0 0 8px; }
+footer { margin-top: 36px; color: #59636e; font-size: 12px; }
+@media print { body { background: #fff; } .card { border: none; } }
+"""
+
+
+def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None,
+                   database: str | None = None) -> Briefing:
+    """Render the page from the warehouse `con` (a read-only connection on the published file is enough)."""
+    generated_at = generated_at or datetime.now()
+    data = _gather(con)
+    n_articles, first_pub, last_pub = data["window"]
+    ban_latest = [s for s in data["ban_steps"] if s["is_latest"]]
+    ban_ids = {s["ban_id"] for s in data["ban_steps"]}
+    deals = data["deals"]
+    open_deals = sum(1 for d in deals if d["status"] in ("rumored", "talks", "agreed"))
+    enacted = sum(1 for s in ban_latest if s["current_status"] == "enacted")
+    counts = {"articles": n_articles, "companies": data["company_total"], "markets": len(data["markets"]),
+              "bans": len(ban_ids), "bans_enacted": enacted, "deals": len(deals), "deals_open": open_deals}
+    sections = ["figures", "ban_timeline", "deal_pipeline", "most_named", "bans", "deals"]
+
+    window = (f"articles published {day(first_pub)} to {day(last_pub)}" if first_pub else
+              "no dated articles yet")
+    tiles = [("articles", n_articles), ("companies named", data["company_total"]),
+             ("markets named", len(data["markets"])), ("bans", len(ban_ids)), ("in force", enacted),
+             ("deals", len(deals)), ("open deals", open_deals)]
+    parts = [f'<header><h1>newsintel briefing</h1><p class="sub">What the news says about companies, '
+             f'markets, bans and deal talks: {esc(window)}. Generated {esc(generated_at.strftime("%Y-%m-%d %H:%M"))} UTC.</p>'
+             '<div class="tiles">' + "".join(f'<div class="tile"><b>{v:,}</b><span>{esc(k)}</span></div>'
+                                             for k, v in tiles) + "</div></header>"]
+
+    # Ban timeline
+    as_of = last_pub.date() if isinstance(last_pub, datetime) else last_pub
+    svg, drawn = ban_timeline_chart(data["ban_steps"], as_of)
+    counts["bans_drawn"] = drawn
+    parts.append('<section id="ban-timeline"><h2>Ban timeline</h2>'
+                 '<p class="sub">One lane per market, one row per ban; a dot for each reported status step, '
+                 'the bar runs in the colour of the status until the next step, or up to the latest article. '
+                 'Hover a dot for details.</p>'
+                 f'{legend(BAN_COLORS)}<div class="card">{svg}</div></section>')
+
+    # Deal pipeline
+    by_status = Counter(d["status"] for d in deals)
+    statuses = list(DEAL_STATUSES) + sorted(s for s in by_status if s not in DEAL_STATUSES)
+    columns = [(s, by_status.get(s, 0), DEAL_COLORS.get(s, OTHER_COLOR)) for s in statuses]
+    open_list = [d for d in deals if d["status"] in ("agreed", "talks", "rumored")]
+    open_list.sort(key=lambda d: (-(d["stage_order"] or 0), -(d["value_usd"] or 0)))
+    items = "".join(
+        f'<li>{badge(d["status"], DEAL_COLORS)} {esc(d["acquirer_name"])} → {esc(d["target_name"])}'
+        + (f' <span class="note">({esc(d["asset"])})</span>' if d["asset"] else "")
+        + (f' <b>{esc(money(d["value_usd"]))}</b>' if d["value_usd"] else "") + "</li>"
+        for d in open_list[:10])
+    more = f'<p class="note">…and {len(open_list) - 10} more below.</p>' if len(open_list) > 10 else ""
+    parts.append('<section id="deal-pipeline"><h2>Deal pipeline</h2>'
+                 '<p class="sub">Deals and deal talks by their latest known status, from rumour to close.</p>'
+                 f'<div class="row"><div class="card">{column_chart(columns, "Deals by latest status")}</div>'
+                 f'<div class="card"><h3>Open: {open_deals} of {len(deals)}</h3>'
+                 + (f'<ul class="deals">{items}</ul>{more}' if items else '<p class="empty">No open deals.</p>')
+                 + "</div></div></section>")
+
+    # Most-named companies and markets
+    comp_items = [(c["name"], c["article_count"], f'{c["name"]}: {c["article_count"]} articles, '
+                   f'{c["mention_count"]} mentions, {c["ban_count"]} bans, {c["deal_count"]} deals')
+                  for c in data["companies"][:TOP_N]]
+    mkt_items = [(m["name"], m["article_count"], f'{m["name"]} ({m["market_id"]}): {m["article_count"]} articles, '
+                  f'{m["ban_count"]} bans, {m["deal_count"]} deals') for m in data["markets"][:TOP_N]]
+    parts.append('<section id="most-named"><h2>Most named</h2>'
+                 '<p class="sub">By the number of articles naming them (media outlets left out).</p><div class="row">'
+                 f'<div class="card"><h3>Companies <span class="note">(articles)</span></h3>{bar_chart(comp_items, "Most-named companies", "#3b6ea8")}</div>'
+                 f'<div class="card"><h3>Markets <span class="note">(articles)</span></h3>{bar_chart(mkt_items, "Most-named markets", "#5f8f5a")}</div>'
+                 "</div></section>")
+
+    # Bans table
+    ban_rows = [(esc(s["market_name"] or s["market_id"]), esc(s["target_name"] or s["target_id"]),
+                 esc(label(s["measure"] or "")), badge(s["current_status"], BAN_COLORS), esc(day(s["happened_on"])),
+                 esc(s["authority"]), esc(s["scope_count"] or ""), quote(s["evidence"]))
+                for s in sorted(ban_latest, key=lambda s: (s["happened_on"] is None, s["happened_on"] or date.min),
+                                reverse=False)[:MAX_TABLE_ROWS]]
+    parts.append('<section id="bans"><h2>Bans</h2>'
+                 + table(["Market", "Target", "Measure", "Status", "Since", "Authority", "Scope#", "Evidence"],
+                         ban_rows, "No bans reported yet.") + "</section>")
+
+    # Deals table
+    deal_rows = [(f'{esc(d["acquirer_name"])} → {esc(d["target_name"])}', esc(d["asset"]), esc(d["deal_type"]),
+                  badge(d["status"], DEAL_COLORS), esc(d["status_timeline"]), esc(d["market_id"]),
+                  esc(money(d["value_usd"])), quote(data["deal_evidence"].get(d["deal_id"])))
+                 for d in deals[:MAX_TABLE_ROWS]]
+    parts.append('<section id="deals"><h2>Deals</h2>'
+                 + table(["Deal", "Asset", "Type", "Status", "Status over time", "Market", "Value#", "Evidence"],
+                         deal_rows, "No deals reported yet.") + "</section>")
+
+    if data["exposure"] is not None:
+        sections.append("exposure")
+        rows = [(esc(e["company_name"]), esc(e["market_name"]), esc(label(e["measure"] or "")),
+                 badge(e["ban_status"], BAN_COLORS), esc(e["metric"]),
+                 esc(" ".join(x for x in (e["qualifier"] or "", compact(e["value"])) if x)), quote(e["evidence"]))
+                for e in data["exposure"]]
+        parts.append('<section id="exposure"><h2>What the bans put at stake</h2>'
+                     '<p class="sub">Companies banned in markets where the news gives them users or revenue.</p>'
+                     + table(["Company", "Market", "Measure", "Ban", "Figure", "Value#", "Evidence"], rows,
+                             "No figures for banned companies yet.") + "</section>")
+    if data["latest"] is not None:
+        sections.append("latest")
+        rows = [(esc(day(r["published_at"])), esc(r["development_kind"]), esc(r["headline"]),
+                 quote(r["evidence"]), link(r["article_title"], r["article_url"])) for r in data["latest"]]
+        parts.append('<section id="latest"><h2>Latest developments</h2>'
+                     + table(["Published", "Kind", "What happened", "Evidence", "Article"], rows,
+                             "Nothing reported yet.") + "</section>")
+
+    footer = ("Generated by the Dagster asset <code>briefing</code> on every run, from the views in "
+              "<code>sql/</code>" + (f" of <code>{esc(database)}</code>" if database else "") +
+              ". Query them yourself with <code>make sql</code>.")
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>newsintel briefing</title><style>{CSS}</style></head><body><main>"
+            + "".join(parts) + f"<footer>{footer}</footer></main></body></html>\n")
+    return Briefing(page, counts, sections)
+
+
+def write_briefing(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str] = DEFAULT_BRIEFING_PATH,
+                   generated_at: datetime | None = None, database: str | None = None) -> Briefing:
+    """Render and write the page atomically (a temporary file renamed over `path`)."""
+    briefing = build_briefing(con, generated_at, database)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(briefing.html, encoding="utf-8")
+    os.replace(tmp, target)
+    return briefing

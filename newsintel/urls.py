@@ -20,6 +20,8 @@ def normalize_url(url: str) -> str:
         return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port
+    if ":" in host:
+        host = f"[{host}]"   # an IPv6 literal keeps its brackets
     netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if k.lower() not in _TRACKING_KEYS and not k.lower().startswith(_TRACKING_PREFIXES)))

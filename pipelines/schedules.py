@@ -33,14 +33,13 @@ def _scrape(context: ScheduleEvaluationContext):
     if busy:
         run = busy[0].dagster_run
         return SkipReason(f"run {run.run_id[:8]} of {JOB_NAME} is still {run.status.value.lower()}; tick skipped")
-    return RunRequest()
+    return RunRequest(tags={"newsintel/trigger": "schedule"})
 
 
 try:
     scrape_schedule = schedule(
         cron_schedule=scrape_cron(), job_name=JOB_NAME, name="scrape_schedule",
         default_status=DefaultScheduleStatus.RUNNING, execution_timezone="UTC",
-        tags={"newsintel/trigger": "schedule"},
         description=f"Scrape every configured source and refresh everything downstream (cron from {CRON_ENV}, "
                     f"default '{DEFAULT_CRON}', UTC). A tick is skipped while a run of the job is still going.",
     )(_scrape)

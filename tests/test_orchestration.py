@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from dagster import (DagsterInstance, DagsterRun, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus,
-                     Definitions, build_schedule_context, build_sensor_context, validate_run_config)
+                     Definitions, build_schedule_context, build_sensor_context, instance_for_test,
+                     validate_run_config)
 
 from conftest import write_sources
 from newsintel.warehouse import Warehouse
@@ -79,7 +80,7 @@ def test_schedule_cron_comes_from_the_environment(monkeypatch):
 
 def test_schedule_requests_a_run_whose_config_validates():
     job = defs.resolve_job_def("newsintel_job")
-    with DagsterInstance.ephemeral() as instance:
+    with instance_for_test() as instance:
         context = build_schedule_context(instance=instance,
                                          scheduled_execution_time=datetime(2026, 1, 5, 9, tzinfo=timezone.utc))
         data = defs.resolve_schedule_def("scrape_schedule").evaluate_tick(context)
@@ -90,7 +91,7 @@ def test_schedule_requests_a_run_whose_config_validates():
 
 
 def test_schedule_skips_a_tick_while_a_run_is_going():
-    with DagsterInstance.ephemeral() as instance:
+    with instance_for_test() as instance:
         instance.add_run(DagsterRun(job_name="newsintel_job", status=DagsterRunStatus.STARTED))
         context = build_schedule_context(instance=instance,
                                          scheduled_execution_time=datetime(2026, 1, 5, 10, tzinfo=timezone.utc))

@@ -53,6 +53,10 @@ _COMPANY_CONTEXT = re.compile(
     r"\b(acqui\w+|deal|merger|takeover|shares|stock|stake|invest\w*|company|firm|chip ?designer|chipmaker|"
     r"start-?up|owner|owned|CEO|chief executive|subsidiary|unit|platform|app|social media|Inc|Ltd|plc|"
     r"valuation|revenue|profit|IPO|listed|sold|buy|bought|sell)\b", re.I)
+# "Ministry of Electronics and Information Technology": a name inside a government body's name.
+_OFFICIAL_BEFORE = re.compile(r"\b(Ministry|Department|Minister|Secretary|Commission|Committee|Office|Bureau|"
+                              r"Authority|Agency|Court|Council|Institute|University|School|Act)\s+(?:of\s+)?"
+                              r"(?:(?:the|and|for|[A-Z][\w-]*)\s+){0,4}$")
 _APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
 
 
@@ -133,7 +137,7 @@ class CompanyMatcher:
             hits.append(self._hit(cid, m.group(0), m.start(), m.end()))
             taken.append((m.start(), m.end()))
         for cand, start, end, kind in self._discover(text):
-            if any(s < end and start < e for s, e in taken):
+            if any(s < end and start < e for s, e in taken) or _OFFICIAL_BEFORE.search(text[max(0, start - 60):start]):
                 continue
             cid = self.resolve_name(cand)
             if cid:

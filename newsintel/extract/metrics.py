@@ -8,10 +8,15 @@ from newsintel.extract.amounts import find_money, find_quantities, to_usd
 from newsintel.extract.context import ArticleContext
 
 _METRIC_AFTER = re.compile(
-    r"^\s*(?:\w+\s+){0,2}?(monthly active users|daily active users|active users|users|subscribers|customers|"
-    r"downloads|installs|players|merchants|sellers|creators|viewers)\b", re.I)
-_METRIC_NAMES = {"monthly active users": "monthly_active_users", "daily active users": "daily_active_users",
-                 "active users": "users", "installs": "downloads"}
+    r"^\s*\)?\s*(?:\([^)]{0,30}\)\s*)?(?:[\w-]+\s+){0,2}?(monthly active users|daily active users|active users|"
+    r"users|subscribers|customers|downloads|installs|players|merchants|sellers|creators|viewers|"
+    r"(?:people|Indians|Americans|Pakistanis|Nigerians|Britons)(?= (?:on|use|using|who use|access)\b))\b", re.I)
+_METRIC_NAMES = {"monthly active users": "users", "daily active users": "users", "active users": "users",
+                 "installs": "downloads", "people": "users", "indians": "users", "americans": "users",
+                 "pakistanis": "users", "nigerians": "users", "britons": "users"}
+# Counts the news gives without naming a market still belong to one when the article is about one country;
+# other figures (players, revenue) count only where a market is named beside them.
+_ANYWHERE = {"users", "subscribers", "downloads"}
 _QUALIFIERS = [("over", r"(?:over|more than|above|upwards of|in excess of|north of)"),
                ("about", r"(?:about|around|roughly|approximately|some|an estimated|close to|nearly|almost)"),
                ("at_least", r"(?:at least)"), ("up_to", r"(?:up to|as many as)"), ("under", r"(?:under|less than|fewer than)")]
@@ -45,7 +50,8 @@ def find_metrics(ctx: ArticleContext) -> list[MetricFinding]:
             if m and value >= 1000:
                 metric = m.group(1).lower()
                 found.append((start, _METRIC_NAMES.get(metric, metric), value))
-        if _REVENUE.search(text):
+        found = list({(round(v), n): (a, n, v) for a, n, v in found}.values())   # "41.08 crore (410.8 million)"
+        if _REVENUE.search(text) and view.place_markets():
             year = ctx.published.year if ctx.published else None
             for money in find_money(text):
                 usd = money.amount if money.currency == "USD" else to_usd(money.amount, money.currency, year)
@@ -54,18 +60,34 @@ def find_metrics(ctx: ArticleContext) -> list[MetricFinding]:
         if not found:
             continue
         parties = [h for h in view.companies if h.kind not in ("media", "person")]
+        places = view.place_markets()
         for start, metric, value in found:
-            before = [h for h in parties if h.end <= start]
-            company = (before[-1] if before else (parties[0] if parties else ctx.salient_company(view.index)))
+            company = _company(ctx, view, parties, start, metric)
             if company is None:
                 continue
-            places = view.place_markets()
             if places:
                 market = places[0].market_id
+            elif metric not in _ANYWHERE:
+                continue
             elif re.search(r"\b(?:in|across) the (?:country|nation)\b", text, re.I):
                 market = ctx.salient_market(view.index)
             else:
-                market = None
+                top = ctx.top_market()
+                market = top if top and top == company.country else None
             out.append(MetricFinding(company.company_id, market, metric, value,
                                      _qualifier(text[max(0, start - 25):start]), text))
     return out
+
+
+def _company(ctx: ArticleContext, view, parties, start: int, metric: str):
+    """Whose figure: an app for user counts, else the company named nearest before the number."""
+    if metric == "users":
+        apps = [h for h in parties if h.kind == "app"]
+        if apps:
+            return apps[0]
+    before = [h for h in parties if h.end <= start]
+    if before:
+        return before[-1]
+    if parties:
+        return parties[0]
+    return ctx.salient_company(view.index)

@@ -72,6 +72,7 @@ def extract_body(tree, url: str | None, title: str | None = None) -> str:
     return "\n".join(lines)
 
 
+
 def _drop_headline(lines: list[str], title: str) -> list[str]:
     """The headline repeated inside the body is not body text.
 
@@ -81,6 +82,7 @@ def _drop_headline(lines: list[str], title: str) -> list[str]:
     if not t:
         return lines
     n_title = len(t.split())
+    title_cf = " ".join(title.split()).casefold()
     out = []
     lead = True
     for line in lines:
@@ -90,6 +92,9 @@ def _drop_headline(lines: list[str], title: str) -> list[str]:
             continue
         if lead and toks and len(toks) >= 0.6 * n_title and f" {k} " in f" {t} ":
             continue
+        if lead and n_title >= 3 and line.casefold().startswith(title_cf) and len(line) > len(title_cf):
+            # headline glued to the first paragraph by the page's markup
+            line = line[len(title_cf):].lstrip(" -–—:|.")
         if len(toks) >= 12:
             lead = False
         out.append(line)

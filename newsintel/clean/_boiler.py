@@ -41,7 +41,10 @@ _PROMPTS = re.compile(
     r"share (?:this|it|on)\b.{0,40}\b(?:article|story|post|facebook|twitter|linkedin|whatsapp|friends?)|"
     r"(?:like|liked|enjoy|enjoyed) this (?:story|article|post)\?|"
     r"subscribe\b|(?:click|tap) here\b|"
-    r"additional reporting by\b|.{0,60}\bcontributed (?:reporting|to this (?:report|story|article))|"
+    r"\(?\s*(?:additional |writing and )?(?:reporting|writing|editing|compiled|edited) by\b|"
+    r".{0,200}\bcontributed (?:reporting|to this (?:report|story|article))|"
+    r"(?:e-?mail|write to|reach|contact) .{1,80}\bat \S+@\S+|have a (?:news )?tip\b|"
+    r"our standards:|this copy is for your personal|"
     r"updated(?: at| on)?\s+\d{1,2}[:.]\d\d|"
     r"(?:this|the) (?:article|story) (?:continues|continued) below|story continues below|"
     r"continue reading (?:below|the main story)|scroll (?:down )?to continue|"
@@ -73,10 +76,21 @@ _TEASER_TAG = re.compile(r"\[(?:insight|video|reaction|warning|news|pictures|pic
                          r"revealed|map|graph|update|live|analysis|photos?|gallery|watch)\]\s*\|?\s*$",
                          re.IGNORECASE)
 
+# Promotions placed mid-paragraph: "Start your day with X. Sign up for the free newsletter."
+_PROMO_ANYWHERE = re.compile(
+    r"\b(?:sign(?:ing)? up|subscrib\w*|delivered)\b.{0,80}\b(?:newsletters?|inbox)\b|"
+    r"\bnewsletters?\b.{0,80}\b(?:sign(?:ing)? up|subscrib\w*|inbox)\b|"
+    r"\bfollow (?:us|him|her|them|me)\b.{0,40}\b(?:twitter|facebook|instagram|linkedin)\b",
+    re.IGNORECASE,
+)
+
+
 def is_boilerplate(line: str) -> bool:
     """True for a paragraph that is navigation, promotion or a credit."""
     n_words = len(_WORDS.findall(line))
     if n_words == 0:
+        return True
+    if n_words <= 45 and _PROMO_ANYWHERE.search(line):
         return True
     if _ALONE.match(line):
         return True

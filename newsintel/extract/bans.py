@@ -32,7 +32,8 @@ _ENACTED = re.compile(
     r"remov(?:e|es|ed|ing) .{0,60}\bfrom .{0,40}\b(?:store|stores|Play)|pulled from .{0,40}\bstores?|"
     r"executive orders?|entity list|order(?:s|ed|ing)? .{0,60}\b(?:to (?:divest|sell|stop|shut|cease|remove|block))|"
     r"strip(?:ped|ping|s)? .{0,40}\bout|rip(?:ped)? out|phase(?:d)? out|exclud(?:e|ed|es|ing) .{0,40}\bfrom .{0,30}\bnetworks?|"
-    r"shut(?:s)? down access|cut(?:s)? off)\b", re.I)
+    r"shut(?:s)? down access|cut(?:s)? off|must (?:stop|cease|remove|halt)|stop buying|"
+    r"orders? .{0,40}\bout of)\b", re.I)
 _NEGATED = re.compile(
     r"\b(no plans? to ban|not (?:be )?banned|never banned|did not ban|has not banned|hasn't banned|won't ban|"
     r"will not ban|denied .{0,30}\bban|refus(?:ed|es) to ban|no ban|rul(?:ed|es) out (?:a )?ban|"
@@ -99,10 +100,12 @@ class BanFinding:
 
 
 _MODAL_BEFORE = re.compile(
-    r"\b(to|will|would|could|can|may|might|shall|should|plans? to|wants? to|aims? to|seeks? to|threat\w* to|"
-    r"if|unless|until|whether|calls? to|urg\w* .{0,30}\bto|demand\w* .{0,30}\bto|prepared to|ready to)\s+"
-    r"(?:\w+\s+){0,2}$", re.I)
-_BAN_OBJECT = re.compile(r"^.{0,60}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
+    r"(?:\b(?:will|would|could|can|may|might|shall|should)\s+(?:\w+\s+){0,2}|"
+    r"\b(?:plans?|planned|planning|wants?|wanted|aims?|seeks?|sought|threat\w*|hopes?|intends?|intended|vow\w*|"
+    r"pledg\w*|promis\w*|urg\w*|ask\w*|calls?|called|demand\w*|prepared|ready|set|expected|likely|"
+    r"considering|weighing|moving|looking)\s+(?:\w+\s+){0,3}?to\s+(?:\w+\s+){0,1}|"
+    r"\b(?:if|unless|until|whether)\s+(?:\S+\s+){0,6})$", re.I)
+_BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
                          r"directive|suspension|blocking)\b", re.I)
 _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up)\b", re.I)
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
@@ -178,7 +181,40 @@ def _authority_market(text: str) -> str | None:
     return None
 
 
+_LIST_CUE = re.compile(
+    r"\b(?:the (?:order|list|ban|notification|directive) (?:also )?(?:names|named|includes|included|covers|covered|"
+    r"lists|listed)|also on the list|(?:is|are|were|was) also on (?:the|that) list|among (?:them|the apps)|"
+    r"the list also includes|(?:other|banned|blocked) apps (?:include|included|including|such as)|apart from)\b", re.I)
+
+
 def find_bans(ctx: ArticleContext) -> list[BanFinding]:
+    found = _find_direct(ctx)
+    return found + _list_continuations(ctx, found)
+
+
+def _list_continuations(ctx: ArticleContext, found: list[BanFinding]) -> list[BanFinding]:
+    """'The order also names UC Browser and SHAREit': apps listed after the sentence that bans them."""
+    extra, covered = [], {f.sentence_index for f in found}
+    for view in ctx.views:
+        if view.index in covered or not _LIST_CUE.search(view.text):
+            continue
+        previous = [f for f in found if view.index - 4 <= f.sentence_index < view.index]
+        if not previous:
+            continue
+        last = previous[-1]
+        named = {f.target_id for f in previous}
+        for p in view.parties():
+            if p.kind == "person" or p.company_id in STORE_OWNERS or p.company_id in named:
+                continue
+            if any(o.parent_id == p.company_id for o in view.parties()):
+                continue  # "Alibaba's UC Browser": the owner is not on the list
+            extra.append(BanFinding(last.market_id, p.company_id, last.measure, last.status, last.authority,
+                                    last.event_date, last.scope_count, view.text, view.index,
+                                    round(max(0.5, last.confidence - 0.1), 2), last.explicit_market, True))
+    return extra
+
+
+def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
     found: list[BanFinding] = []
     for view in ctx.views:
         verdict = _status(view.text)

@@ -82,7 +82,7 @@ def _drop_headline(lines: list[str], title: str) -> list[str]:
     if not t:
         return lines
     n_title = len(t.split())
-    title_cf = " ".join(title.split()).casefold()
+    title_n = " ".join(title.split())
     out = []
     lead = True
     for line in lines:
@@ -92,9 +92,10 @@ def _drop_headline(lines: list[str], title: str) -> list[str]:
             continue
         if lead and toks and len(toks) >= 0.6 * n_title and f" {k} " in f" {t} ":
             continue
-        if lead and n_title >= 3 and line.casefold().startswith(title_cf) and len(line) > len(title_cf):
+        if lead and n_title >= 3 and len(line) > len(title_n) \
+                and line[:len(title_n)].casefold() == title_n.casefold():
             # headline glued to the first paragraph by the page's markup
-            line = line[len(title_cf):].lstrip(" -–—:|.")
+            line = line[len(title_n):].lstrip(" -–—:|.")
         if len(toks) >= 12:
             lead = False
         out.append(line)

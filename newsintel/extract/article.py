@@ -84,8 +84,12 @@ def _metrics(ctx: ArticleContext) -> list[dict]:
 
 def _ban_reports(ctx: ArticleContext) -> list[dict]:
     groups: dict[tuple[str, str, str], list[BanFinding]] = defaultdict(list)
-    for f in find_bans(ctx):
-        groups[(f.market_id, f.target_id, f.measure)].append(f)
+    findings = find_bans(ctx)
+    specific = {(f.market_id, f.target_id): f.measure for f in findings if f.measure != "other"}
+    for f in findings:
+        # "Nigeria lifts Twitter ban" says no more than the body's suspension of the app: the same ban
+        measure = specific.get((f.market_id, f.target_id), f.measure) if f.measure == "other" else f.measure
+        groups[(f.market_id, f.target_id, measure)].append(f)
     rows = []
     for (market, target, measure), fs in groups.items():
         status = max((f.status for f in fs), key=BAN_STATUS_ORDER.__getitem__)

@@ -48,7 +48,8 @@ _ORDER = re.compile(r"\b(order(?:s|ed|ing)?|executive order|law|act|requir(?:e|e
                     r"compel(?:s|led)?|mandat(?:e|es|ed))\b", re.I)
 _TRANSACTION = re.compile(r"\b(transactions?|entity list|doing business|business with|export(?:s|ed)?|"
                           r"suppl(?:y|ies|ied|iers?)|sanctions?|purchas(?:e|es|ing) from)\b", re.I)
-_EQUIPMENT = re.compile(r"\b(equipment|5G|gear|networks?|kit|infrastructure|hardware|components?)\b", re.I)
+_EQUIPMENT = re.compile(r"\b(equipment|5G|gear|kit|network infrastructure|telecom infrastructure|hardware|"
+                        r"components?)\b", re.I)
 _APP = re.compile(r"\b(apps?|applications?|stores?|download(?:s|ed)?|platforms?|services?|website|access|"
                   r"social media|microblogging|suspend(?:ed|s|ing)?|suspension)\b", re.I)
 _SCOPE_OTHER = re.compile(r"\b(\d{1,4})\s+(?:other|more|additional|further)\s+(?:\w+\s+){0,3}?"
@@ -206,7 +207,7 @@ def _list_continuations(ctx: ArticleContext, found: list[BanFinding]) -> list[Ba
         for p in view.parties():
             if p.kind == "person" or p.company_id in STORE_OWNERS or p.company_id in named:
                 continue
-            if any(o.parent_id == p.company_id for o in view.parties()):
+            if any(p.company_id in o.ancestors for o in view.parties()):
                 continue  # "Alibaba's UC Browser": the owner is not on the list
             extra.append(BanFinding(last.market_id, p.company_id, last.measure, last.status, last.authority,
                                     last.event_date, last.scope_count, view.text, view.index,
@@ -246,7 +247,8 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
 
 
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s*(?:as|while|after|but|which|who|where|when|since|citing)\b|"
-                           r"\b(?:as reports|while|whereas)\b")
+                           r"\b(?:as reports|while|whereas)\b|"
+                           r"\band\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
 _STORE = re.compile(r"\b(stores?|Play)\b")
 STORE_OWNERS = {"apple", "google", "alphabet"}
 
@@ -266,7 +268,7 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
         return [], False  # companies are named, but in another clause: this ban is not about them
     if _PRONOUN_APP.search(text):
         hit = ctx.salient_company(view.index, prefer_kind="app")
-        if hit and hit.kind != "person":
+        if hit and hit.kind == "app":   # "it was banned": an app; "block it" after a deal is the deal
             return [hit], False
     if _PRONOUN_ORG.search(text):
         hit = ctx.salient_company(view.index)
@@ -278,8 +280,7 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
 def _drop_owners(targets, measure: str) -> list[str]:
     """Target ids: the app when an app and its owner are both named (a divestiture order too: the app is
     what must change hands)."""
-    return [t.company_id for t in targets
-            if not any(o.parent_id == t.company_id for o in targets if o is not t)]
+    return [t.company_id for t in targets if not any(t.company_id in o.ancestors for o in targets if o is not t)]
 
 
 def _market(ctx: ArticleContext, view: SentenceView, trigger_at: int) -> tuple[str | None, bool]:

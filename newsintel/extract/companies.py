@@ -57,6 +57,8 @@ _COMPANY_CONTEXT = re.compile(
 _OFFICIAL_BEFORE = re.compile(r"\b(Ministry|Department|Minister|Secretary|Commission|Committee|Office|Bureau|"
                               r"Authority|Agency|Court|Council|Institute|University|School|Act)\s+(?:of\s+)?"
                               r"(?:(?:the|and|for|[A-Z][\w-]*)\s+){0,4}$")
+_OFFICIAL_AFTER = re.compile(r"\s+(?:[A-Z][\w-]*\s+){0,3}(?:Agency|Authority|Commission|Ministry|Department|Council|"
+                             r"Board|Bureau|Office|Institute|Act|Committee|Court|Regulator)\b")
 _APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
 
 
@@ -71,6 +73,7 @@ class CompanyHit:
     origin: str            # registry | discovered
     parent_id: str | None = None
     country: str | None = None
+    ancestors: tuple[str, ...] = ()    # parent, grandparent, ...: UC Browser → UCWeb → Alibaba
 
 
 def slugify(name: str) -> str:
@@ -137,7 +140,8 @@ class CompanyMatcher:
             hits.append(self._hit(cid, m.group(0), m.start(), m.end()))
             taken.append((m.start(), m.end()))
         for cand, start, end, kind in self._discover(text):
-            if any(s < end and start < e for s, e in taken) or _OFFICIAL_BEFORE.search(text[max(0, start - 60):start]):
+            if any(s < end and start < e for s, e in taken) or _OFFICIAL_BEFORE.search(text[max(0, start - 60):start]) \
+                    or _OFFICIAL_AFTER.match(text[end:end + 60]):
                 continue
             cid = self.resolve_name(cand)
             if cid:
@@ -151,7 +155,17 @@ class CompanyMatcher:
 
     def _hit(self, cid: str, surface: str, start: int, end: int) -> CompanyHit:
         c = self.registry[cid]
-        return CompanyHit(cid, c.name, surface, start, end, c.kind, "registry", c.parent, c.country)
+        return CompanyHit(cid, c.name, surface, start, end, c.kind, "registry", c.parent, c.country,
+                          self.ancestors(cid))
+
+    def ancestors(self, cid: str) -> tuple[str, ...]:
+        chain, seen = [], {cid}
+        parent = self.registry[cid].parent if cid in self.registry else None
+        while parent and parent not in seen and parent in self.registry:
+            chain.append(parent)
+            seen.add(parent)
+            parent = self.registry[parent].parent
+        return tuple(chain)
 
     def _discover(self, text: str):
         for m in _SUFFIXED.finditer(text):

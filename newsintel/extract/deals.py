@@ -87,15 +87,21 @@ class DealFinding:
     parents: dict[str, str | None] = field(default_factory=dict)
 
 
-_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+|\.\s+|\s+while\s+|,\s+(?:which|who)\s+")
+_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\.\s+|\s+while\s+|,\s+(?:which|who)\s+|"
+                           r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
 _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed)? up with|join(?:s|ed)?|partner(?:s|ed)? with)\b")
 # A buy/sell word is a deal only when what changes hands is a company or a business, not groceries or ads.
 _DEAL_OBJECT = re.compile(r"^\W*(?:\S+\s+){0,6}?(?:stakes?|business(?:es)?|units?|operations|assets|compan(?:y|ies)|"
                           r"firms?|division|shares|arm|rights|subsidiary|startup|the app|its app|platform|control)\b", re.I)
-_IMPLIED_TARGET = re.compile(r"\b(the (?:business|app|unit|operations|platform|video app|service)|a (?:possible )?bid)\b",
+_IMPLIED_TARGET = re.compile(r"\b(the (?:business|app|unit|operations|platform|video app|service)|a (?:possible )?bid|"
+                             r"its (?:[A-Z][\w.]*|American|global|international) (?:business|operations|unit|arm))\b",
                              re.I)
 _REJECT = re.compile(r"\b(reject(?:s|ed)|turn(?:s|ed)? down|declin(?:e|es|ed) (?:the|an) offer)\b", re.I)
+# Without a word of buying or investing, two companies are in a deal only when the text ties them together.
+_LINK_WITH = re.compile(r"\b(?:talks|discussions|negotiations|conversations|deal|agreement|partnership|tie-up|"
+                        r"alliance|contact)\s+(?:\w+\s+){0,3}?(?:with|between)\s+(?:\S+\s+){0,4}$", re.I)
+_TALK_WORDS = re.compile(r"\b(talks|discussions|negotiat\w*|conversations|agreed|agreement|deal)\b", re.I)
 _TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase|sell)\b", re.I)
 
 
@@ -165,7 +171,7 @@ def _deal_parties(view: SentenceView):
     by_id = {p.company_id: p for p in parties}
     keep = []
     for p in parties:
-        owner = by_id.get(p.parent_id) if p.parent_id else None
+        owner = next((by_id[a] for a in p.ancestors if a in by_id), None)
         if owner is not None:
             lo, hi = sorted((owner, p), key=lambda h: h.start)
             gap = view.text[lo.end:hi.start]
@@ -186,7 +192,7 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
     if deal_type is None and not _DEAL_WORDS.search(text):
         return []
     if len(local) > 2:  # the speaker of "..., Reliance said" is not a party when three are named
-        spoken = [p for p in local if _SPEAKER.match(text[p.end:])]
+        spoken = [p for p in local if _SPEAKER.match(text[p.end:]) and p.start > type_at >= 0]
         if spoken and len(local) - len(spoken) >= 2:
             local = [p for p in local if p not in spoken]
     if len(local) == 1:
@@ -213,7 +219,11 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
     """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
     ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
     if type_at < 0:
-        return [(tuple(sorted(ids(parties[:2]))), False)]
+        p, q = parties[0], parties[1]
+        between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
+        linked = _LINK_WITH.search(text[:q.start]) or (
+            re.fullmatch(r"\s*(?:and|,)\s*", between) and _TALK_WORDS.search(after_q))
+        return [(tuple(sorted(ids(parties[:2]))), False)] if linked else []
     trigger = text[type_at:type_at + 12].lower()
     before = [p for p in parties if p.end <= type_at]
     after = [p for p in parties if p.start >= type_at]
@@ -230,6 +240,7 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
                 r"\b(?:acquired|bought|purchased|taken over|backed|funded|owned)\s+by\s+$", lead):
             others = [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
+    after = [p for p in after if not re.search(r"\bfrom\s+$", text[:p.start])] or after  # "from SoftBank": the seller
     if before and after:
         acquirers = _joined(text, before[::-1])[::-1] if _CONSORTIUM.search(text) else before[-1:]
         if len(before) >= 2 and re.search(r"\b(with|and)\b", text[before[-2].end:before[-1].start]) and not \

@@ -131,7 +131,10 @@ def _deal_reports(ctx: ArticleContext) -> list[dict]:
         groups[frozenset((a, b))].append(f)
     rows = []
     for pair, fs in groups.items():
-        votes = Counter(f.parties for f in fs if f.directed)
+        votes = Counter()
+        for f in fs:   # who buys from whom: a sentence about buying or investing outweighs one about partnering
+            if f.directed:
+                votes[f.parties] += 2 if f.deal_type in ("acquisition", "investment", "merger") else 1
         direction_known = True
         if votes:
             acquirer, target = votes.most_common(1)[0][0]

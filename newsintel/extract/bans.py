@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
+from newsintel.extract.modality import is_modal as _modal, is_quoted as _quoted
 
 _LIFTED = re.compile(
     r"\b(lift(?:s|ed|ing)?|revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|revers(?:e|es|ed|ing)|"
@@ -100,27 +101,10 @@ class BanFinding:
     explicit_target: bool
 
 
-_MODAL_BEFORE = re.compile(
-    r"(?:\b(?:will|would|could|can|may|might|shall|should)\s+(?:\w+\s+){0,2}|"
-    r"\b(?:plans?|planned|planning|wants?|wanted|aims?|seeks?|sought|threat\w*|hopes?|intends?|intended|vow\w*|"
-    r"pledg\w*|promis\w*|urg\w*|ask\w*|calls?|called|demand\w*|prepared|ready|set|expected|likely|"
-    r"considering|weighing|moving|looking)\s+(?:\w+\s+){0,3}?to\s+(?:\w+\s+){0,1}|"
-    r"\b(?:if|unless|until|whether)\s+(?:\S+\s+){0,6})$", re.I)
 _BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
                          r"directive|suspension|blocking)\b", re.I)
 _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up)\b", re.I)
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
-
-
-def _modal(text: str, at: int) -> bool:
-    """True when the trigger at `at` is wished, planned, threatened or conditional rather than done."""
-    return bool(_MODAL_BEFORE.search(text[max(0, at - 45):at]))
-
-
-def _quoted(text: str, at: int) -> bool:
-    """True inside quoted speech: what someone says they are doing is a claim, not an act."""
-    before = text[:at]
-    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
 def _status(text: str) -> tuple[str, re.Match] | None:

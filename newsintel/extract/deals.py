@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from newsintel.extract.amounts import find_money, to_usd
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
+from newsintel.extract.modality import is_modal
 
 TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even when "investment" is said
     ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
@@ -120,9 +121,10 @@ def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
 
 def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str, bool]:
     for name, pat in STATUS_CUES:
-        m = pat.search(text)
+        m = next((m for m in pat.finditer(text)
+                  if name in ("talks", "rumored") or not is_modal(text, m.start())), None)
         if not m:
-            continue
+            continue  # "if it bought the business" completes nothing
         if name == "abandoned" and _REJECT.match(text, m.start()) and not any(p.end <= m.start() for p in parties):
             continue  # "It rejected Microsoft's offer": a regulator's no is not a party walking away
         return name, True
@@ -241,6 +243,10 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
             others = [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
     after = [p for p in after if not re.search(r"\bfrom\s+$", text[:p.start])] or after  # "from SoftBank": the seller
+    for p in parties:   # "Nvidia's $40 billion purchase of Arm"
+        if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
+            others = [q for q in after if q is not p] or [q for q in parties if q is not p]
+            return [((p.company_id, others[0].company_id), True)] if others else []
     if before and after:
         acquirers = _joined(text, before[::-1])[::-1] if _CONSORTIUM.search(text) else before[-1:]
         if len(before) >= 2 and re.search(r"\b(with|and)\b", text[before[-2].end:before[-1].start]) and not \

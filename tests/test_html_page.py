@@ -231,6 +231,74 @@ def test_windows_1251_page_decoded_by_caller():
     assert parse_html(raw).text == page.text  # type: ignore[arg-type]
 
 
+def test_declared_language_is_checked_against_the_text():
+    # an English article under a template copied from the German edition
+    page = parse_html(news_page(lang_attr=' lang="de"'))
+    assert page.language == "en"
+    german = [
+        "Der Maschinenbauer Voith hat im vergangenen Geschäftsjahr deutlich mehr verdient und "
+        "erhöht die Dividende für seine Aktionäre, wie das Unternehmen am Dienstag mitteilte.",
+        "Der Umsatz stieg um sieben Prozent auf 5,5 Milliarden Euro, getrieben vor allem durch "
+        "die starke Nachfrage nach Papiermaschinen und Antriebstechnik aus Asien.",
+        "Für das laufende Jahr rechnet der Vorstand mit einem leichten Rückgang des Auftragseingangs, "
+        "weil sich die Konjunktur in Europa weiter abkühlt.",
+    ]
+    page = parse_html(news_page(lang_attr=' lang="en"', paras=german, title="Voith erhöht Dividende"))
+    assert page.language == "de"
+    assert page.text.split("\n\n") == german
+
+
+def test_headline_glued_to_first_paragraph_is_cut():
+    paras = list(ARTICLE_PARAS)
+    glued = ["Acme to buy Borealis for $2.4bn" + paras[0]] + paras[1:]
+    html = news_page(paras=glued).replace('<h1 class="headline">Acme to buy Borealis for $2.4bn</h1>', "")
+    page = parse_html(html)
+    assert page.text.split("\n\n") == paras
+
+
+def test_wire_services_and_site_names_are_not_authors():
+    head = """
+<meta name="author" content="Reuters">
+<script type="application/ld+json">
+{"@type": "NewsArticle", "headline": "Acme to buy Borealis for $2.4bn",
+ "author": [{"@type": "Person", "name": "Jane Doe, RDN"},
+            {"@type": "Organization", "name": "Example Business News"},
+            {"@type": "Person", "name": "Example Business News"}]}
+</script>"""
+    page = parse_html(news_page(head_extra=head), "https://www.examplebusinessnews.com/a/1")
+    assert page.authors == ("Jane Doe",)
+    page = parse_html(news_page(head_extra='<meta name="author" content="PTI">'))
+    assert page.authors == ()
+
+
+def test_dates_from_claimreview_jsonld_and_month_name_urls():
+    head = """<script type="application/ld+json">
+{"@context": "http://schema.org", "@type": "ClaimReview", "datePublished": "2019-11-18T10:15:00+00:00"}
+</script>"""
+    assert parse_html(news_page(head_extra=head)).published_at == datetime(2019, 11, 18, 10, 15)
+    page = parse_html(news_page(), "https://www.example.org/business/2019/nov/18/acme-borealis")
+    assert page.published_at == datetime(2019, 11, 18)
+
+
+def test_merge_keeps_agreed_text_and_repairs_a_truncated_base():
+    from newsintel.clean._body import merge
+
+    article = ARTICLE_PARAS + [
+        "Borealis was founded in Calgary in 2009 and now employs about 1,800 people on three continents.",
+        "Its software schedules trucks, rail cars and warehouse staff for more than 400 shippers.",
+        "Lindqvist said Borealis would keep its brand and its headquarters after the deal closes.",
+    ]
+    comments = ["Great article, thanks for sharing this with all of us here today!",
+                "I disagree with every single word of this, the deal is bad."]
+    # base has the article plus comments; the precision run and readability only the article
+    assert merge(article + comments, article, article) == article
+    # base stopped halfway; readability has the whole article: the rest is put back, in order
+    assert merge(article[:3], article[:3], article) == article
+    # readability picked some other block entirely: it does not get to add anything
+    other = [f"Unrelated teaser number {i} about something else entirely, clearly not this story." for i in range(9)]
+    assert merge(article[:3], article[:3], other) == article[:3]
+
+
 # --------------------------------------------------------------- bad input
 
 EMPTY = ParsedPage(text="", title=None, authors=(), published_at=None, language=None, canonical_url=None)

@@ -56,7 +56,12 @@ _TITLE_RANK = {k: i for i, k in enumerate(_TITLE_META)}
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.html?|$)"
 )
-_URL_DATE_YM = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/")
+_URL_DATE_MON = re.compile(
+    r"/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*/(0?[1-9]|[12]\d|3[01])/",
+    re.IGNORECASE,
+)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _SPACES = re.compile(r"\s+")
 _BY = re.compile(r"^\s*(?:(?:analysis|opinion|commentary|review|story|text|words|reporting)\s+by|by|von|par|por|di|door|av|от|автор[:]?|written by|posted by)\s*[:\-]?\s+",
                  re.IGNORECASE)
@@ -67,7 +72,8 @@ _NOT_A_NAME = re.compile(
     r"https?:|www\.|@|\.com\b|\d{3,}|staff|reporter$|correspondent$|editor$|"
     r"\bnews\b|\bpress\b|associated|reuters|bloomberg|agency|contributor$|"
     r"\bupdated\b|\bpublished\b|\bminutes?\b|\bread\b|\bwriter\b|\bauthor\b|\bstaff\b|"
-    r"\bdesk\b|\bteam\b|\beditors?\b|\bguest\b|\badmin\b|^гость$|\bredaksi\b|\bredaction\b|\bredazione\b",
+    r"\bdesk\b|\bteam\b|\bbusiness\b|\bmedia\b|\bmagazine\b|\bonline\b|\bdigital\b|\bnetwork\b|"
+    r"\bgroup\b|\binsider\b|\bchannel\b|\bjournal\b|\bnewsroom\b|\bsyndicated\b|\beditors?\b|\bguest\b|\badmin\b|^гость$|\bredaksi\b|\bredaction\b|\bredazione\b",
     re.IGNORECASE,
 )
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||[-–—]|::|»|·|•)\s+")
@@ -237,13 +243,44 @@ def _url_date(url: str | None) -> datetime | None:
             return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             return None
+    m = _URL_DATE_MON.search(path)  # /2019/nov/18/ (Guardian, PolitiFact)
+    if m:
+        try:
+            return datetime(int(m.group(1)), _MONTHS[m.group(2).lower()[:3]], int(m.group(3)))
+        except (KeyError, ValueError):
+            return None
     return None
 
 
 def find_date(tree, metas: list[tuple[str, str]], ld: list[dict], url: str | None) -> datetime | None:
+    """Publication date, most reliable source first; htmldate as last resort."""
+    return _find_date(tree, metas, ld, url) or _htmldate(tree, url)
+
+
+def _htmldate(tree, url: str | None) -> datetime | None:
+    """htmldate knows many CMS-specific spots (hidden inputs, data layers,
+    bylines in text). It costs ~4 ms a page, so it only runs when the
+    standard places are empty (about one page in ten). It works on a copy."""
+    try:
+        from htmldate import find_date as htmldate_find
+        found = htmldate_find(tree, url=url, original_date=True, extensive_search=False,
+                              outputformat="%Y-%m-%d")
+    except Exception:  # noqa: BLE001
+        return None
+    return parse_date(found) if found else None
+
+
+def _find_date(tree, metas: list[tuple[str, str]], ld: list[dict], url: str | None) -> datetime | None:
     for obj in _article_objects(ld):
         for key in ("datePublished", "dateCreated", "uploadDate"):
             dt = parse_date(_scalar(obj.get(key)))
+            if dt:
+                return dt
+    # any other typed object that says when it was published (ClaimReview, Event...)
+    for obj in ld:
+        if not (_types(obj) & {"website", "organization", "newsmediaorganization", "person",
+                               "breadcrumblist", "imageobject", "videoobject"}):
+            dt = parse_date(_scalar(obj.get("datePublished")))
             if dt:
                 return dt
     best: tuple[int, datetime] | None = None
@@ -341,13 +378,35 @@ def clean_author_names(raw: Iterable[str]) -> list[str]:
     return out
 
 
-def find_authors(tree, metas: list[tuple[str, str]], ld: list[dict]) -> tuple[str, ...]:
+# Wire services and credentials that fill author fields but are not people.
+_NOT_PERSONS = frozenset("""
+ap afp pti ians ani upi dpa xinhua tass ria bernama yonhap kyodo efe ansa reuters bloomberg
+cnn bbc nbc cbs abc fox npr wire wires agencies agency editorial staff admin administrator
+rdn rd md phd mph cpt cscs np rn do dds
+""".split())
+
+
+def find_authors(tree, metas: list[tuple[str, str]], ld: list[dict],
+                 url: str | None = None) -> tuple[str, ...]:
     sites = _site_names(metas, ld)
     compact = {re.sub(r"\W+", "", n) for n in sites}
+    host = re.sub(r"[^a-z0-9]", "", (urlsplit(url).hostname or "").lower()) if url else ""
+
+    def is_person(name: str) -> bool:
+        folded = name.casefold()
+        squeezed = re.sub(r"\W+", "", folded)
+        if folded in sites or squeezed in compact or squeezed in _NOT_PERSONS:
+            return False
+        if any(w in _NOT_PERSONS for w in folded.split()) and len(folded.split()) <= 2 \
+                and not any(w not in _NOT_PERSONS and len(w) > 2 for w in folded.split()):
+            return False
+        # an "author" that is part of the host name is the site itself
+        if host and len(squeezed) >= 3 and squeezed in host and (" " not in name or len(squeezed) >= 8):
+            return False
+        return True
 
     def clean(raw: Iterable[str]) -> list[str]:
-        return [n for n in clean_author_names(raw)
-                if n.casefold() not in sites and re.sub(r"\W+", "", n.casefold()) not in compact]
+        return [n for n in clean_author_names(raw) if is_person(n)]
 
     for obj in _article_objects(ld):
         names = clean(_names_from_ld(obj.get("author") or obj.get("creator")))
@@ -371,7 +430,9 @@ def find_authors(tree, metas: list[tuple[str, str]], ld: list[dict]) -> tuple[st
     )[:6]:
         inner = el.xpath('.//*[@itemprop="name"]')
         byline.append((inner[0] if inner else el).text_content())
-    return tuple(clean(byline))
+    # Bylines in page markup also hold datelines ("Washington") and roles;
+    # from there only full names (two words or more) are taken.
+    return tuple(n for n in clean(byline) if " " in n)
 
 
 # ------------------------------------------------------------------- title

@@ -120,7 +120,7 @@ def _parse(html, url: str | None) -> ParsedPage:
     ld = _meta._jsonld_objects(tree)
 
     title = _safe(_meta.find_title, tree, metas, ld)
-    authors = _safe(_meta.find_authors, tree, metas, ld) or ()
+    authors = _safe(_meta.find_authors, tree, metas, ld, url) or ()
     published = _safe(_meta.find_date, tree, metas, ld, url)
     canonical = _safe(_meta.find_canonical, tree, metas, url)
     declared = _safe(_meta.declared_language, tree, metas)

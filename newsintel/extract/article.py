@@ -21,14 +21,20 @@ from newsintel.extract.metrics import find_metrics
 RULES_VERSION = "2026.11.25-1"   # bump when the rules change
 
 
-def _registry_digest() -> str:
-    from newsintel.registry import __file__ as registry_module
-    path = Path(registry_module).with_name("companies.yaml")
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:8] if path.exists() else "none"
+def _inputs_digest() -> str:
+    """A digest of everything that decides what is extracted: the rules' code, the registry, the rates."""
+    package = Path(__file__).resolve().parent.parent
+    files = sorted((package / "extract").glob("*.py")) + [package / "registry" / "companies.yaml",
+                                                          package / "data" / "fx_rates.csv"]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
-# A registry edit changes what is extracted as much as a rule change does, so it is part of the version.
-EXTRACTOR_VERSION = f"{RULES_VERSION}+registry.{_registry_digest()}"
+# A registry edit or a rule change re-extracts the stored articles on the next run (never re-fetched).
+EXTRACTOR_VERSION = f"{RULES_VERSION}+{_inputs_digest()}"
 BAN_STATUS_ORDER = {s: i for i, s in enumerate(["proposed", "enacted", "blocked", "lifted"])}
 TYPE_PRIORITY = ["acquisition", "investment", "merger", "divestiture", "partnership"]
 

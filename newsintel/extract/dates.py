@@ -22,13 +22,16 @@ _PATTERNS = [
     ("dmy", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}}))?\b")),
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
     ("part_month", re.compile(rf"\b(early|mid|mid-|late|end of|beginning of|the end of|the start of)\s*-?\s*{_MONTH}(?:,?\s+(\d{{4}}))?\b", re.I)),
-    ("month_year", re.compile(rf"\b(?:in|since|by|from|during|until|of)\s+{_MONTH}(?:,?\s+(\d{{4}}))?\b")),
+    ("month_year", re.compile(rf"\b(?:in|since|from|during|of)\s+{_MONTH}(?:,?\s+(\d{{4}}))?\b")),
     ("weekday", re.compile(r"\b(?:[Oo]n|[Ll]ast|[Tt]his|[Ee]arlier on)\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
     ("relative_day", re.compile(r"\b(yesterday|today|earlier today|this week|last week)\b", re.I)),
     ("relative_month", re.compile(r"\b(?:(early|mid|late)\s+)?(last|this|next) month\b", re.I)),
     ("relative_year", re.compile(r"\b(last|this|next) year\b", re.I)),
     ("year", re.compile(r"\b(?:in|since|by|during|of|early|late)\s+((?:19|20)\d{2})\b")),
 ]
+
+
+_DEADLINE = re.compile(r"\b(?:by|before|until|till|no later than|deadline of|due)\s+(?:the\s+)?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ def find_date(sentence: str, published: date | None) -> EventDate | None:
     found = []
     for kind, pat in _PATTERNS:
         for m in pat.finditer(sentence):
+            if _DEADLINE.search(sentence[max(0, m.start() - 20):m.start()]):
+                continue  # "talks to finish by September 15": a deadline, not when anything happened
             d = _resolve(kind, m, published)
             if d:
                 found.append((m.start(), d))

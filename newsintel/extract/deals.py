@@ -136,6 +136,8 @@ def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str,
 def _clauses(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _CLAUSE_SPLIT.finditer(text):
+        if m.group(0).strip() == "and" and len(text[start:m.start()].split()) < 5:
+            continue  # "Nvidia and SoftBank said": one subject of two names, not two clauses
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))

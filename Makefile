@@ -42,8 +42,10 @@ run: install
 test: install-dev
 	$(PY) -m pytest -q
 
-## make ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions.
+## make ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions; the hourly scrape schedule
+## and the data/inbox/ sensor are on (NEWSINTEL_SCRAPE_CRON, NEWSINTEL_INBOX override them).
 ui: install
+	mkdir -p data/inbox
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## make sql: an interactive SQL prompt on the published database (read-only; safe while the pipeline runs).

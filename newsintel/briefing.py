@@ -40,6 +40,9 @@ BAN_COLORS = {"proposed": "#e6a100", "enacted": "#c62828", "blocked": "#1565c0",
 DEAL_COLORS = {"rumored": "#9e9e9e", "talks": "#e6a100", "agreed": "#1565c0", "completed": "#2e7d32",
                "abandoned": "#616161", "blocked": "#c62828"}
 OTHER_COLOR = "#757575"
+# Short measure names for the timeline's row labels (a market may ban one app in several ways).
+MEASURE_SHORT = {"app_ban": "app", "transaction_ban": "transactions", "equipment_ban": "equipment",
+                 "divestiture_order": "divestiture"}
 
 TOP_N = 12            # bars in the most-named charts
 MAX_BAN_ROWS = 40     # bans drawn on the timeline
@@ -170,7 +173,8 @@ def bar_chart(items: Sequence[tuple[str, float, str]], title: str, color: str, w
         y = top + i * row
         w = max(2.0, plot_w * value / vmax)
         out.append(f'<g><title>{esc(tip)}</title>'
-                   f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="lbl">{esc(_truncate(name, 22))}</text>'
+                   f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="lbl">'
+                   f'{esc(_truncate(name, 22))}</text>'
                    f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" rx="2" fill="{color}"/>'
                    f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="val">{esc(compact(value))}</text></g>')
     out.append("</svg>")
@@ -193,7 +197,8 @@ def column_chart(items: Sequence[tuple[str, int, str]], title: str, width: int =
         out.append(f'<g><title>{esc(name)}: {value} deal{"s" if value != 1 else ""}</title>'
                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{max(h, 0):.1f}" rx="2" fill="{color}"/>'
                    f'<text x="{x + w / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" class="val">{value}</text>'
-                   f'<text x="{x + w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" class="lbl">{esc(name)}</text></g>')
+                   f'<text x="{x + w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" class="lbl">'
+                   f'{esc(name)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 
@@ -240,7 +245,7 @@ def ban_timeline_chart(steps: Sequence[dict[str, Any]], as_of: date | None = Non
     lo, hi = min(all_days), max(all_days + ([as_of] if as_of else []))
     pad = max(timedelta(days=20), (hi - lo) * 0.06)
     lo, hi = lo - pad, hi + pad
-    row, top, bottom, market_w, target_w, right = 22, 30, 20, 120, 130, 34
+    row, top, bottom, market_w, target_w, right = 22, 30, 20, 120, 190, 34
     x0, x1 = market_w + target_w, width - right
     height = top + bottom + row * shown + 4 * len(layout)
     span = (hi - lo).days or 1
@@ -256,20 +261,24 @@ def ban_timeline_chart(steps: Sequence[dict[str, Any]], as_of: date | None = Non
     for lane, (market, ids) in enumerate(layout):
         lane_h = row * len(ids) + 4
         name = bans[ids[0]][0]["market_name"] or market
-        out.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" class="{"lane" if lane % 2 == 0 else "lane2"}"/>'
+        shade = "lane" if lane % 2 == 0 else "lane2"
+        out.append(f'<rect x="0" y="{y}" width="{width}" height="{lane_h}" class="{shade}"/>'
                    f'<text x="6" y="{y + 15}" class="lane-lbl">{esc(_truncate(name, 16))}</text>')
         for i, ban_id in enumerate(ids):
             b = bans[ban_id]
             cy = y + 2 + i * row + row / 2
             first = b[0]
+            measure = MEASURE_SHORT.get(first["measure"], "")
             out.append(f'<text x="{x0 - 8}" y="{cy + 4:.1f}" text-anchor="end" class="lbl">'
-                       f'{esc(_truncate(first["target_name"] or first["target_id"], 18))}</text>')
+                       f'{esc(_truncate(first["target_name"] or first["target_id"], 18))}'
+                       + (f' <tspan class="val">{esc(measure)}</tspan>' if measure else "") + "</text>")
             for j, s in enumerate(b):
                 end = x(b[j + 1]["happened_on"]) if j + 1 < len(b) else x(max(as_of or hi, s["happened_on"]))
                 color = BAN_COLORS.get(s["status"], OTHER_COLOR)
                 opacity = "0.85" if j + 1 < len(b) else "0.35"
-                out.append(f'<rect x="{x(s["happened_on"]):.1f}" y="{cy - 4:.1f}" width="{max(0.0, end - x(s["happened_on"])):.1f}" '
-                           f'height="8" fill="{color}" fill-opacity="{opacity}"/>')
+                start = x(s["happened_on"])
+                out.append(f'<rect x="{start:.1f}" y="{cy - 4:.1f}" width="{max(0.0, end - start):.1f}" height="8" '
+                           f'fill="{color}" fill-opacity="{opacity}"/>')
             for s in b:
                 color = BAN_COLORS.get(s["status"], OTHER_COLOR)
                 tip = (f'{s["market_name"] or s["market_id"]}: {label(s["measure"] or "")} on '
@@ -308,6 +317,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> 
         f'<td class="num">{c}</td>' if h.endswith("#") else f"<td>{c}</td>" for h, c in zip(headers, r)) + "</tr>"
         for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def nowrap(text: str | None) -> str:
+    return f'<span class="nw">{esc(text)}</span>' if text else ""
 
 
 def quote(text: str | None) -> str:
@@ -352,6 +365,7 @@ th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom:
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 q { color: #424a53; font-style: italic; }
+.nw { white-space: nowrap; }
 .badge { color: #fff; border-radius: 10px; padding: 1px 8px; font-size: 12px; white-space: nowrap; }
 ul.deals { list-style: none; padding: 0; margin: 0; } ul.deals li { margin: 0 0 8px; }
 footer { margin-top: 36px; color: #59636e; font-size: 12px; }
@@ -380,7 +394,8 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
              ("markets named", len(data["markets"])), ("bans", len(ban_ids)), ("in force", enacted),
              ("deals", len(deals)), ("open deals", open_deals)]
     parts = [f'<header><h1>newsintel briefing</h1><p class="sub">What the news says about companies, '
-             f'markets, bans and deal talks: {esc(window)}. Generated {esc(generated_at.strftime("%Y-%m-%d %H:%M"))} UTC.</p>'
+             f'markets, bans and deal talks: {esc(window)}. '
+             f'Generated {esc(generated_at.strftime("%Y-%m-%d %H:%M"))} UTC.</p>'
              '<div class="tiles">' + "".join(f'<div class="tile"><b>{v:,}</b><span>{esc(k)}</span></div>'
                                              for k, v in tiles) + "</div></header>"]
 
@@ -421,13 +436,15 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
                   f'{m["ban_count"]} bans, {m["deal_count"]} deals') for m in data["markets"][:TOP_N]]
     parts.append('<section id="most-named"><h2>Most named</h2>'
                  '<p class="sub">By the number of articles naming them (media outlets left out).</p><div class="row">'
-                 f'<div class="card"><h3>Companies <span class="note">(articles)</span></h3>{bar_chart(comp_items, "Most-named companies", "#3b6ea8")}</div>'
-                 f'<div class="card"><h3>Markets <span class="note">(articles)</span></h3>{bar_chart(mkt_items, "Most-named markets", "#5f8f5a")}</div>'
+                 '<div class="card"><h3>Companies <span class="note">(articles)</span></h3>'
+                 f'{bar_chart(comp_items, "Most-named companies", "#3b6ea8")}</div>'
+                 '<div class="card"><h3>Markets <span class="note">(articles)</span></h3>'
+                 f'{bar_chart(mkt_items, "Most-named markets", "#5f8f5a")}</div>'
                  "</div></section>")
 
     # Bans table
     ban_rows = [(esc(s["market_name"] or s["market_id"]), esc(s["target_name"] or s["target_id"]),
-                 esc(label(s["measure"] or "")), badge(s["current_status"], BAN_COLORS), esc(day(s["happened_on"])),
+                 esc(label(s["measure"] or "")), badge(s["current_status"], BAN_COLORS), nowrap(day(s["happened_on"])),
                  esc(s["authority"]), esc(s["scope_count"] or ""), quote(s["evidence"]))
                 for s in sorted(ban_latest, key=lambda s: (s["happened_on"] is None, s["happened_on"] or date.min),
                                 reverse=False)[:MAX_TABLE_ROWS]]
@@ -456,7 +473,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
                              "No figures for banned companies yet.") + "</section>")
     if data["latest"] is not None:
         sections.append("latest")
-        rows = [(esc(day(r["published_at"])), esc(r["development_kind"]), esc(r["headline"]),
+        rows = [(nowrap(day(r["published_at"])), esc(r["development_kind"]), esc(r["headline"]),
                  quote(r["evidence"]), link(r["article_title"], r["article_url"])) for r in data["latest"]]
         parts.append('<section id="latest"><h2>Latest developments</h2>'
                      + table(["Published", "Kind", "What happened", "Evidence", "Article"], rows,

@@ -18,7 +18,7 @@ import yaml
 from newsintel.clean.articles import clean_record
 from newsintel.extract import extract_article
 from newsintel.extract.companies import default_matcher
-from newsintel.scrape.files import read_file, list_files
+from newsintel.scrape.files import kind_suffix, list_files, read_file
 from newsintel.scrape.records import RawRecord
 from newsintel.sources import Source
 from newsintel.warehouse import REPO_ROOT
@@ -72,7 +72,7 @@ def read_documents(corpus: Path) -> dict[str, RawRecord]:
         records = list(read_file(src, path))
         for n, rec in enumerate(records, 1):
             if isinstance(rec, RawRecord):
-                docs[f"{rel}#{n}" if path.suffix.lower() in (".jsonl", ".csv") else rel] = rec
+                docs[f"{rel}#{n}" if kind_suffix(path) in (".jsonl", ".csv") else rel] = rec
     return docs
 
 

@@ -13,7 +13,7 @@ REPORT_ASSETS = [report.briefing]
 
 # The main job: the whole pipeline, sources to views and the briefing; the schedule and the inbox sensor run it.
 newsintel_job = define_asset_job("newsintel_job", selection=AssetSelection.all(),
-                                 description="Ingest every source, clean, extract, resolve, rebuild views and briefing.")
+                                 description="Ingest, clean, extract, resolve; rebuild the views and the briefing.")
 
 defs = Definitions(
     assets=ALL_ASSETS + REPORT_ASSETS,

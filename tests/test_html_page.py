@@ -113,6 +113,32 @@ def test_inline_boilerplate_lines_and_captions_are_removed():
         assert junk not in page.text, junk
 
 
+@pytest.mark.parametrize("line, junk", [
+    ("Read more: Alibaba poised to launch record-breaking Hong Kong listing", True),
+    ("ALSO READ | Tencent profit falls as Alibaba threat weighs", True),
+    ("Читайте также: Северсталь повысила дивиденды", True),
+    ("Advertisement", True),
+    ("Whatsapp Facebook Pint Baixar", True),
+    ("Get the day's top headlines delivered to your inbox every morning.", True),
+    ("Copyright 2019 The Associated Press. All rights reserved.", True),
+    ("(Reporting by Jane Doe; Editing by Tom Brown)", True),
+    ("Write to Al Root at allen.root@dowjones.com", True),
+    ("By Jane Doe and Ravi Patel, Reuters", True),
+    ("The CEO at the company's headquarters in Zurich. (Photo: Jane Doe/AFP)", True),
+    ("China deploys troops in Hong Kong [VIDEO]", True),
+    # real sentences that share words with the patterns
+    ("Copyright law experts said the ruling would reshape how AI firms license news archives.", False),
+    ("Substack said its paid newsletters now reach more than a million subscribers.", False),
+    ("Subscribers to the service grew 12 percent in the quarter.", False),
+    ("By the end of the year, Acme expects to open 40 stores.", False),
+    ("Related party transactions rose to $40 million, the filing shows.", False),
+    ("Read the full filing for the details, analysts said on Tuesday.", False),
+])
+def test_line_filter(line, junk):
+    from newsintel.clean._boiler import is_boilerplate
+    assert is_boilerplate(line) is junk
+
+
 def test_text_is_nfc_and_whitespace_is_normalised():
     paras = list(ARTICLE_PARAS)
     # decomposed accents, a no-break space, a zero-width space and a soft hyphen
@@ -162,6 +188,15 @@ def test_open_graph_and_parsely_metas():
     assert page.authors == ("Jane Doe", "Ravi Patel")
     assert page.published_at == datetime(2024, 3, 5, 14, 2, 11)
     assert page.canonical_url == "https://news.example.com/deals/acme-borealis"
+
+
+def test_canonical_pointing_at_home_page_is_ignored():
+    head = """<link rel="canonical" href="https://news.example.com/">
+<meta property="og:url" content="https://news.example.com/deals/acme-borealis">"""
+    page = parse_html(news_page(head_extra=head), "https://news.example.com/deals/acme-borealis?ref=rss")
+    assert page.canonical_url == "https://news.example.com/deals/acme-borealis"
+    page = parse_html(news_page(head_extra='<link rel="canonical" href="/deals/acme-borealis">'))
+    assert page.canonical_url is None  # relative, and no page URL to resolve it against
 
 
 def test_time_element_and_byline_when_no_metas():

@@ -55,6 +55,7 @@ def _stop(proc: subprocess.Popen, log) -> None:
             break
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
+            proc.poll()                      # reap the leader, or the group never looks empty
             try:
                 os.killpg(proc.pid, 0)       # any process left in the group?
             except ProcessLookupError:
@@ -85,7 +86,8 @@ def dagster_dev(tmp_path):
     env = {**os.environ,
            "DAGSTER_HOME": str(home),
            "NEWSINTEL_DB": str(tmp_path / "ui.duckdb"),
-           "NEWSINTEL_SOURCES": str(write_sources(tmp_path, 'sources:\n  - {id: ui, kind: files, path: "corpus/*.txt"}\n')),
+           "NEWSINTEL_SOURCES": str(write_sources(
+               tmp_path, 'sources:\n  - {id: ui, kind: files, path: "corpus/*.txt"}\n')),
            "NEWSINTEL_INBOX": str(tmp_path / "inbox"),          # empty: the sensor starts nothing
            "NEWSINTEL_SCRAPE_CRON": "0 0 1 1 *",                # no scheduled tick during the test
            "DAGSTER_DISABLE_TELEMETRY": "1",

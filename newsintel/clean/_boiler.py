@@ -52,7 +52,8 @@ _PROMPTS = re.compile(
     r"(?:photo|image|picture|foto|фото)s?\s*(?:credit)?\s*[:©]|"
     r"(?:photo|image|picture|video)s? (?:by|courtesy(?: of)?)\s+\S|"
     r"(?:credit|source|fonte|quelle|источник)\s*:\s*\S{1,40}(?:\s+\S+){0,5}$|"
-    r"©|\(c\)\s|copyright\b"
+    r"©|ⓒ|\(c\)\s|copyright\s*(?:©|ⓒ|\(c\)|\d{4})|"
+    r"\((?:graphic|interactive|factbox)s?\s*:[^)]{0,120}\)\s*$"
     r")",
     re.IGNORECASE,
 )
@@ -77,12 +78,33 @@ _TEASER_TAG = re.compile(r"\[(?:insight|video|reaction|warning|news|pictures|pic
                          re.IGNORECASE)
 
 # Promotions placed mid-paragraph: "Start your day with X. Sign up for the free newsletter."
+# Worded as addressed to the reader ("your inbox", "our newsletter", "sign up
+# for the free daily newsletter"), so that a story about a newsletter business
+# ("its paid newsletters reached 1 million subscribers") is left alone.
 _PROMO_ANYWHERE = re.compile(
-    r"\b(?:sign(?:ing)? up|subscrib\w*|delivered)\b.{0,80}\b(?:newsletters?|inbox)\b|"
-    r"\bnewsletters?\b.{0,80}\b(?:sign(?:ing)? up|subscrib\w*|inbox)\b|"
-    r"\bfollow (?:us|him|her|them|me)\b.{0,40}\b(?:twitter|facebook|instagram|linkedin)\b",
+    r"\b(?:sign(?:ing)? up|subscrib(?:e|ing))\b.{0,80}\b(?:our|the free|free|daily|weekly)\b"
+    r".{0,40}\bnewsletters?\b|"
+    r"\b(?:to|in|into) your inbox\b|\bour (?:[\w-]+ ){0,3}newsletters?\b|"
+    r"\bfollow (?:us|him|her|them|me)\b.{0,40}\b(?:twitter|facebook|instagram|linkedin)\b|"
+    r"\ball rights reserved\b",
     re.IGNORECASE,
 )
+
+
+_BYLINE = re.compile(r"^(?:By|BY|by:|By:)\s+(.{3,80})$")
+_NAME_GLUE = frozenset({"and", "&", "de", "da", "van", "von", "der", "la", "le", "al", "bin"})
+
+
+def _is_byline(line: str) -> bool:
+    """"By Jane Doe and Ravi Patel, Reuters": every word capitalised or glue.
+    "By the end of the year ..." has lower-case words and stays."""
+    m = _BYLINE.match(line.strip())
+    if not m:
+        return False
+    words = re.findall(r"[^\s,|/]+", m.group(1))
+    if not words or len(words) > 8:
+        return False
+    return all(w[0].isupper() or w.lower() in _NAME_GLUE or not w[0].isalpha() for w in words)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -93,6 +115,8 @@ def is_boilerplate(line: str) -> bool:
     if n_words <= 45 and _PROMO_ANYWHERE.search(line):
         return True
     if _ALONE.match(line):
+        return True
+    if n_words <= 12 and _is_byline(line):
         return True
     if n_words <= 30 and _TEASER.match(line):
         return True

@@ -36,10 +36,10 @@ _DATE_META = (
     "date.published", "dc.date.issued", "dcterms.issued", "dc.date.created",
     "dcterms.created", "article:published", "citation_publication_date",
     "citation_date", "originalpublicationdate", "displaydate", "date",
-    "dc.date", "dcterms.date", "cxenseparse:recs:publishtime", "dat",
-    "rnews:datepublished", "og:updated_time", "article:modified_time",
-    "datemodified", "last-modified",
+    "dc.date", "dcterms.date", "cxenseparse:recs:publishtime",
+    "rnews:datepublished",
 )
+_MODIFIED_META = ("og:updated_time", "article:modified_time", "datemodified", "last-modified")
 _DATE_RANK = {k: i for i, k in enumerate(_DATE_META)}
 
 _AUTHOR_META = (
@@ -253,24 +253,26 @@ def _url_date(url: str | None) -> datetime | None:
 
 
 def find_date(tree, metas: list[tuple[str, str]], ld: list[dict], url: str | None) -> datetime | None:
-    """Publication date, most reliable source first; htmldate as last resort."""
-    return _find_date(tree, metas, ld, url) or _htmldate(tree, url)
+    """Publication date, most reliable source first.
+
+    Order: JSON-LD datePublished, publication metas, <time> marked as the
+    publication time, the first <time>, a date in the URL path, htmldate,
+    and only then modification dates (better than nothing for a newsroom
+    that wants a day, worse than any of the above)."""
+    url_dt = _url_date(url)
+    found = _declared_date(tree, metas, ld)
+    if found is not None:
+        return found
+    time_dt = _time_element_date(tree)
+    if time_dt is not None:
+        # the first <time> on a page can be a sidebar's; a URL date that
+        # disagrees by days is the better witness
+        if url_dt is None or abs((time_dt - url_dt).days) <= 2:
+            return time_dt
+    return url_dt or _htmldate(tree, url) or _modified_date(metas, ld)
 
 
-def _htmldate(tree, url: str | None) -> datetime | None:
-    """htmldate knows many CMS-specific spots (hidden inputs, data layers,
-    bylines in text). It costs ~4 ms a page, so it only runs when the
-    standard places are empty (about one page in ten). It works on a copy."""
-    try:
-        from htmldate import find_date as htmldate_find
-        found = htmldate_find(tree, url=url, original_date=True, extensive_search=False,
-                              outputformat="%Y-%m-%d")
-    except Exception:  # noqa: BLE001
-        return None
-    return parse_date(found) if found else None
-
-
-def _find_date(tree, metas: list[tuple[str, str]], ld: list[dict], url: str | None) -> datetime | None:
+def _declared_date(tree, metas: list[tuple[str, str]], ld: list[dict]) -> datetime | None:
     for obj in _article_objects(ld):
         for key in ("datePublished", "dateCreated", "uploadDate"):
             dt = parse_date(_scalar(obj.get(key)))
@@ -288,31 +290,55 @@ def _find_date(tree, metas: list[tuple[str, str]], ld: list[dict], url: str | No
         rank = _DATE_RANK.get(key)
         if rank is None or (best is not None and rank >= best[0]):
             continue
-        # "date" alone is a weak key; keep it only for machine-looking values.
         dt = parse_date(content)
         if dt:
             best = (rank, dt)
-    # A date in /2020/08/03/ is what the CMS stamped at publication: trust it
-    # over updated/modified metas, which is where the ranking drops off.
-    url_dt = _url_date(url)
-    if best is not None and best[0] < _DATE_RANK["og:updated_time"]:
+    if best is not None:
         return best[1]
     for el in tree.iter("time"):
         if el.get("pubdate") is not None or (el.get("itemprop") or "").lower() == "datepublished":
             dt = parse_date(el.get("datetime") or el.text_content())
             if dt:
                 return dt
-    for el in tree.iter("time"):
-        dt = parse_date(el.get("datetime"))
-        if dt:
-            return dt
     for el in tree.xpath('//*[@itemprop="datePublished"][not(self::meta)]'):
         dt = parse_date(el.get("content") or el.get("datetime") or el.text_content())
         if dt:
             return dt
-    if url_dt:
-        return url_dt
-    return best[1] if best else None
+    return None
+
+
+def _time_element_date(tree) -> datetime | None:
+    for el in tree.iter("time"):
+        dt = parse_date(el.get("datetime"))
+        if dt:
+            return dt
+    return None
+
+
+def _modified_date(metas: list[tuple[str, str]], ld: list[dict]) -> datetime | None:
+    for obj in _article_objects(ld):
+        dt = parse_date(_scalar(obj.get("dateModified")))
+        if dt:
+            return dt
+    for key, content in metas:
+        if key in _MODIFIED_META:
+            dt = parse_date(content)
+            if dt:
+                return dt
+    return None
+
+
+def _htmldate(tree, url: str | None) -> datetime | None:
+    """htmldate knows many CMS-specific spots (hidden inputs, data layers,
+    bylines in text). It costs ~4 ms a page, so it only runs when the
+    standard places are empty (about one page in ten). It works on a copy."""
+    try:
+        from htmldate import find_date as htmldate_find
+        found = htmldate_find(tree, url=url, original_date=True, extensive_search=False,
+                              outputformat="%Y-%m-%d")
+    except Exception:  # noqa: BLE001
+        return None
+    return parse_date(found) if found else None
 
 
 # ----------------------------------------------------------------- authors
@@ -513,6 +539,7 @@ def find_title(tree, metas: list[tuple[str, str]], ld: list[dict]) -> str | None
 
 def find_canonical(tree, metas: list[tuple[str, str]], url: str | None) -> str | None:
     base = url
+    page_path = urlsplit(url).path if url else ""
     base_el = tree.find(".//base")
     if base_el is not None and base_el.get("href"):
         base = urljoin(url or "", base_el.get("href").strip())
@@ -530,8 +557,13 @@ def find_canonical(tree, metas: list[tuple[str, str]], url: str | None) -> str |
         if absolute.startswith("//"):
             absolute = "https:" + absolute
         parts = urlsplit(absolute)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            return absolute
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            continue
+        # A template bug points every article's canonical at the home page;
+        # taken at face value it would merge a whole site into one article.
+        if page_path not in ("", "/") and parts.path in ("", "/") and not parts.query:
+            continue
+        return absolute
     return None
 
 

@@ -68,27 +68,30 @@ def readable_lines(tree) -> list[str]:
 
 
 def html_to_lines(root) -> list[str]:
-    """Visible text with one line per block element."""
+    """Visible text with one line per block element.
+
+    Iterative (iterwalk) rather than recursive: deeply nested junk markup
+    must not hit Python's recursion limit."""
     out: list[str] = []
-
-    def walk(el) -> None:
+    skipping = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP:
-            if el.tail:
+        if event == "start":
+            if skipping or tag in _SKIP:
+                skipping += 1
+                continue
+            if tag in _BLOCK:
+                out.append("\n")
+            if el.text and tag:
+                out.append(el.text)
+        else:
+            if skipping:
+                skipping -= 1
+                if skipping:
+                    continue
+            elif tag in _BLOCK:
+                out.append("\n")
+            if el.tail and el is not root:
                 out.append(el.tail)
-            return
-        block = tag in _BLOCK
-        if block:
-            out.append("\n")
-        if el.text and tag:
-            out.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            out.append("\n")
-        if el.tail:
-            out.append(el.tail)
-
-    walk(root)
     lines = (_HSPACE.sub(" ", ln).strip() for ln in "".join(out).split("\n"))
     return [ln for ln in lines if ln]

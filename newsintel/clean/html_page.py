@@ -86,7 +86,7 @@ def _to_text(html) -> str:
 
 def _load_tree(html: str):
     """Parse with lxml, or None when the input is not HTML at all."""
-    if "<" not in html[:65536] and "<" not in html:
+    if "<" not in html:
         return None
     # lxml refuses str input carrying an XML encoding declaration, and control
     # characters in binary junk make it abort the document early.
@@ -116,8 +116,8 @@ def _parse(html, url: str | None) -> ParsedPage:
     if tree is None:
         return EMPTY
 
-    metas = list(_meta._meta_pairs(tree))
-    ld = _meta._jsonld_objects(tree)
+    metas = _safe(lambda t: list(_meta._meta_pairs(t)), tree) or []
+    ld = _safe(_meta._jsonld_objects, tree) or []
 
     title = _safe(_meta.find_title, tree, metas, ld)
     authors = _safe(_meta.find_authors, tree, metas, ld, url) or ()
@@ -125,6 +125,7 @@ def _parse(html, url: str | None) -> ParsedPage:
     canonical = _safe(_meta.find_canonical, tree, metas, url)
     declared = _safe(_meta.declared_language, tree, metas)
 
+    # last: extract_body strips <head> and scripts from the tree in place
     text = normalize_text(_safe(extract_body, tree, url, title) or "")
     language = _safe(choose_language, declared, text)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import gzip
 import io
 import json
 import re
@@ -23,11 +24,19 @@ SUFFIXES = HTML_SUFFIXES | {".txt", ".jsonl", ".csv"}
 _TXT_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+(.*\S))?\s*$")
 
 
+def kind_suffix(path: Path) -> str:
+    """The suffix that says what a file holds; `page.html.gz` is an HTML page, gzip-compressed."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
 def list_files(src: Source) -> list[Path]:
     pattern = src.path if Path(src.path).is_absolute() else str(src.base_dir / src.path)
     hits = [Path(p) for p in glob.glob(pattern, recursive=True)] or (
         [Path(pattern)] if Path(pattern).is_file() else [])
-    return sorted(p for p in hits if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return sorted(p for p in hits if p.is_file() and kind_suffix(p) in SUFFIXES)
 
 
 def file_identity(src: Source, path: Path, record: int | None = None) -> str:
@@ -47,8 +56,10 @@ def read_files_source(src: Source) -> Iterator[RawRecord | RecordError]:
 
 
 def read_file(src: Source, path: Path) -> Iterator[RawRecord | RecordError]:
-    suffix = path.suffix.lower()
+    suffix = kind_suffix(path)
     data = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        data = gzip.decompress(data)
     if suffix in HTML_SUFFIXES:
         yield RawRecord(file_identity(src, path), src.id, "html", decode_html(data), content_type="text/html")
     elif suffix == ".txt":

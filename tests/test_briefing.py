@@ -169,4 +169,5 @@ def test_helpers():
     assert [t for _, t in _month_ticks(date(2020, 5, 12), date(2020, 8, 3))] == ["Jun 2020", "Jul 2020", "Aug 2020"]
     two_yearly = [str(y) for y in range(2002, 2021, 2)]
     assert [t for _, t in _month_ticks(date(2001, 3, 1), date(2021, 1, 1))] == two_yearly
-    assert [t for _, t in _month_ticks(date(1961, 3, 1), date(2021, 1, 1))] == ["1970", "1980", "1990", "2000", "2010", "2020"]
+    decades = ["1970", "1980", "1990", "2000", "2010", "2020"]
+    assert [t for _, t in _month_ticks(date(1961, 3, 1), date(2021, 1, 1))] == decades

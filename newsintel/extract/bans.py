@@ -36,11 +36,12 @@ _ENACTED = re.compile(
     r"shut(?:s)? down access|cut(?:s)? off|must (?:stop|cease|remove|halt)|stop buying|"
     r"orders? .{0,40}\bout of)\b", re.I)
 _NEGATED = re.compile(
-    r"\b(no plans? to ban|not (?:be )?banned|never banned|did not ban|has not banned|hasn't banned|won't ban|"
+    r"\b(no plans? to (?:ban|block|prohibit|restrict|shut)|no (?:evidence|case|reason|grounds|need) (?:to|for|that)|"
+    r"no plans? for (?:a )?ban|not (?:be )?banned|never banned|did not ban|has not banned|hasn't banned|won't ban|"
     r"will not ban|denied .{0,30}\bban|refus(?:ed|es) to ban|no ban|rul(?:ed|es) out (?:a )?ban|"
     r"ruled out banning)\b", re.I)
 _HYPOTHETICAL = re.compile(
-    r"\b(avoid(?:ing)? (?:being |getting |a )?(?:ban|banned)|save (?:itself|it|themselves) from|escape (?:a )?ban|"
+    r"(?:^(?:Should|Were|If|Unless)\b)|\b(avoid(?:ing)? (?:being |getting |a )?(?:ban|banned)|save (?:itself|it|themselves) from|escape (?:a )?ban|"
     r"(?:if|unless|whether) .{0,60}\bban|in case of a ban|fear(?:s|ed)? (?:of )?(?:a )?ban|"
     r"risk(?:s|ed|ing)? (?:a |being )?ban|face(?:s|d)? (?:a )?(?:possible|potential) ban|could face)\b", re.I)
 _DIVEST = re.compile(r"\b(divest(?:s|ed|ing|iture|ment)?|sell (?:off )?(?:its|the)|sale of|spin off|"
@@ -267,16 +268,26 @@ def _drop_owners(targets, measure: str) -> list[str]:
     return [t.company_id for t in targets if not any(t.company_id in o.ancestors for o in targets if o is not t)]
 
 
+_JURISDICTION_AFTER = re.compile(r"\b(?:in|across|throughout|by|within)\s+(?:the\s+)?$", re.I)
+_RELATIVE_BEFORE = re.compile(r"^\s*,?\s*(?:which|who|that)\s+(?:\w+\s+){0,3}$", re.I)
+
+
 def _market(ctx: ArticleContext, view: SentenceView, trigger_at: int) -> tuple[str | None, bool]:
-    by_authority = _authority_market(view.text)
+    """Where the ban applies: the acting country before the verb (or the one a relative clause hangs on),
+    a country the ban is 'in' after it, or the country the text has been about. 'Apps linked to China'
+    says where apps come from, not who bans them."""
+    text = view.text
+    by_authority = _authority_market(text)
     places = view.place_markets()
     before = [m for m in places if m.start < trigger_at]
     if before:
+        nearest = before[-1]
+        if _RELATIVE_BEFORE.match(text[nearest.end:trigger_at]):
+            return nearest.market_id, True      # "urged Canberra to follow India, which blocked TikTok"
         return before[0].market_id, True
     if by_authority:
         return by_authority, True
-    if places:
-        return places[0].market_id, True
-    if _THE_COUNTRY.search(view.text):
-        return ctx.salient_market(view.index), False
+    after = [m for m in places if m.start > trigger_at and _JURISDICTION_AFTER.search(text[max(0, m.start - 12):m.start])]
+    if after:
+        return after[0].market_id, True
     return ctx.salient_market(view.index), False

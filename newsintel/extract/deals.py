@@ -53,8 +53,12 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                            r"eye(?:s|ing|d)|weigh(?:s|ing|ed)|interest(?:ed)? in|could|may|might|potential|possible|"
                            r"suggests?|plan(?:s|ned)? to|sources)\b", re.I)),
 ]
-_DENIAL = re.compile(r"\b(den(?:y|ies|ied)|no (?:talks|plans|discussions)|not in talks|not (?:for sale|selling)|"
-                     r"dismiss(?:es|ed) (?:reports|speculation)|without basis|baseless)\b", re.I)
+_DENIAL = re.compile(
+    r"\b(den(?:y|ies|ied)|no (?:talks|plans|discussions|intention)|not (?:in|engaged in) (?:any )?(?:talks|negotiations|"
+    r"discussions)|not (?:currently )?negotiating|not (?:for sale|selling)|not (?:planning|looking|seeking) to (?:buy|sell|"
+    r"acquire|bid)|(?:does|did|do) not intend to (?:make an offer|bid|buy|acquire)|rul(?:es|ed|ing) out (?:a |any )?"
+    r"(?:bid|offer|deal|takeover)|dismiss(?:es|ed|ing) (?:the )?(?:reports?|speculation)|without basis|baseless|"
+    r"(?:pure |complete )?fiction|untrue|speculative|no truth)\b", re.I)
 _ATTRIBUTION = re.compile(r"\b(people (?:familiar|briefed|with knowledge) (?:with|on|of) the (?:matter|talks|deal|plans)|"
                           r"(?:two|three|several|multiple)? ?sources (?:familiar|close|said|told)|"
                           r"according to (?:a |the )?(?:report|people|sources))", re.I)
@@ -115,6 +119,9 @@ def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
                 rest = text[m.end():]
                 if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
                     continue
+            if name == "acquisition" and re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",
+                                                  text[m.start():]):
+                return "investment", m.start()   # "bought a 12.1% stake": an investment, not a takeover
             return name, m.start()
     return None, -1
 

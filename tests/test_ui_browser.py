@@ -149,12 +149,11 @@ def test_ui_runs_the_job_and_shows_the_asset_graph(dagster_dev):
     assert {(s["name"], s["scheduleState"]["status"]) for s in repo["schedules"]} == {("scrape_schedule", "RUNNING")}
     assert {(s["name"], s["sensorState"]["status"]) for s in repo["sensors"]} == {("inbox_sensor", "RUNNING")}
 
-    # A run of the whole job, launched as the UI's Launchpad does. In-process execution keeps the test
-    # short (one process instead of one per step); the briefing goes to the test's folder.
+    # A run of the whole job, launched as the UI's Launchpad does (the code location's default executor runs
+    # it in one process); the briefing goes to the test's folder.
     client = DagsterGraphQLClient("127.0.0.1", port_number=dagster_dev["port"])
     briefing = tmp / "briefing.html"
     run_id = client.submit_job_execution("newsintel_job", run_config={
-        "execution": {"config": {"in_process": {}}},
         "ops": {"briefing": {"config": {"path": str(briefing)}}}})
     deadline = time.monotonic() + 60
     while (status := client.get_run_status(run_id)) not in (

@@ -80,7 +80,7 @@ AUTHORITIES: list[tuple[re.Pattern[str], str]] = [
 ]
 _AUTHORITY_PHRASE = re.compile(
     r"\b((?:the )?(?:[A-Z][a-z]+ )?government of [A-Z][a-z]+|(?:the )?[A-Z][a-z]+n? government|"
-    r"President [A-Z][a-z]+|Prime Minister [A-Z][a-z]+|(?:the )?White House|(?:the )?Commerce Department|"
+    r"President(?: [A-Z][a-z]+){1,2}|Prime Minister(?: [A-Z][a-z]+){1,2}|(?:the )?White House|(?:the )?Commerce Department|"
     r"(?:a |the )?(?:federal |U\.S\. |US )?(?:district )?(?:judge|court)(?: [A-Z][a-z]+ [A-Z][a-z]+)?|"
     r"(?:the )?[A-Z][a-z]+ High Court|(?:the )?Pakistan Telecommunication Authority|(?:the )?(?:IT|electronics) ministry|"
     r"Congress|(?:the )?Supreme Court)\b")

@@ -27,7 +27,7 @@ _PATTERNS = [
     ("relative_day", re.compile(r"\b(yesterday|today|earlier today|this week|last week)\b", re.I)),
     ("relative_month", re.compile(r"\b(?:(early|mid|late)\s+)?(last|this|next) month\b", re.I)),
     ("relative_year", re.compile(r"\b(last|this|next) year\b", re.I)),
-    ("year", re.compile(r"\b(?:in|since|by|during|of|early|late)\s+((?:19|20)\d{2})\b")),
+    ("year", re.compile(r"\b(?:in|since|during|of|early|late)\s+((?:19|20)\d{2})\b")),
 ]
 
 

@@ -295,7 +295,7 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
         a, b = sorted(pair)
     deal_type, _ = sentence_type(text, parties)
     status, explicit = sentence_status(text, parties, view.is_title)
-    money = find_money(text)
+    money = [m for m in find_money(text) if m.amount >= 1e6]   # "Rs 151 a month" is no deal's value
     usd = next((m for m in money if m.currency == "USD"), money[0] if money else None)
     year = ctx.published.year if ctx.published else None
     unit = _UNIT.search(text)

@@ -22,6 +22,17 @@ def _when(event_date: date | None, published: datetime | None) -> date:
     return published.date() if published else date.min
 
 
+def _moving(reports: list[dict], order: dict[str, int]) -> list[dict]:
+    """The reports that move an event's status. A later article that names an earlier stage without a date
+    of its own ("Oracle had been in talks") is background, not a step back."""
+    out: list[dict] = []
+    for r in reports:
+        if out and order[r["status"]] < order[out[-1]["status"]] and not r["event_date"]:
+            continue
+        out.append(r)
+    return out
+
+
 def _history(event_id: str, reports: list[dict]) -> list[dict]:
     steps = []
     for status, group in groupby(reports, key=lambda r: r["status"]):
@@ -55,15 +66,16 @@ def ban_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
             ban_id = f"{market.lower()}-{target}-{measure.replace('_', '-')}" + (f"-{n}" if n > 1 else "")
             enacted = [r["event_date"] for r in ep if r["status"] == "enacted" and r["event_date"]]
             published = [r["published_at"] for r in ep if r["published_at"]]
+            moving = _moving(ep, BAN_ORDER)
             bans.append(dict(
-                ban_id=ban_id, market_id=market, target_id=target, measure=measure, status=ep[-1]["status"],
+                ban_id=ban_id, market_id=market, target_id=target, measure=measure, status=moving[-1]["status"],
                 first_reported=min(published, default=None), last_reported=max(published, default=None),
                 event_date=min(enacted) if enacted else min((r["event_date"] for r in ep if r["event_date"]), default=None),
                 report_count=len(ep), article_count=len({r["article_id"] for r in ep}),
                 authority=Counter(r["authority"] for r in ep if r["authority"]).most_common(1)[0][0]
                 if any(r["authority"] for r in ep) else None,
                 scope_count=max((r["scope_count"] for r in ep if r["scope_count"]), default=None)))
-            history += [dict(ban_id=h.pop("event_id"), **h) for h in _history(ban_id, ep)]
+            history += [dict(ban_id=h.pop("event_id"), **h) for h in _history(ban_id, moving)]
     return bans, history
 
 
@@ -77,16 +89,17 @@ def deal_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]
     deals, history = [], []
     for (acquirer, target), group in groupby(reports, key=lambda r: (r["acquirer_id"], r["target_id"])):
         ep = list(group)
+        moving = _moving(ep, DEAL_ORDER)
         deal_id = f"{acquirer}--{target}"
         published = [r["published_at"] for r in ep if r["published_at"]]
         types = Counter(r["deal_type"] for r in ep)
         markets = Counter(r["market_id"] for r in ep if r["market_id"])
         deals.append(dict(
             deal_id=deal_id, acquirer_id=acquirer, target_id=target, deal_type=types.most_common(1)[0][0],
-            status=ep[-1]["status"], value_usd=next((r["value_usd"] for r in reversed(ep) if r["value_usd"]), None),
+            status=moving[-1]["status"], value_usd=next((r["value_usd"] for r in reversed(ep) if r["value_usd"]), None),
             market_id=markets.most_common(1)[0][0] if markets else None,
             first_reported=min(published, default=None), last_reported=max(published, default=None),
             report_count=len(ep), article_count=len({r["article_id"] for r in ep}),
             asset=next((r["asset"] for r in reversed(ep) if r["asset"]), None)))
-        history += [dict(deal_id=h.pop("event_id"), **h) for h in _history(deal_id, ep)]
+        history += [dict(deal_id=h.pop("event_id"), **h) for h in _history(deal_id, moving)]
     return deals, history

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from newsintel.extract.bans import BanFinding, find_bans
@@ -54,7 +54,7 @@ def report_id(*parts) -> str:
 def extract_article(article_id: str, title: str | None, text: str, published: date | None,
                     matcher: CompanyMatcher) -> ArticleFacts:
     ctx = build_context(article_id, title, text, published, matcher)
-    return ArticleFacts(_mentions(ctx), _metrics(ctx), _ban_reports(ctx), _deal_reports(ctx))
+    return ArticleFacts(_mentions(ctx), _metrics(ctx), _ban_reports(ctx), _deal_reports(ctx, matcher))
 
 
 def _mentions(ctx: ArticleContext) -> list[dict]:
@@ -114,8 +114,13 @@ def _ban_reports(ctx: ArticleContext) -> list[dict]:
     return rows
 
 
-def _deal_reports(ctx: ArticleContext) -> list[dict]:
-    findings = find_deal_sentences(ctx)
+BACKGROUND_AGE = timedelta(days=180)
+
+
+def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
+    findings = [f for f in find_deal_sentences(ctx)
+                if not (ctx.published and f.event_date and f.event_date.value < ctx.published - BACKGROUND_AGE)]
+    # a deal dated well before the article ("which bought Nuance in 2022") is background, not this news
     if not findings:
         return []
     selling = sellers(ctx)
@@ -131,8 +136,9 @@ def _deal_reports(ctx: ArticleContext) -> list[dict]:
             b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance
         else:
             a, b = owner.get(a, a), owner.get(b, b)
-        if a == b:
-            continue
+        if a == b or ((a in matcher.ancestors(b) or b in matcher.ancestors(a))
+                      and f.deal_type not in ("acquisition", "merger")):
+            continue   # a company and its owner are one family, unless this is how it came to be owned
         f.parties = (a, b)
         groups[frozenset((a, b))].append(f)
     rows = []

@@ -104,7 +104,7 @@ class BanFinding:
 
 _BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
                          r"directive|suspension|blocking)\b", re.I)
-_DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up)\b", re.I)
+_DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up|transaction)\b", re.I)
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
 
 

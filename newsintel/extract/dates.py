@@ -46,9 +46,12 @@ def _month_num(token: str) -> int:
 
 
 def _year_for(month: int, day: int, published: date) -> int:
+    """The year of a date written without one: this year, unless that puts it more than four months after
+    publication ("in December" in a February article is last December; "from mid-September" in an August
+    one is next month)."""
     year = published.year
     try:
-        if date(year, month, day) > published + timedelta(days=7):
+        if date(year, month, day) > published + timedelta(days=120):
             year -= 1
     except ValueError:
         pass

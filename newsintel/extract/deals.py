@@ -100,6 +100,7 @@ _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed)? up 
 _DEAL_OBJECT = re.compile(r"^\W*(?:\S+\s+){0,6}?(?:stakes?|business(?:es)?|units?|operations|assets|compan(?:y|ies)|"
                           r"firms?|division|shares|arm|rights|subsidiary|startup|the app|its app|platform|control)\b", re.I)
 _IMPLIED_TARGET = re.compile(r"\b(the (?:business|app|unit|operations|platform|video app|service)|a (?:possible )?bid|"
+                             r"[\d.]+\s*(?:%|per ?cent)|a (?:minority |majority )?stake|"
                              r"its (?:[A-Z][\w.]*|American|global|international) (?:business|operations|unit|arm))\b",
                              re.I)
 _REJECT = re.compile(r"\b(reject(?:s|ed)|turn(?:s|ed)? down|declin(?:e|es|ed) (?:the|an) offer)\b", re.I)
@@ -175,21 +176,24 @@ _OWNERSHIP_WORDS = re.compile(r"[’']s\s*$|\b(parent|owner|unit|subsidiary|arm|
 
 
 def _deal_parties(view: SentenceView):
-    """Parties, with a unit dropped when its owner stands beside it ("TikTok's ByteDance", "Reliance, the
-    parent of Jio"): the owner signs the deal. A unit named on its own (Activision, whose registry parent is
-    its acquirer) stays a party."""
+    """Parties, one per corporate family where the text ties two of them together. In "Alphabet's Google"
+    the possessive only places Google: Google is the party. In "TikTok's ByteDance", or "Reliance, the
+    parent of Jio", the owner is the party; an app standing beside its owner is what changes hands. A unit
+    named on its own (Activision, whose registry parent is its acquirer) stays a party."""
     parties = view.parties()
     by_id = {p.company_id: p for p in parties}
-    keep = []
+    drop = set()
     for p in parties:
         owner = next((by_id[a] for a in p.ancestors if a in by_id), None)
-        if owner is not None:
-            lo, hi = sorted((owner, p), key=lambda h: h.start)
-            gap = view.text[lo.end:hi.start]
-            if p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
-                continue
-        keep.append(p)
-    return keep
+        if owner is None:
+            continue
+        lo, hi = sorted((owner, p), key=lambda h: h.start)
+        gap = view.text[lo.end:hi.start]
+        if lo is owner and re.fullmatch(r"[’']s?\s+", gap) and p.kind != "app":
+            drop.add(owner.company_id)          # "Alphabet's Google"
+        elif p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
+            drop.add(p.company_id)
+    return [p for p in parties if p.company_id not in drop]
 
 
 def _clause_of(p, clauses) -> int:
@@ -256,6 +260,8 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
         if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
             others = [q for q in after if q is not p] or [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
+    if deal_type == "merger" and len(before) >= 2:   # "Vodafone and CK Hutchison completed the merger of ..."
+        return [(tuple(sorted((before[0].company_id, before[1].company_id))), False)]
     if before and after:
         acquirers = _joined(text, before[::-1])[::-1] if _CONSORTIUM.search(text) else before[-1:]
         if len(before) >= 2 and re.search(r"\b(with|and)\b", text[before[-2].end:before[-1].start]) and not \
@@ -280,13 +286,19 @@ def _shifted(h, delta):
 
 
 def _implied_target(ctx: ArticleContext, view: SentenceView, party: str) -> str | None:
-    """'Oracle is interested in the business': the business the article is about, named before."""
-    for v in reversed([v for v in ctx.views if v.index < view.index][-4:]):
+    """'Oracle is interested in the business': the business the article is about, named before, in this
+    sentence first; one said to be selling, or an app, before any other."""
+    selling = sellers(ctx)
+    candidates = []
+    for v in [view] + list(reversed([v for v in ctx.views if v.index < view.index][-3:])):
         for h in reversed(_deal_parties(v)):
             owner = h.parent_id if h.kind == "app" and h.parent_id else h.company_id
-            if owner != party and h.company_id != party:
-                return owner
-    return None
+            if owner != party and h.company_id != party and party not in h.ancestors:
+                candidates.append((owner, h))
+    for owner, h in candidates:
+        if owner in selling or h.kind == "app":
+            return owner
+    return candidates[0][0] if candidates else None
 
 
 def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:

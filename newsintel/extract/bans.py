@@ -17,7 +17,8 @@ _LIFTED = re.compile(
     r"\b(lift(?:s|ed|ing)?|revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|revers(?:e|es|ed|ing)|"
     r"restored(?: access)?|unblock(?:s|ed|ing)?|overturn(?:s|ed|ing)?|"
     r"(?:end|ends|ended|ending) (?:the|its) (?:ban|suspension|block)|allowed .{0,40}\bto (?:resume|return)|"
-    r"back online|reinstat(?:e|ed|es))\b", re.I)
+    r"back online|reinstat(?:e|ed|es)|allowed back|allowed to return|unbann(?:ed|s)|"
+    r"(?:returned|is back|was back|came back) (?:to|on) (?:the )?(?:app )?stores?)\b", re.I)
 _COURT = re.compile(r"\b(court|judge|injunction|justice|tribunal|enjoin(?:ed|s)?)\b", re.I)
 _BLOCKED = re.compile(r"\b(block(?:s|ed|ing)?|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|stay(?:ed|s)?|enjoin(?:s|ed)?|"
                       r"injunction|put on hold|struck down|strike down|strikes down|froze|freez(?:e|es))\b", re.I)
@@ -104,6 +105,13 @@ class BanFinding:
 
 _BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
                          r"directive|suspension|blocking)\b", re.I)
+_BLOCKED_BY_COURT = re.compile(r"\b(?:halted|blocked|suspended|struck down|enjoined|stayed|frozen) by (?:a |the |two )?"
+                               r"(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b", re.I)
+# "ordered to suspend certain accounts": the verb's object is content, not a company or its app
+_CONTENT_OBJECT = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:accounts?|posts?|content|videos?|profiles?|tweets?|users?|"
+                             r"pages?|channels?|handles?|URLs?|links?)\b", re.I)
+_SPARED = re.compile(r"\b(?:spar(?:es|ed|ing)|exempt(?:s|ed|ing)?|except(?:ing)?|not (?:apply|cover|include)\w*)\s+"
+                     r"(?:to\s+)?(?:\S+\s+){0,4}$", re.I)
 _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up|transaction)\b", re.I)
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
 
@@ -115,6 +123,9 @@ def _status(text: str) -> tuple[str, re.Match] | None:
     if lifted and re.search(r"\b(ban|block|suspension|order|restrictions?|prohibition)\b", text, re.I):
         if not _modal(text, lifted.start()):
             return "lifted", lifted
+    passive = _BLOCKED_BY_COURT.search(text)
+    if passive:
+        return "blocked", passive
     if _COURT.search(text):
         blocked = _BLOCKED.search(text)
         if blocked and (blocked.group(1).lower().startswith(("injunction", "enjoin", "struck", "strike"))
@@ -170,7 +181,8 @@ def _authority_market(text: str) -> str | None:
 _LIST_CUE = re.compile(
     r"\b(?:the (?:order|list|ban|notification|directive) (?:also )?(?:names|named|includes|included|covers|covered|"
     r"lists|listed)|also on the list|(?:is|are|were|was) also on (?:the|that) list|among (?:them|the apps)|"
-    r"the list also includes|(?:other|banned|blocked) apps (?:include|included|including|such as)|apart from)\b", re.I)
+    r"the list also includes|(?:other|banned|blocked) apps (?:include|included|including|such as)|apart from|"
+    r"also (?:covers|covered|includes|included|names|named|lists|listed|applies to|extends to))\b", re.I)
 
 
 def find_bans(ctx: ArticleContext) -> list[BanFinding]:
@@ -213,12 +225,17 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
             continue
         if _DEAL_CONTEXT.search(view.text) and not _BAN_NOUN.search(view.text):
             continue  # "the FTC sued to block the acquisition": a deal blocked, not a ban
+        if _DEAL_CONTEXT.search(view.text[trigger.end():trigger.end() + 60]) or \
+                _CONTENT_OBJECT.match(view.text[trigger.end():]):
+            continue  # "blocked Broadcom's takeover of Qualcomm", "suspend certain accounts"
         targets, explicit_target = _targets(ctx, view, status, trigger)
         if not targets:
             continue
         measure = _measure(view.text, targets)
         targets = _drop_owners(targets, measure)
         market, explicit_market = _market(ctx, view, trigger.start())
+        if not explicit_market and found:
+            market = found[-1].market_id   # "Twitter has also been blocked": where the last ban was
         if market is None:
             continue
         when = find_date(view.text, ctx.published)
@@ -246,7 +263,7 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
         parties = [p for p in parties if p.company_id not in STORE_OWNERS]  # the stores are told, not banned
     after = [p for p in parties if p.start >= trigger.start() and not _CLAUSE_BREAK.search(text[trigger.end():p.start])]
     before = [p for p in parties if p.end <= trigger.start() and not _CLAUSE_BREAK.search(text[p.end:trigger.start()])]
-    chosen = after or before
+    chosen = [p for p in (after or before) if not _SPARED.search(text[:p.start])]
     if chosen:
         return chosen, True
     if parties:

@@ -256,6 +256,11 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
             others = [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
     after = [p for p in after if not re.search(r"\bfrom\s+$", text[:p.start])] or after  # "from SoftBank": the seller
+    if deal_type == "investment" and len(parties) >= 2:   # "Nubank gets a Berkshire investment", "... from Y"
+        p, q = parties[0], parties[1]
+        if re.search(r"\b(?:gets?|got|receives?|received|secures?|secured|raises?|raised|lands?|landed|wins?|won|"
+                     r"attracts?|attracted|draws?|drew)\b", text[p.end:max(q.start, type_at)]):
+            return [((q.company_id, p.company_id), True)]
     for p in parties:   # "Nvidia's $40 billion purchase of Arm"
         if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
             others = [q for q in after if q is not p] or [q for q in parties if q is not p]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 _MODAL_BEFORE = re.compile(
-    r"(?:\b(?:will|would|could|can|may|might|shall|should)\s+(?:\w+\s+){0,2}|"
+    r"(?:\b(?:will|would|could|can|may|might|shall|should)\s+(?:\w+\s+){0,2}|\bto be\s+|"
     r"\b(?:plans?|planned|planning|wants?|wanted|aims?|seeks?|sought|threat\w*|hopes?|intends?|intended|vow\w*|"
     r"pledg\w*|promis\w*|urg\w*|ask\w*|calls?|called|demand\w*|prepared|ready|set|expected|likely|"
     r"considering|weighing|moving|looking)\s+(?:\w+\s+){0,3}?to\s+(?:\w+\s+){0,1}|"

@@ -104,7 +104,7 @@ def _ban_reports(ctx: ArticleContext) -> list[dict]:
                                           f.sentence_index >= 0, -f.sentence_index))
         dated = next((f.event_date for f in chosen if f.event_date), None)
         scope = max((f.scope_count for f in fs if f.scope_count), default=None)
-        confidence = min(0.97, max(f.confidence for f in fs) + 0.04 * (len(fs) - 1))
+        confidence = min(0.97, STATUS_CEILING.get(status, 1.0), max(f.confidence for f in fs) + 0.04 * (len(fs) - 1))
         rows.append(dict(
             report_id=report_id(ctx.article_id, "ban", market, target, measure), article_id=ctx.article_id,
             market_id=market, target_id=target, authority=next((f.authority for f in chosen if f.authority), None),
@@ -115,6 +115,9 @@ def _ban_reports(ctx: ArticleContext) -> list[dict]:
 
 
 BACKGROUND_AGE = timedelta(days=180)
+# Measured on the labeled sets (make eval): reports of rumours and of proposed bans are right far less often
+# than the wording-based score suggests, so their confidence is capped below the 0.8 "trust" line.
+STATUS_CEILING = {"rumored": 0.55, "proposed": 0.6}
 
 
 def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
@@ -165,7 +168,9 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         else:
             deal_type = "acquisition" if target in selling else "acquisition"
         explicit = [f for f in fs if f.status_explicit]
-        status = max((f.status for f in explicit), key=STATUS_ORDER.__getitem__) if explicit else "rumored"
+        if not explicit:
+            continue   # no word says where the deal stands: on the labeled sets such pairs were nearly always wrong
+        status = max((f.status for f in explicit), key=STATUS_ORDER.__getitem__)
         chosen = [f for f in fs if f.status == status] or fs
         best = min(chosen, key=lambda f: (f.is_title, not f.directed, f.sentence_index))
         dated = next((f.event_date for f in chosen if f.event_date), None)
@@ -183,7 +188,8 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
             currency=money.currency if money else None,
             market_id=market_id,
             event_date=dated.value if dated else None, date_precision=dated.precision if dated else None,
-            attributed_to=attributed, evidence=best.evidence, confidence=round(min(confidence, 0.95), 2)))
+            attributed_to=attributed, evidence=best.evidence,
+            confidence=round(min(confidence, STATUS_CEILING.get(status, 0.95)), 2)))
     return rows
 
 

@@ -1,24 +1,45 @@
 """Stage 1, ingest: every configured source into `raw_pages`, every attempt into `fetch_log`."""
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dataclasses import replace
+
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from assets._metadata import POOL, failures_md, table_metadata
+from newsintel.report import markdown_table
 from newsintel.scrape.ingest import ingest_sources
 from pipelines.resources import SourcesResource, WarehouseResource, utc_now
 
 
+class IngestConfig(Config):
+    """Launchpad options. A backfill after a parser fix: `refetch: true` for the sources concerned."""
+    only_sources: list[str] = []    # source ids to read this run; empty means every configured source
+    refetch: bool = False           # fetch stored web pages again (conditional GET where servers allow)
+
+
 @asset(group_name="ingest", pool=POOL, compute_kind="python",
        description="Raw bodies of every article found in the configured sources (compressed, keyed by a hash "
-                   "of the normalized URL). A URL already stored with the same body is not written again.")
-def raw_pages(context: AssetExecutionContext, warehouse: WarehouseResource,
+                   "of the normalized URL). A URL already stored with the same body is not written again; "
+                   "web pages are fetched politely (robots.txt, per-host delay, retries with backoff).")
+def raw_pages(context: AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
               sources: SourcesResource) -> MaterializeResult:
     configured = sources.load()
+    unknown = set(config.only_sources) - {s.id for s in configured}
+    if unknown:
+        raise ValueError(f"only_sources names sources that are not configured: {sorted(unknown)}")
+    chosen = [s for s in configured if not config.only_sources or s.id in config.only_sources]
+    if config.refetch:
+        chosen = [replace(s, options={**s.options, "refetch": True}) for s in chosen]
+    now = utc_now()
     with warehouse.get().writer() as con:
-        report = ingest_sources(con, configured, utc_now())
+        report = ingest_sources(con, chosen, now)
+        attempts = con.execute("SELECT source_id, status, count(*) FROM fetch_log WHERE attempted_at = ? "
+                               "GROUP BY ALL ORDER BY ALL", [now]).fetchall()
         meta = table_metadata(
             con, "raw_pages", preview_sql="SELECT page_id, url, source_id, body_format, fetched_at FROM raw_pages "
                                           "ORDER BY updated_at DESC",
-            sources=len(configured), new=report.counts["new"], updated=report.counts["updated"],
+            sources=len(chosen), new=report.counts["new"], updated=report.counts["updated"],
             unchanged=report.counts["unchanged"], failed=report.counts["failed"],
+            attempts_this_run=MetadataValue.md(markdown_table(["source", "status", "attempts"], attempts)
+                                               if attempts else "_none_"),
             failures=failures_md(report.errors))
     context.log.info(f"ingest: {dict(report.counts)}")
     return MaterializeResult(metadata=meta)

@@ -1,0 +1,37 @@
+"""Launchpad options of the ingest asset: read only some sources; refuse unknown ones clearly."""
+from dagster import materialize
+
+from pipelines.definitions import ALL_ASSETS
+from pipelines.resources import SourcesResource, WarehouseResource
+from newsintel.warehouse import Warehouse
+
+
+def _setup(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f" date 2021-01-0{1 if name == 'a' else 2} T\n\n" + "words " * 40)
+    (tmp_path / "s.yaml").write_text('sources:\n  - {id: a, kind: files, path: "a/*"}\n'
+                                     '  - {id: b, kind: files, path: "b/*"}\n')
+    return {"warehouse": WarehouseResource(path=str(tmp_path / "x.duckdb")),
+            "sources": SourcesResource(path=str(tmp_path / "s.yaml"))}
+
+
+def _ingest(resources, **config):
+    return materialize(ALL_ASSETS, selection="raw_pages", resources=resources,
+                       run_config={"ops": {"raw_pages": {"config": config}}}, raise_on_error=False)
+
+
+def test_only_sources_reads_just_those(tmp_path):
+    resources = _setup(tmp_path)
+    assert _ingest(resources, only_sources=["b"]).success
+    assert Warehouse(tmp_path / "x.duckdb").query("SELECT source_id FROM raw_pages") == [("b",)]
+    assert _ingest(resources).success
+    assert sorted(Warehouse(tmp_path / "x.duckdb").query("SELECT source_id FROM raw_pages")) == [("a",), ("b",)]
+
+
+def test_unknown_source_is_an_error_that_names_it(tmp_path):
+    result = _ingest(_setup(tmp_path), only_sources=["nope"])
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    error = failure.event_specific_data.error
+    assert "nope" in (error.cause.message if error.cause else error.message)

@@ -251,6 +251,11 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s*(?:as|while|after|but|which|who|where|when|since|citing)\b|"
                            r"\b(?:as reports|while|whereas)\b|"
                            r"\band\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
+def _broken(text: str, start: int, end: int) -> bool:
+    """Whether a clause ends between two offsets ("... from mid-September and Microsoft is in talks")."""
+    return any(start + m.start() < end for m in _CLAUSE_BREAK.finditer(text[start:end + 40]))
+
+
 _STORE = re.compile(r"\b(stores?|Play)\b")
 STORE_OWNERS = {"apple", "google", "alphabet"}
 
@@ -261,8 +266,8 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
     parties = [p for p in view.parties() if p.kind != "person"]
     if _STORE.search(text):
         parties = [p for p in parties if p.company_id not in STORE_OWNERS]  # the stores are told, not banned
-    after = [p for p in parties if p.start >= trigger.start() and not _CLAUSE_BREAK.search(text[trigger.end():p.start])]
-    before = [p for p in parties if p.end <= trigger.start() and not _CLAUSE_BREAK.search(text[p.end:trigger.start()])]
+    after = [p for p in parties if p.start >= trigger.start() and not _broken(text, trigger.end(), p.start)]
+    before = [p for p in parties if p.end <= trigger.start() and not _broken(text, p.end, trigger.start())]
     chosen = [p for p in (after or before) if not _SPARED.search(text[:p.start])]
     if chosen:
         return chosen, True

@@ -107,7 +107,8 @@ _REJECT = re.compile(r"\b(reject(?:s|ed)|turn(?:s|ed)? down|declin(?:e|es|ed) (?
 # Without a word of buying or investing, two companies are in a deal only when the text ties them together.
 _LINK_WITH = re.compile(r"\b(?:talks|discussions|negotiations|conversations|deal|agreement|partnership|tie-up|"
                         r"alliance|contact)\s+(?:\w+\s+){0,3}?(?:with|between)\s+(?:\S+\s+){0,4}$", re.I)
-_TALK_WORDS = re.compile(r"\b(talks|discussions|negotiat\w*|conversations|agreed|agreement|deal)\b", re.I)
+# "Reliance and ByteDance began conversations": a verb phrase; "the Oracle and Walmart deal" is a name.
+_TALK_VERB = re.compile(r"\s+(?:\w+\s+){0,3}?(?:talks|discussions|negotiat\w*|conversations|agreed|signed)\b", re.I)
 _TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase|sell)\b", re.I)
 
 
@@ -237,7 +238,8 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
         p, q = parties[0], parties[1]
         between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
         linked = _LINK_WITH.search(text[:q.start]) or (
-            re.fullmatch(r"\s*(?:and|,)\s*", between) and _TALK_WORDS.search(after_q))
+            re.fullmatch(r"\s*(?:and|,)\s*", between) and _TALK_VERB.match(after_q)
+            and not re.search(r"\bthe\s+$", text[:p.start]))
         return [(tuple(sorted(ids(parties[:2]))), False)] if linked else []
     trigger = text[type_at:type_at + 12].lower()
     before = [p for p in parties if p.end <= type_at]

@@ -17,9 +17,12 @@ DEAL_ORDER = {s: i for i, s in enumerate(["rumored", "talks", "agreed", "blocked
 
 
 def _when(event_date: date | None, published: datetime | None) -> date:
-    if event_date:
+    """A report's place in time. A date after publication is a deadline or an effective date ("banned from
+    September 2021"): the report still tells of the state when it was published."""
+    reported = published.date() if published else None
+    if event_date and (reported is None or event_date <= reported):
         return event_date
-    return published.date() if published else date.min
+    return reported or date.min
 
 
 def _moving(reports: list[dict], order: dict[str, int]) -> list[dict]:

@@ -42,7 +42,8 @@ _NEGATED = re.compile(
     r"will not ban|denied .{0,30}\bban|refus(?:ed|es) to ban|no ban|rul(?:ed|es) out (?:a )?ban|"
     r"ruled out banning)\b", re.I)
 _HYPOTHETICAL = re.compile(
-    r"(?:^(?:Should|Were|If|Unless)\b)|\b(avoid(?:ing)? (?:being |getting |a )?(?:ban|banned)|save (?:itself|it|themselves) from|escape (?:a )?ban|"
+    r"(?:^(?:Should|Were|If|Unless)\b)|\bspeculat\w+|\b(?:fears?|rumou?rs?|warnings?) that\b|"
+    r"\bavoid\w* (?:\w+ ){0,3}(?:bans?|block|suspension)\b|\b(avoid(?:ing)? (?:being |getting |a )?(?:ban|banned)|save (?:itself|it|themselves) from|escape (?:a )?ban|"
     r"(?:if|unless|whether) .{0,60}\bban|in case of a ban|fear(?:s|ed)? (?:of )?(?:a )?ban|"
     r"risk(?:s|ed|ing)? (?:a |being )?ban|face(?:s|d)? (?:a )?(?:possible|potential) ban|could face)\b", re.I)
 _DIVEST = re.compile(r"\b(divest(?:s|ed|ing|iture|ment)?|sell (?:off )?(?:its|the)|sale of|spin off|"
@@ -128,7 +129,7 @@ def _status(text: str) -> tuple[str, re.Match] | None:
         return "blocked", passive
     if _COURT.search(text):
         blocked = _BLOCKED.search(text)
-        if blocked and (blocked.group(1).lower().startswith(("injunction", "enjoin", "struck", "strike"))
+        if blocked and (blocked.group(1).lower().startswith(("injunction", "enjoin"))
                         or _BAN_OBJECT.search(text[blocked.end():])):
             return "blocked", blocked
     proposed = _PROPOSED.search(text)
@@ -139,6 +140,8 @@ def _status(text: str) -> tuple[str, re.Match] | None:
     enacted = _ENACTED.search(text)
     if enacted:
         if _modal(text, enacted.start()) or _quoted(text, enacted.start()):
+            if re.search(r"\b(?:if|unless)\b", text[enacted.start():], re.I):
+                return None   # "could be blocked if they fail to comply": a condition, not a proposal
             return "proposed", enacted
         return "enacted", enacted
     return None

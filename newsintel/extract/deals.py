@@ -58,7 +58,8 @@ _DENIAL = re.compile(
     r"discussions)|not (?:currently )?negotiating|not (?:for sale|selling)|not (?:planning|looking|seeking) to (?:buy|sell|"
     r"acquire|bid)|(?:does|did|do) not intend to (?:make an offer|bid|buy|acquire)|rul(?:es|ed|ing) out (?:a |any )?"
     r"(?:bid|offer|deal|takeover)|dismiss(?:es|ed|ing) (?:the )?(?:reports?|speculation)|without basis|baseless|"
-    r"(?:pure |complete )?fiction|untrue|speculative|no truth)\b", re.I)
+    r"(?:pure |complete )?fiction|untrue|speculative|no truth|(?:reject|refut|dismiss|den)\w* (?:a |the )?(?:media )?"
+    r"reports?)\b", re.I)
 _ATTRIBUTION = re.compile(r"\b(people (?:familiar|briefed|with knowledge) (?:with|on|of) the (?:matter|talks|deal|plans)|"
                           r"(?:two|three|several|multiple)? ?sources (?:familiar|close|said|told)|"
                           r"according to (?:a |the )?(?:report|people|sources))", re.I)

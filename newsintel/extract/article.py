@@ -136,7 +136,8 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
     for f in findings:
         a, b = f.parties
         if f.directed:
-            b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance
+            if owner.get(b, b) != a:
+                b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance
         else:
             a, b = owner.get(a, a), owner.get(b, b)
         if a == b or ((a in matcher.ancestors(b) or b in matcher.ancestors(a))

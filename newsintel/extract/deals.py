@@ -20,7 +20,7 @@ TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even 
     ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
     ("merger", re.compile(r"\b(merg(?:e|er|ers|ed|ing)|combine[sd]? with)\b", re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
-                               r"takeover|take over|took over|taking over|bid for|offer for|sale of|sell(?:s|ing)?|"
+                               r"takeover|take over|took over|taking over|bid for|offer for|sales? (?:of|to)|sell(?:s|ing)?|"
                                r"sold)\b", re.I)),
     ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stake|backing|financially back|"
                               r"funding|fund(?:s|ed|ing)? |capital injection|put money)\b", re.I)),
@@ -43,7 +43,7 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
     ("completed", re.compile(r"\b(completed|completes|completion of|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
                              r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
                              r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
-    ("agreed", re.compile(r"\b(agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
+    ("agreed", re.compile(r"\b((?:is|are) to be (?:acquired|bought|sold|taken over)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
                           r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
                           r"won the bid|emerged as the winner|deal (?:is|was) valued)\b", re.I)),
@@ -110,7 +110,8 @@ _LINK_WITH = re.compile(r"\b(?:talks|discussions|negotiations|conversations|deal
                         r"alliance|contact)\s+(?:\w+\s+){0,3}?(?:with|between)\s+(?:\S+\s+){0,4}$", re.I)
 # "Reliance and ByteDance began conversations": a verb phrase; "the Oracle and Walmart deal" is a name.
 _TALK_VERB = re.compile(r"\s+(?:\w+\s+){0,3}?(?:talks|discussions|negotiat\w*|conversations|agreed|signed)\b", re.I)
-_TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase|sell)\b", re.I)
+_TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase|sell|be (?:acquired|bought|sold))\b",
+                           re.I)
 
 
 def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
@@ -195,7 +196,10 @@ def _deal_parties(view: SentenceView):
             drop.add(owner.company_id)          # "Alphabet's Google"
         elif p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
             drop.add(p.company_id)
-    return [p for p in parties if p.company_id not in drop]
+    kept = [p for p in parties if p.company_id not in drop]
+    if len(kept) == 1 and len(parties) == 2 and sentence_type(view.text)[0] in ("acquisition", "investment"):
+        return parties   # "Zomato approved the acquisition of Blinkit": the registry's owner is its buyer
+    return kept
 
 
 def _clause_of(p, clauses) -> int:

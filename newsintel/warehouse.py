@@ -100,7 +100,8 @@ DDL: dict[str, str] = {
             text TEXT NOT NULL,
             word_count INTEGER NOT NULL,
             content_hash TEXT NOT NULL,
-            page_id TEXT NOT NULL
+            page_id TEXT NOT NULL,
+            simhash UBIGINT                    -- 64-bit SimHash of the text: near-identical copies are close
         )""",
     "article_urls": """
         CREATE TABLE IF NOT EXISTS article_urls (
@@ -347,8 +348,16 @@ class Warehouse:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for ddl in DDL.values():
+    """Create missing tables, and add columns a newer version declares to tables an older one made."""
+    for table, ddl in DDL.items():
         con.execute(ddl)
+        have = set(columns_of(con, table))
+        con.execute(ddl.replace(f"CREATE TABLE IF NOT EXISTS {table}", "CREATE OR REPLACE TEMP TABLE _expected", 1))
+        for name, dtype in con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                       "WHERE table_name = '_expected' ORDER BY ordinal_position").fetchall():
+            if name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {dtype}")
+        con.execute("DROP TABLE _expected")
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import duckdb
 
+from newsintel.clean.simhash import CANDIDATE_DISTANCE, distance, is_near_copy, simhash
 from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
 from newsintel.scrape.ingest import load_body
 from newsintel.urls import domain_of, normalize_url, url_id
@@ -62,6 +63,23 @@ def clean_record(url: str, body_format: str, body: str, title_hint: str | None,
                         language=language or detect_language(text), text=text)
 
 
+def _near_copy_of(con, text: str, fingerprint: int, fingerprints: list[tuple[int, str]], article_id: str,
+                  texts: dict[str, str]) -> str | None:
+    """The article this text is a near-identical copy of (a syndicated story with small edits), if any."""
+    if not fingerprint:
+        return None
+    for other, other_id in fingerprints:
+        if other_id == article_id or distance(fingerprint, other) > CANDIDATE_DISTANCE:
+            continue
+        other_text = texts.get(other_id)
+        if other_text is None:
+            row = con.execute("SELECT text FROM articles WHERE article_id = ?", [other_id]).fetchone()
+            other_text = row[0] if row else ""
+        if is_near_copy(text, other_text):
+            return other_id
+    return None
+
+
 def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
     report = CleanReport()
     pending = con.execute("""
@@ -73,7 +91,9 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
         WHERE (u.url IS NULL OR u.body_sha256 <> r.body_sha256) AND f.page_id IS NULL
         ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
     by_hash = dict(con.execute("SELECT content_hash, article_id FROM articles").fetchall())
-    articles, urls, failures = {}, [], []
+    fingerprints = con.execute("SELECT simhash, article_id FROM articles WHERE simhash IS NOT NULL AND simhash <> 0"
+                               ).fetchall()
+    articles, urls, failures, texts = {}, [], [], {}
     for page_id, url, source_id, fmt, blob, sha, title_hint, published_hint, fetched_at in pending:
         try:
             art = clean_record(url, fmt, load_body(blob), title_hint, published_hint)
@@ -85,16 +105,20 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
             continue
         article_id = url_id(art.canonical_url)
         chash = content_hash(art.text)
-        owner = by_hash.get(chash)
+        fingerprint = simhash(art.text)
+        owner = by_hash.get(chash) or _near_copy_of(con, art.text, fingerprint, fingerprints, article_id, texts)
         primary = owner is None or owner == article_id
         if primary:
             by_hash[chash] = article_id
+            if fingerprint:
+                fingerprints.append((fingerprint, article_id))
+                texts[article_id] = art.text
             articles[article_id] = dict(
                 article_id=article_id, url=url, canonical_url=art.canonical_url, source_id=source_id,
                 domain=domain_of(art.canonical_url) or domain_of(url), title=art.title,
                 authors=list(art.authors), published_at=art.published_at, fetched_at=fetched_at,
                 language=art.language, text=art.text, word_count=word_count(art.text),
-                content_hash=chash, page_id=page_id)
+                content_hash=chash, page_id=page_id, simhash=fingerprint)
         else:
             report.counts["syndicated"] += 1
         urls.append(dict(url=url, article_id=article_id if primary else owner, source_id=source_id,

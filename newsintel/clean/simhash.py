@@ -11,6 +11,8 @@ import hashlib
 import re
 import unicodedata
 
+import numpy as np
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 CANDIDATE_DISTANCE = 12      # bits; unrelated texts sit near 32, and fall under 12 about once in 10^7 pairs
 MIN_CONTAINMENT = 0.85       # share of the shorter text's 3-grams found in the longer one
@@ -33,12 +35,11 @@ def simhash(text: str) -> int:
     grams = shingles(text)
     if not grams:
         return 0
-    weights = [0] * 64
-    for gram in grams:
-        h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    digests = np.frombuffer(b"".join(hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams),
+                            dtype=np.uint8).reshape(len(grams), 8)
+    ones = np.unpackbits(digests, axis=1).sum(axis=0)          # per bit, how many 3-grams set it
+    bits = ones * 2 > len(grams)
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")
 
 
 def distance(a: int, b: int) -> int:

@@ -20,9 +20,9 @@ TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even 
     ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
     ("merger", re.compile(r"\b(merg(?:e|er|ers|ed|ing)|combine[sd]? with)\b", re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
-                               r"takeover|take over|took over|taking over|bid for|offer for|sales? (?:of|to)|sell(?:s|ing)?|"
+                               r"takeover|take over|took over|taking over|(?:bid|offer|deal) for|tender offer|sales? (?:of|to)|sell(?:s|ing)?|"
                                r"sold)\b", re.I)),
-    ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stake|backing|financially back|"
+    ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stakes?|shareholding|backing|financially back|"
                               r"funding|fund(?:s|ed|ing)? |capital injection|put money)\b", re.I)),
     ("partnership", re.compile(r"\b(partner(?:s|ed|ing|ship)?|alliance|joint venture|tie-up|collaborat(?:e|ion|ing)|"
                                r"team(?:s|ed)? up|trusted technology provider)\b", re.I)),
@@ -43,7 +43,7 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
     ("completed", re.compile(r"\b(completed|completes|completion of|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
                              r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
                              r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
-    ("agreed", re.compile(r"\b((?:is|are) to be (?:acquired|bought|sold|taken over)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
+    ("agreed", re.compile(r"\b((?:is|are) to be (?:acquired|bought|sold|taken over)|will be (?:acquired|bought|sold)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
                           r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
                           r"won the bid|emerged as the winner|deal (?:is|was) valued)\b", re.I)),
@@ -123,8 +123,9 @@ def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
                 rest = text[m.end():]
                 if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
                     continue
-            if name == "acquisition" and re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",
-                                                  text[m.start():]):
+            if name == "acquisition" and (re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",
+                                                   text[m.start():])
+                                          or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):
                 return "investment", m.start()   # "bought a 12.1% stake": an investment, not a takeover
             return name, m.start()
     return None, -1
@@ -252,7 +253,8 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
     if trigger.startswith(("sell", "sold", "sale")):
         to_at = text.find(" to ", type_at)
         buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
-        sellers = before[-1:] or [p for p in after if to_at < 0 or p.start < to_at][:1]
+        sold = [p for p in after if to_at >= 0 and p.start < to_at]     # "Meta sells Giphy to Shutterstock"
+        sellers = sold[:1] or before[-1:]
         if buyers and sellers:
             return [((b.company_id, sellers[0].company_id), True) for b in buyers]
         return []
@@ -279,7 +281,9 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
         if len(before) >= 2 and re.search(r"\b(with|and)\b", text[before[-2].end:before[-1].start]) and not \
                 _CONSORTIUM.search(text[before[-1].end:type_at].replace(" and ", " ")):
             acquirers = _joined(text, before)
-        return [((a.company_id, after[0].company_id), True) for a in acquirers]
+        target = after[0]
+        acquirers = [a for a in acquirers if a.company_id not in target.ancestors] or acquirers  # the owner sells
+        return [((a.company_id, target.company_id), True) for a in acquirers]
     if len(before) >= 2:
         p, q = before[0], before[1]
         if deal_type in ("acquisition", "investment") and re.search(r"\b(talks|discussions|negotiat\w*)\s+with\s+$",

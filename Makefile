@@ -58,3 +58,9 @@ clean:
 ## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
 eval: install
 	$(PY) -m newsintel.evaluate
+
+## make bench: cleaning quality and speed on the extraction benchmark (../shared), extraction speed.
+bench: install
+	$(PY) bench/bench_clean.py
+	$(PY) bench/bench_pipeline_clean.py
+	$(PY) bench/bench_extract.py

@@ -26,6 +26,20 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "newsintel.duckdb"
 
+def _history_ddl(table: str, key: str) -> str:
+    """The steps an event's status went through (proposed → enacted → ..., rumored → talks → ...)."""
+    return f"""
+        CREATE TABLE IF NOT EXISTS {table} (
+            {key} TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            event_date DATE,
+            first_reported TIMESTAMP,
+            report_count INTEGER NOT NULL,
+            evidence TEXT
+        )"""
+
+
 # Tables in dependency order; the contract's columns first, then our own additions.
 DDL: dict[str, str] = {
     "raw_pages": """
@@ -224,16 +238,7 @@ DDL: dict[str, str] = {
             authority TEXT,
             scope_count INTEGER
         )""",
-    "ban_history": """
-        CREATE TABLE IF NOT EXISTS ban_history (
-            ban_id TEXT NOT NULL,
-            step INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            event_date DATE,
-            first_reported TIMESTAMP,
-            report_count INTEGER NOT NULL,
-            evidence TEXT
-        )""",
+    "ban_history": _history_ddl("ban_history", "ban_id"),
     "deal_talks": """
         CREATE TABLE IF NOT EXISTS deal_talks (
             deal_id TEXT PRIMARY KEY,
@@ -249,16 +254,7 @@ DDL: dict[str, str] = {
             article_count INTEGER NOT NULL,
             asset TEXT
         )""",
-    "deal_history": """
-        CREATE TABLE IF NOT EXISTS deal_history (
-            deal_id TEXT NOT NULL,
-            step INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            event_date DATE,
-            first_reported TIMESTAMP,
-            report_count INTEGER NOT NULL,
-            evidence TEXT
-        )""",
+    "deal_history": _history_ddl("deal_history", "deal_id"),
 }
 
 CONTRACT_TABLES = (

@@ -88,18 +88,21 @@ def test_content_hash_ignores_case_and_punctuation():
     assert normalize_text("a\u00a0b\n\n\n c") == "a b\n\nc"
 
 
-def test_near_identical_copy_with_small_edits_is_the_same_story(tmp_path):
-    edited = BODY.replace("several of them had done so by Saturday morning", "most had complied by the weekend")
+def _clean_two_pages(tmp_path, second_body: str):
     inbox = tmp_path / "in"
     inbox.mkdir()
     (inbox / "a.html").write_text(page("Ledger", "https://ledger.example/a", "x"))
-    (inbox / "b.html").write_text(page("Wire", "https://wire.example/b", "y").replace(BODY, edited +
-                                  "<p>Reporting by the wire desk; editing by the copy desk.</p>"))
+    (inbox / "b.html").write_text(page("Wire", "https://wire.example/b", "y").replace(BODY, second_body))
     (tmp_path / "sources.yaml").write_text('sources:\n  - {id: t, kind: files, path: "in/*.html"}\n')
     wh = Warehouse(tmp_path / "t.duckdb")
     with wh.writer() as con:
         ingest_sources(con, load_sources(tmp_path / "sources.yaml"), NOW)
-        report = clean_pages(con, NOW)
+        return wh, clean_pages(con, NOW)
+
+
+def test_near_identical_copy_with_small_edits_is_the_same_story(tmp_path):
+    edited = BODY.replace("several of them had done so by Saturday morning", "most had complied by the weekend")
+    wh, report = _clean_two_pages(tmp_path, edited + "<p>Reporting by the wire desk; editing by the copy desk.</p>")
     assert report.counts["new"] == 1 and report.counts["syndicated"] == 1
     assert wh.query("SELECT count(*) FROM article_urls") == [(2,)]
 
@@ -109,15 +112,7 @@ def test_different_stories_on_the_same_topic_stay_apart(tmp_path):
              "its seven-month suspension, following talks over registration and local taxes.</p><p>The company "
              "agreed to open a local office and to work with the authorities on harmful content, the information "
              "ministry said in a statement issued in Abuja on Thursday evening.</p>")
-    inbox = tmp_path / "in"
-    inbox.mkdir()
-    (inbox / "a.html").write_text(page("Ledger", "https://ledger.example/a", "x"))
-    (inbox / "b.html").write_text(page("Wire", "https://wire.example/b", "y").replace(BODY, other))
-    (tmp_path / "sources.yaml").write_text('sources:\n  - {id: t, kind: files, path: "in/*.html"}\n')
-    wh = Warehouse(tmp_path / "t.duckdb")
-    with wh.writer() as con:
-        ingest_sources(con, load_sources(tmp_path / "sources.yaml"), NOW)
-        report = clean_pages(con, NOW)
+    _, report = _clean_two_pages(tmp_path, other)
     assert report.counts["new"] == 2 and report.counts["syndicated"] == 0
 
 

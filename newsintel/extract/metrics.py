@@ -55,7 +55,7 @@ def find_metrics(ctx: ArticleContext) -> list[MetricFinding]:
             year = ctx.published.year if ctx.published else None
             for money in find_money(text):
                 usd = money.amount if money.currency == "USD" else to_usd(money.amount, money.currency, year)
-                if usd:
+                if usd and usd >= 1e6:   # "Rs 151 a month" is revenue per user, not a company's revenue
                     found.append((money.start, "revenue_usd", usd))
         if not found:
             continue
@@ -86,8 +86,8 @@ def _company(ctx: ArticleContext, view, parties, start: int, metric: str):
         if apps:
             return apps[0]
     before = [h for h in parties if h.end <= start]
-    if before:
-        return before[-1]
+    if before and start - before[-1].end <= 25:
+        return before[-1]          # "TikTok's 200 million users", "Jio has 388 million subscribers"
     if parties:
-        return parties[0]
+        return parties[0]          # else the sentence's subject: "Grameenphone, owned by Telenor, has ..."
     return ctx.salient_company(view.index)

@@ -38,7 +38,7 @@ _NOT_ORG_WORDS = {
     "For", "With", "After", "Before", "But", "And", "Or", "Since", "While", "When", "As", "If", "It", "They",
     "He", "She", "We", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December", "Reuters", "Street", "Wall",
+    "November", "December", "Reuters", "Street", "Wall", "Reserve", "Regulatory", "Exchange Commission",
 }
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
 _NAME = rf"{_CAP_WORD}(?:\s+(?:{_CAP_WORD}|&|and|of|de))*?"

@@ -20,9 +20,13 @@ TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even 
     ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
     ("merger", re.compile(r"\b(merg(?:e|er|ers|ed|ing)|combine[sd]? with)\b", re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
-                               r"takeover|take over|took over|taking over|(?:bid|offer|deal) for|tender offer|sales? (?:of|to)|sell(?:s|ing)?|"
+                               r"takeover|take over|took over|taking over|(?:take|takes|took|taken|taking|gain|gains|gained|win|wins|won) "
+                               r"(?:a )?(?:controlling (?:stake|interest) in|control of)|(?:bid|offer|deal) for|tender offer|"
+                               r"pa(?:y|ys|id|ying) (?:\S+\s+){0,4}?for|"
+                               r"sales? (?:of|to)|sell(?:s|ing)?|"
                                r"sold)\b", re.I)),
-    ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stakes?|shareholding|backing|financially back|"
+    ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stakes?|shareholding|backing|"
+                              r"(?:secur|acquir|buy|bought|tak|took)\w* (?:a |about |nearly |some )?[\d.]+\s*(?:%|per ?cent)|financially back|"
                               r"funding|fund(?:s|ed|ing)? |capital injection|put money)\b", re.I)),
     ("partnership", re.compile(r"\b(partner(?:s|ed|ing|ship)?|alliance|joint venture|tie-up|collaborat(?:e|ion|ing)|"
                                r"team(?:s|ed)? up|trusted technology provider)\b", re.I)),
@@ -115,19 +119,27 @@ _TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase
 
 
 def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
-    """The deal type a text states and where; a buy/sell word needs a company or business as its object."""
+    """The deal type a text states, and where; a buy/sell word needs a company or business as its object.
+    Types are tried in TYPE_CUES order: a unit changing hands is an acquisition even when 'invest' is said."""
     for name, pat in TYPE_CUES:
-        for m in pat.finditer(text):
-            if name == "acquisition" and m.group(1).lower().startswith(("sell", "sold", "sale", "buy", "bought",
-                                                                       "purchas")):
-                rest = text[m.end():]
-                if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
-                    continue
-            if name == "acquisition" and (re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",
-                                                   text[m.start():])
-                                          or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):
-                return "investment", m.start()   # "bought a 12.1% stake": an investment, not a takeover
-            return name, m.start()
+        hit = _first_cue(name, pat, text, parties)
+        if hit[0]:
+            return hit
+    return None, -1
+
+
+def _first_cue(name: str, pat: re.Pattern[str], text: str, parties) -> tuple[str | None, int]:
+    for m in pat.finditer(text):
+        if name == "acquisition" and m.group(1).lower().startswith(("sell", "sold", "sale", "buy", "bought",
+                                                                   "purchas")):
+            rest = text[m.end():]
+            if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
+                continue
+        if name == "acquisition" and (re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",
+                                               text[m.start():])
+                                      or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):
+            return "investment", m.start()   # "bought a 12.1% stake": an investment, not a takeover
+        return name, m.start()
     return None, -1
 
 
@@ -179,6 +191,9 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
 _OWNERSHIP_WORDS = re.compile(r"[’']s\s*$|\b(parent|owner|unit|subsidiary|arm|division|owned by)\b", re.I)
 
 
+_APPOSITION = re.compile(r",\s+(?:the|a|an)\s+[\w\s-]{0,40}?\b(?:of|by)\s+(?:[A-Z][\w.-]*[’']s\s+)?$")
+
+
 def _deal_parties(view: SentenceView):
     """Parties, one per corporate family where the text ties two of them together. In "Alphabet's Google"
     the possessive only places Google: Google is the party. In "TikTok's ByteDance", or "Reliance, the
@@ -193,7 +208,9 @@ def _deal_parties(view: SentenceView):
             continue
         lo, hi = sorted((owner, p), key=lambda h: h.start)
         gap = view.text[lo.end:hi.start]
-        if lo is owner and re.fullmatch(r"[’']s?\s+", gap) and p.kind != "app":
+        if _APPOSITION.match(gap):
+            drop.add(hi.company_id)             # "Tokopedia, the e-commerce unit of GoTo": GoTo only describes
+        elif lo is owner and re.fullmatch(r"[’']s?\s+", gap) and p.kind != "app":
             drop.add(owner.company_id)          # "Alphabet's Google"
         elif p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
             drop.add(p.company_id)

@@ -18,7 +18,9 @@ from newsintel.extract.modality import is_modal
 
 TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even when "investment" is said
     ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
-    ("merger", re.compile(r"\b(merg(?:e|er|ers|ed|ing)|combine[sd]? with)\b", re.I)),
+    # "merge with", "their merger"; not "merge its own unit into it", which is part of another deal
+    ("merger", re.compile(r"\b(mergers?|merg(?:e|es|ed|ing) (?:with|to form|their|the two)|to merge|combine[sd]? with)\b",
+                          re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
                                r"takeover|take over|took over|taking over|(?:take|takes|took|taken|taking|gain|gains|gained|win|wins|won) "
                                r"(?:a )?(?:controlling (?:stake|interest) in|control of)|(?:bid|offer|deal) for|tender offer|"

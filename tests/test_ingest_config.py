@@ -9,7 +9,7 @@ from newsintel.warehouse import Warehouse
 def _setup(tmp_path):
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        (tmp_path / name / f"{name}.txt").write_text(f" date 2021-01-0{1 if name == 'a' else 2} T\n\n" + "words " * 40)
+        (tmp_path / name / f"{name}.txt").write_text(f" date 2021-01-0{1 if name == 'a' else 2} T\n\n" + f"{name}words " * 40)
     (tmp_path / "s.yaml").write_text('sources:\n  - {id: a, kind: files, path: "a/*"}\n'
                                      '  - {id: b, kind: files, path: "b/*"}\n')
     return {"warehouse": WarehouseResource(path=str(tmp_path / "x.duckdb")),
@@ -35,3 +35,19 @@ def test_unknown_source_is_an_error_that_names_it(tmp_path):
     failure = next(e for e in result.all_events if e.is_step_failure)
     error = failure.event_specific_data.error
     assert "nope" in (error.cause.message if error.cause else error.message)
+
+
+def test_extraction_backfill_over_a_date_range(tmp_path):
+    resources = _setup(tmp_path)
+    assert materialize(ALL_ASSETS, selection=["raw_pages", "articles", "mentions", "market_metrics", "ban_reports", "deal_reports"],
+                       resources=resources).success
+    wh = Warehouse(tmp_path / "x.duckdb")
+    before = dict(wh.query("SELECT article_id, extracted_at FROM extractions"))
+    result = materialize(ALL_ASSETS, selection=["mentions", "market_metrics", "ban_reports", "deal_reports"],
+                         resources=resources, run_config={"ops": {"extracted_facts": {"config": {
+                             "backfill_from": "2021-01-02", "backfill_to": "2021-01-31"}}}})
+    assert result.success
+    after = dict(wh.query("SELECT article_id, extracted_at FROM extractions"))
+    redone = {a for a in after if after[a] != before[a]}
+    published = dict(wh.query("SELECT article_id, CAST(published_at AS DATE) FROM articles"))
+    assert {str(published[a]) for a in redone} == {"2021-01-02"}      # only the article in the window

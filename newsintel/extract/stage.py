@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 
@@ -23,21 +23,26 @@ class ExtractReport:
     rows: Counter = field(default_factory=Counter)
 
 
-def pending_articles(con: duckdb.DuckDBPyConnection, version: str = EXTRACTOR_VERSION) -> list[tuple]:
+def pending_articles(con: duckdb.DuckDBPyConnection, version: str = EXTRACTOR_VERSION,
+                     published_between: tuple[date, date] | None = None) -> list[tuple]:
+    """Articles never extracted, changed since, or extracted by another version; plus, for a backfill,
+    every article published in `published_between` (inclusive)."""
+    low, high = published_between or (None, None)
     return con.execute("""
         SELECT a.article_id, a.title, a.text, a.published_at, a.content_hash
         FROM articles a LEFT JOIN extractions e USING (article_id)
         WHERE e.article_id IS NULL OR e.extractor_version <> ? OR e.content_hash IS DISTINCT FROM a.content_hash
-        ORDER BY a.article_id""", [version]).fetchall()
+           OR (CAST(? AS DATE) IS NOT NULL AND CAST(a.published_at AS DATE) BETWEEN ? AND ?)
+        ORDER BY a.article_id""", [version, low, low, high]).fetchall()
 
 
-def extract_pending(con: duckdb.DuckDBPyConnection, now: datetime,
-                    matcher: CompanyMatcher | None = None) -> ExtractReport:
+def extract_pending(con: duckdb.DuckDBPyConnection, now: datetime, matcher: CompanyMatcher | None = None,
+                    published_between: tuple[date, date] | None = None) -> ExtractReport:
     matcher = matcher or default_matcher()
     report = ExtractReport()
     batch = {t: [] for t in FACT_TABLES}
     done = []
-    for article_id, title, text, published_at, chash in pending_articles(con):
+    for article_id, title, text, published_at, chash in pending_articles(con, published_between=published_between):
         try:
             facts = extract_article(article_id, title, text, published_at.date() if published_at else None, matcher)
         except Exception as exc:  # one article's failure is recorded; the others still land

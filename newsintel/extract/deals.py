@@ -46,10 +46,13 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                            r"prohibit(?:s|ed)? the (?:deal|merger|acquisition)|veto(?:es|ed)?|"
                            r"challeng(?:e|es|ed|ing) the (?:deal|merger|acquisition)|(?:deal|merger|acquisition) was blocked|"
                            r"blocked by)\b", re.I)),
-    ("completed", re.compile(r"\b(completed|completes|completion of|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
+    ("completed", re.compile(r"\b(completed|completes|completion of|(?:has|have|had) (?:now )?(?:secured|received|won)|"
+                             r"secured [\d.]+\s*(?:%|per ?cent)|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
                              r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
                              r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
-    ("agreed", re.compile(r"\b((?:is|are) to be (?:acquired|bought|sold|taken over)|will be (?:acquired|bought|sold)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
+    ("agreed", re.compile(r"\b((?:is|are) to be (?:acquired|bought|sold|taken over)|will be (?:acquired|bought|sold)|"
+                          r"(?:are|is) being (?:combined|merged)|to form|under (?:a|the|an) (?:\w+ )?(?:partnership|deal|"
+                          r"agreement|arrangement|pact|licensing deal)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
                           r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
                           r"won the bid|emerged as the winner|deal (?:is|was) valued)\b", re.I)),
@@ -212,6 +215,8 @@ def _deal_parties(view: SentenceView):
         gap = view.text[lo.end:hi.start]
         if _APPOSITION.match(gap):
             drop.add(hi.company_id)             # "Tokopedia, the e-commerce unit of GoTo": GoTo only describes
+        elif hi is owner and not _OWNERSHIP_WORDS.search(gap) and sentence_type(view.text)[0] == "acquisition":
+            continue   # "Meta sells Giphy to Shutterstock": the registry's owner is the buyer, the unit is sold
         elif lo is owner and re.fullmatch(r"[’']s?\s+", gap) and p.kind != "app":
             drop.add(owner.company_id)          # "Alphabet's Google"
         elif p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):

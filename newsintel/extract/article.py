@@ -167,7 +167,7 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
             top = max(types.values())
             deal_type = min((t for t, n in types.items() if n == top), key=TYPE_PRIORITY.index)
         else:
-            deal_type = "acquisition" if target in selling else "acquisition"
+            deal_type = "acquisition"   # talks with no word of the kind: in business news, most often a sale
         explicit = [f for f in fs if f.status_explicit]
         if not explicit:
             continue   # no word says where the deal stands: on the labeled sets such pairs were nearly always wrong
@@ -208,7 +208,6 @@ def _asset_for(candidates: list[str], market_id: str | None) -> str | None:
 
 def _first_named(ctx: ArticleContext, f: DealFinding, x: str, y: str) -> str:
     """Without any cue to direction, the party named first in the sentence is taken as the initiator."""
-    text = f.evidence
     view = next(v for v in ctx.views if v.index == f.sentence_index)
     order = [h.company_id for h in view.companies]
     ix = [order.index(p) if p in order else 99 for p in (x, y)]

@@ -301,10 +301,11 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
     if deal_type == "merger" and len(before) >= 2:   # "Vodafone and CK Hutchison completed the merger of ..."
         return [(tuple(sorted((before[0].company_id, before[1].company_id))), False)]
     if before and after:
-        acquirers = _joined(text, before[::-1])[::-1] if _CONSORTIUM.search(text) else before[-1:]
-        if len(before) >= 2 and re.search(r"\b(with|and)\b", text[before[-2].end:before[-1].start]) and not \
-                _CONSORTIUM.search(text[before[-1].end:type_at].replace(" and ", " ")):
-            acquirers = _joined(text, before)
+        acquirers = [before[-1]]   # the nearest party before the verb, and those joined to it ("Oracle and Walmart")
+        for a, b in reversed(list(zip(before, before[1:]))):
+            if not _CONSORTIUM.search(text[a.end:b.start]) and text[a.end:b.start].strip() not in (",", ""):
+                break
+            acquirers.insert(0, a)
         target = after[0]
         acquirers = [a for a in acquirers if a.company_id not in target.ancestors] or acquirers  # the owner sells
         return [((a.company_id, target.company_id), True) for a in acquirers]

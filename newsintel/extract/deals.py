@@ -46,7 +46,9 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                            r"prohibit(?:s|ed)? the (?:deal|merger|acquisition)|veto(?:es|ed)?|"
                            r"challeng(?:e|es|ed|ing) the (?:deal|merger|acquisition)|(?:deal|merger|acquisition) was blocked|"
                            r"blocked by)\b", re.I)),
-    ("completed", re.compile(r"\b(completed|completes|completion of|(?:has|have|had) (?:now )?(?:secured|received|won)|"
+    ("completed", re.compile(r"\b(completed|completes|completion of|(?:has|have|had) (?:now )?(?:secured|received|won) "
+                             r"(?:a |an |the )?(?:\$?[\d.,]+\s*\w*\s+)?(?:investment|funding|stake|backing|capital|"
+                             r"control|majority)|"
                              r"secured [\d.]+\s*(?:%|per ?cent)|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
                              r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
                              r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
@@ -311,7 +313,7 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
         return [((a.company_id, target.company_id), True) for a in acquirers]
     if len(before) >= 2:
         p, q = before[0], before[1]
-        if deal_type in ("acquisition", "investment") and re.search(r"\b(talks|discussions|negotiat\w*)\s+with\s+$",
+        if deal_type == "acquisition" and re.search(r"\b(talks|discussions|negotiat\w*)\s+with\s+$",
                                                                      text[:q.start]):
             return [((p.company_id, q.company_id), True)]   # "P is in talks with Q to buy ..."
         return [(tuple(sorted((p.company_id, q.company_id))), False)]

@@ -30,7 +30,8 @@ def _moving(reports: list[dict], order: dict[str, int]) -> list[dict]:
     of its own ("Oracle had been in talks") is background, not a step back."""
     out: list[dict] = []
     for r in reports:
-        if out and order[r["status"]] < order[out[-1]["status"]] and not r["event_date"]:
+        dated = r["event_date"] and r["published_at"] and r["event_date"] <= r["published_at"].date()
+        if out and order[r["status"]] < order[out[-1]["status"]] and not dated:
             continue
         out.append(r)
     return out

@@ -50,9 +50,6 @@ def clean_record(url: str, body_format: str, body: str, title_hint: str | None,
         canonical = page.canonical_url if page.canonical_url and page.canonical_url.startswith("http") else url
         title, authors = title_hint or page.title, tuple(page.authors)
         published, language = hint_date or page.published_at, page.language
-        if published is None and page.canonical_url and page.canonical_url != url:
-            # a saved page knows its own address: a date in the canonical URL's path still counts
-            published = parse_html(body, page.canonical_url).published_at
     else:
         text = normalize_text(body)
         canonical, title, authors, published, language = url, title_hint, (), hint_date, None

@@ -75,8 +75,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 def _to_text(html) -> str:
     if isinstance(html, (bytes, bytearray)):
-        from newsintel.clean._encoding import decode_bytes
-        html = decode_bytes(bytes(html))
+        from newsintel.scrape.charset import decode_html
+        html = decode_html(bytes(html))
     if not isinstance(html, str):
         return ""
     if len(html) > MAX_HTML_CHARS:
@@ -121,8 +121,9 @@ def _parse(html, url: str | None) -> ParsedPage:
 
     title = _safe(_meta.find_title, tree, metas, ld)
     authors = _safe(_meta.find_authors, tree, metas, ld, url) or ()
-    published = _safe(_meta.find_date, tree, metas, ld, url)
     canonical = _safe(_meta.find_canonical, tree, metas, url)
+    # a saved page (no URL of its own) still knows its address: its canonical URL's path may carry the date
+    published = _safe(_meta.find_date, tree, metas, ld, url or canonical)
     declared = _safe(_meta.declared_language, tree, metas)
 
     # last: extract_body strips <head> and scripts from the tree in place

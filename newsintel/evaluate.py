@@ -62,6 +62,18 @@ class Evaluation:
     errors: list[str] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)           # per document: what was missed or extra
 
+    def add(self, other: "Evaluation") -> None:
+        for name, tally in other.tallies.items():
+            _add_tally(self.tallies[name], tally)
+        self.status.update(other.status)
+        self.quiet_articles.update(other.quiet_articles)
+        self.confidence.update(other.confidence)
+        self.errors += other.errors
+
+
+def _add_tally(a: Tally, b: Tally) -> None:
+    a.tp, a.fp, a.fn = a.tp + b.tp, a.fp + b.fp, a.fn + b.fn
+
 
 def read_documents(corpus: Path) -> dict[str, RawRecord]:
     """Every record of a corpus folder, keyed by its path relative to the folder (plus #n for exports)."""
@@ -190,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_report(ev, name))
         if args.verbose:
             print("\n".join(ev.diffs))
-        evaluate(labels, corpus, combined)
+        combined.add(ev)
         evaluated += 1
     if evaluated > 1:
         print(format_report(combined, "all"))

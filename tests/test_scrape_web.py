@@ -23,9 +23,10 @@ from newsintel.scrape import netguard, robots
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import SourcesError, load_sources
 from newsintel.warehouse import Warehouse
+from conftest import SHARED
 
 NOW = datetime(2024, 5, 10, 12, 0, 0)
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "article-extraction" / "html"
+BENCH = SHARED / "benchmarks" / "article-extraction" / "html"
 FAST = ("politeness: {delay_seconds: 0, timeout_seconds: 0.5, total_timeout_seconds: 5, max_attempts: 2, "
         "backoff_seconds: 0.01, max_bytes: 1000000, retry_after_max_seconds: 5}")
 

@@ -139,7 +139,11 @@ def _status(text: str) -> tuple[str, re.Match] | None:
         return None
     enacted = _ENACTED.search(text)
     if enacted:
-        if _modal(text, enacted.start()) or _quoted(text, enacted.start()):
+        if re.search(r"\b(?:not|never|no|nor)\b(?:\s+\w+){0,3}\s*$", text[:enacted.start()], re.I):
+            return None   # "did not block", "could not ... or block"
+        if _quoted(text, enacted.start()):
+            return None   # words in quotes are someone's talk, not an act or a formal proposal
+        if _modal(text, enacted.start()):
             if re.search(r"\b(?:if|unless)\b", text[enacted.start():], re.I):
                 return None   # "could be blocked if they fail to comply": a condition, not a proposal
             return "proposed", enacted

@@ -59,6 +59,11 @@ _OFFICIAL_BEFORE = re.compile(r"\b(Ministry|Department|Minister|Secretary|Commis
                               r"(?:(?:the|and|for|[A-Z][\w-]*)\s+){0,4}$")
 _OFFICIAL_AFTER = re.compile(r"\s+(?:[A-Z][\w-]*\s+){0,3}(?:Agency|Authority|Commission|Ministry|Department|Council|"
                              r"Board|Bureau|Office|Institute|Act|Committee|Court|Regulator)\b")
+# "CloudSimple, a startup that ...": the descriptor after the name
+_DESCRIBED_AFTER = re.compile(
+    r"(?<![\w.])(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r"),\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+    r"(start-?up|company|firm|maker|developer|provider|platform|app|unicorn|retailer|operator|lender|"
+    r"marketplace|chipmaker|carmaker|conglomerate|publisher|studio)\b")
 _APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
 
 
@@ -172,6 +177,11 @@ class CompanyMatcher:
             name = _trim_name(m.group(1))
             if name and _plausible(name, suffixed=True):
                 yield name, m.start(1) + m.group(1).find(name), m.end(1), "company"
+        for m in _DESCRIBED_AFTER.finditer(text):
+            name = _trim_name(m.group(1))
+            if name and _plausible(name, suffixed=False):
+                kind = "app" if m.group(2) in ("app", "platform", "marketplace") else "company"
+                yield name, m.start(1), m.start(1) + len(name), kind
         for m in _DESCRIPTOR.finditer(text):
             name = _trim_name(m.group(1))
             if name and _plausible(name, suffixed=False):

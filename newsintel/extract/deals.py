@@ -111,6 +111,8 @@ _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed)? up 
 # A buy/sell word is a deal only when what changes hands is a company or a business, not groceries or ads.
 _DEAL_OBJECT = re.compile(r"^\W*(?:\S+\s+){0,6}?(?:stakes?|business(?:es)?|units?|operations|assets|compan(?:y|ies)|"
                           r"firms?|division|shares|arm|rights|subsidiary|startup|the app|its app|platform|control)\b", re.I)
+_GOODS = re.compile(r"^\s+(?:(?:up to|about|some|another|more than)\s+)?\d[\d,.]*(?!\s*(?:%|per ?cent|"
+                    r"stake|shares?|million|billion|crore|lakh))\s", re.I)
 _IMPLIED_TARGET = re.compile(r"\b(the (?:business|app|unit|operations|platform|video app|service)|a (?:possible )?bid|"
                              r"[\d.]+\s*(?:%|per ?cent)|a (?:minority |majority )?stake|"
                              r"its (?:[A-Z][\w.]*|American|global|international) (?:business|operations|unit|arm))\b",
@@ -140,6 +142,8 @@ def _first_cue(name: str, pat: re.Pattern[str], text: str, parties) -> tuple[str
         if name == "acquisition" and m.group(1).lower().startswith(("sell", "sold", "sale", "buy", "bought",
                                                                    "purchas")):
             rest = text[m.end():]
+            if _GOODS.match(rest):
+                continue   # "to purchase 30 of Boeing's 787-9 jets": an order for goods, not a deal for a company
             if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
                 continue
         if name == "acquisition" and (re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",

@@ -39,6 +39,7 @@ _NOT_ORG_WORDS = {
     "He", "She", "We", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December", "Reuters", "Street", "Wall", "Reserve", "Regulatory", "Exchange Commission",
+    "Founder", "Co-founder", "Cofounder", "Analyst", "Investor", "Professor", "Dr", "Sir", "Lord",
 }
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
 _NAME = rf"{_CAP_WORD}(?:\s+(?:{_CAP_WORD}|&|and|of|de))*?"
@@ -46,8 +47,8 @@ _SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(CORPORATE_SUFFIXES, key=len,
 _SUFFIXED = re.compile(rf"(?<![\w])({_NAME}\s+(?:{_SUFFIX_ALT}))(?![\w])")
 _DESCRIPTOR = re.compile(
     r"\b(?:start-?up|company|firm|maker|chipmaker|carmaker|giant|rival|app|platform|provider|operator|retailer|"
-    r"developer|publisher|unicorn|conglomerate|carrier|lender|investor|investment firm|fund|brand|marketplace|"
-    r"service|outfit|group|owner|parent)\s+(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r")(?![\w])")
+    r"developer|publisher|unicorn|conglomerate|carrier|lender|investment firm|fund|brand|marketplace|"
+    r"service|outfit|group|parent)\s+(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r")(?![\w])")
 # Words that make a short or common-word alias ("Arm", "X") a company in its sentence.
 _COMPANY_CONTEXT = re.compile(
     r"\b(acqui\w+|deal|merger|takeover|shares|stock|stake|invest\w*|company|firm|chip ?designer|chipmaker|"
@@ -175,22 +176,31 @@ class CompanyMatcher:
     def _discover(self, text: str):
         for m in _SUFFIXED.finditer(text):
             name = _trim_name(m.group(1))
-            if name and _plausible(name, suffixed=True):
+            if name and _plausible(name, suffixed=True, text=text):
                 yield name, m.start(1) + m.group(1).find(name), m.end(1), "company"
         for m in _DESCRIBED_AFTER.finditer(text):
+            if " " not in m.group(1) and re.search(r"(?:^|[.!?]\s+|\n)\s*$", text[:m.start(1)]):
+                continue   # one capitalised word opening a sentence is no evidence of a name
             name = _trim_name(m.group(1))
-            if name and _plausible(name, suffixed=False):
+            if name and _plausible(name, suffixed=False, text=text):
                 kind = "app" if m.group(2) in ("app", "platform", "marketplace") else "company"
                 yield name, m.start(1), m.start(1) + len(name), kind
         for m in _DESCRIPTOR.finditer(text):
             name = _trim_name(m.group(1))
-            if name and _plausible(name, suffixed=False):
+            if name and _plausible(name, suffixed=False, text=text):
                 kind = "app" if _APP_DESCRIPTOR.search(text[max(0, m.start(1) - 12):m.start(1)]) else "company"
                 yield name, m.start(1), m.start(1) + len(name), kind
 
 
+_PERSON_TITLES = {"CEO", "Chairman", "Chief", "President", "Minister", "Secretary", "Judge", "Justice", "Director",
+                  "Founder", "Co-founder", "Cofounder", "Analyst", "Investor", "Professor", "Dr", "Mr", "Ms", "Sir",
+                  "Lord", "Senator", "Governor", "Chairwoman", "Chairperson"}
+
+
 def _trim_name(name: str) -> str:
     words = name.split()
+    if words and words[0].strip(".,") in _PERSON_TITLES:
+        return ""     # "company CEO Andy Vesey": a title, then a person
     while words and (words[0] in _NOT_ORG_WORDS or words[0].lower() in {"and", "of", "de", "&"}):
         words = words[1:]
     while words and words[-1].lower() in {"and", "of", "de", "&"}:
@@ -198,10 +208,14 @@ def _trim_name(name: str) -> str:
     return " ".join(words).rstrip(".’'").removesuffix("’s").removesuffix("'s")
 
 
-def _plausible(name: str, suffixed: bool) -> bool:
+def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
     words = name.split()
     if not words or any(w.strip(".,") in _NOT_ORG_WORDS for w in words):
         return False
+    if re.search(r"[’']s\b", name) or re.search(r"\s(?:and|of|for|the)\s", name):
+        return False  # "Agency's Future Technology", "Digital Imaging and Communications": phrases, not names
+    if text and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", text):
+        return False  # the same words in lower case elsewhere: an ordinary phrase ("fast", "health technology")
     if suffixed and len(words) < 2:
         return False  # a bare suffix word ("Group") is not a name
     from newsintel.extract.markets import find_markets

@@ -21,7 +21,7 @@ _EXTRA_NAMES: dict[str, list[str]] = {
     "CN": ["China", "mainland China", "PRC", "People's Republic of China"], "HK": ["Hong Kong"],
     "AE": ["UAE", "U.A.E.", "United Arab Emirates"], "NL": ["the Netherlands", "Holland"], "CD": ["DR Congo"],
     "CI": ["Ivory Coast"], "MM": ["Myanmar", "Burma"], "VE": ["Venezuela"], "BO": ["Bolivia"], "TZ": ["Tanzania"],
-    "MD": ["Moldova"], "PS": ["Palestine"], "VA": ["Vatican"], "BN": ["Brunei"], "SA": ["Saudi Arabia"],
+    "MD": ["Moldova"], "PS": ["Palestine", "West Bank", "Gaza"], "VA": ["Vatican"], "BN": ["Brunei"], "SA": ["Saudi Arabia"],
 }
 _EU_NAMES = ["European Union", "EU", "E.U.", "the European Commission", "European Commission", "Brussels"]
 # A capital stands for its government in news ("Beijing retaliated"); "Washington Post" is a newspaper.

@@ -62,16 +62,19 @@ def clean_record(url: str, body_format: str, body: str, title_hint: str | None,
 
 def _near_copy_of(con, text: str, fingerprint: int, fingerprints: list[tuple[int, str]], article_id: str,
                   texts: dict[str, str]) -> str | None:
-    """The article this text is a near-identical copy of (a syndicated story with small edits), if any."""
+    """The article this text is a near-identical copy of (a syndicated story with small edits), if any.
+    Stored articles are searched in DuckDB by SimHash distance, so a new article costs one indexed scan,
+    not a Python loop over the archive; only the few candidates' texts are compared."""
     if not fingerprint:
         return None
-    for other, other_id in fingerprints:
-        if other_id == article_id or distance(fingerprint, other) > CANDIDATE_DISTANCE:
-            continue
-        other_text = texts.get(other_id)
-        if other_text is None:
-            row = con.execute("SELECT text FROM articles WHERE article_id = ?", [other_id]).fetchone()
-            other_text = row[0] if row else ""
+    stored = con.execute("""
+        SELECT article_id, text FROM articles
+        WHERE simhash IS NOT NULL AND simhash <> 0 AND article_id <> ?
+          AND bit_count(xor(simhash, CAST(? AS UBIGINT))) <= ?""",
+        [article_id, fingerprint, CANDIDATE_DISTANCE]).fetchall()
+    batch = [(other_id, texts[other_id]) for other, other_id in fingerprints
+             if other_id != article_id and distance(fingerprint, other) <= CANDIDATE_DISTANCE]
+    for other_id, other_text in stored + batch:
         if is_near_copy(text, other_text):
             return other_id
     return None
@@ -88,8 +91,7 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
         WHERE (u.url IS NULL OR u.body_sha256 <> r.body_sha256) AND f.page_id IS NULL
         ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
     by_hash = dict(con.execute("SELECT content_hash, article_id FROM articles").fetchall())
-    fingerprints = con.execute("SELECT simhash, article_id FROM articles WHERE simhash IS NOT NULL AND simhash <> 0"
-                               ).fetchall()
+    fingerprints: list[tuple[int, str]] = []   # this batch's articles; stored ones are asked of DuckDB
     articles, urls, failures, texts = {}, [], [], {}
     for page_id, url, source_id, fmt, blob, sha, title_hint, published_hint, fetched_at in pending:
         try:

@@ -10,7 +10,8 @@ from newsintel.extract.context import ArticleContext
 _METRIC_AFTER = re.compile(
     r"^\s*\)?\s*(?:\([^)]{0,30}\)\s*)?(?:[\w-]+\s+){0,2}?(monthly active users|daily active users|active users|"
     r"users|subscribers|customers|downloads|installs|players|merchants|sellers|creators|viewers|"
-    r"(?:people|Indians|Americans|Pakistanis|Nigerians|Britons)(?= (?:on|use|using|who use|access)\b))\b", re.I)
+    r"(?:people|Indians|Americans|Pakistanis|Nigerians|Britons)(?=\s+(?:in\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?\s+)?"
+    r"(?:on|use|used|using|who use|who used|access|having signed up|signed up|have signed up)\b))\b", re.I)
 _METRIC_NAMES = {"monthly active users": "users", "daily active users": "users", "active users": "users",
                  "installs": "downloads", "people": "users", "indians": "users", "americans": "users",
                  "pakistanis": "users", "nigerians": "users", "britons": "users"}
@@ -74,13 +75,24 @@ def find_metrics(ctx: ArticleContext) -> list[MetricFinding]:
             else:
                 top = ctx.top_market()
                 market = top if top and top == company.country else None
+            if market is None:
+                continue   # "1 billion people use the app every month": a global figure, not one in a market
             out.append(MetricFinding(company.company_id, market, metric, value,
                                      _qualifier(text[max(0, start - 25):start]), text))
     return out
 
 
+_ANAPHOR_SUBJECT = re.compile(r"^(?:The|Its|This) (?:[\w-]+ ){0,2}?(?:company|app|game|service|platform|operator|"
+                              r"carrier|group|firm|network)\b|^It\b")
+
+
 def _company(ctx: ArticleContext, view, parties, start: int, metric: str):
-    """Whose figure: an app for user counts, else the company named nearest before the number."""
+    """Whose figure: the company the sentence is about ("The game is estimated to have ..."), an app for
+    user counts, else the company named nearest before the number."""
+    if _ANAPHOR_SUBJECT.match(view.text):
+        hit = ctx.salient_company(view.index, prefer_kind="app" if metric == "users" else None)
+        if hit is not None:
+            return hit
     if metric == "users":
         apps = [h for h in parties if h.kind == "app"]
         if apps:

@@ -28,6 +28,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench-dir", default=os.environ.get("NEWSINTEL_BENCH_DIR") or str(DEFAULT_BENCH))
     args = ap.parse_args(argv)
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})   # the target is per core
+    except (AttributeError, OSError):
+        pass
     bench = Path(args.bench_dir)
     if not (bench / "html").is_dir() or not (bench / "score.py").is_file():
         print(f"bench_pipeline_clean: no benchmark at {bench} (set NEWSINTEL_BENCH_DIR)", file=sys.stderr)

@@ -99,3 +99,22 @@ def test_bad_inputs_never_sink_a_run(tmp_path):
     assert wh.query("SELECT target_id, status FROM ban_reports") == [("twitter", "enacted")]
     assert wh.query("SELECT count(*) FROM fetch_log WHERE status = 'failed'") == [(1,)]
     assert wh.query("SELECT count(*) FROM clean_failures") >= [(2,)]
+
+
+def test_views_answer_the_analysts_questions_on_the_demo(demo):
+    exposure = demo.query("SELECT company_id, market_id, metric, value FROM company_exposure")
+    assert ("tiktok", "IN", "users", 200000000.0) in exposure
+    paths = dict(demo.query("SELECT deal_id, status_path FROM deal_pipeline"))
+    assert paths["nvidia--arm"] == "agreed → blocked → abandoned"
+    assert paths["microsoft--activision-blizzard"] == "agreed → blocked → completed"
+    assert paths["microsoft--bytedance"].startswith("talks") and paths["microsoft--bytedance"].endswith("abandoned")
+    (top, markets), = demo.query("SELECT company_id, markets FROM companies_banned_most_markets WHERE ban_rank = 1")
+    assert (top, markets) == ("tiktok", "IN, PK, US")
+    overview = demo.query("SELECT market_id FROM market_overview ORDER BY ban_count DESC, market_id LIMIT 2")
+    assert overview == [("US",), ("IN",)]
+    nigeria = demo.query("SELECT status, happened_on FROM ban_timeline WHERE market_id = 'NG' ORDER BY step")
+    assert [(s, str(d)) for s, d in nigeria] == [("enacted", "2021-06-05"), ("lifted", "2022-01-13")]
+    assert demo.query("SELECT company_a_id, company_b_id FROM co_mentions ORDER BY article_count DESC LIMIT 1") == [
+        ("bytedance", "tiktok")]
+    stalled = {d for (d,) in demo.query("SELECT deal_id FROM stalled_deals")}
+    assert "bytedance--reliance-industries" in stalled and "nvidia--arm" not in stalled

@@ -132,3 +132,27 @@ def test_values_in_rupees_are_converted_and_kept():
     assert (d["acquirer_id"], d["target_id"], d["deal_type"], d["currency"]) == (
         "google", "jio-platforms", "investment", "INR")
     assert d["amount"] == 3.3737e11 and d["value_usd"] == pytest.approx(4.55e9, rel=0.02)
+
+
+@pytest.mark.parametrize("text, published, bans, deals", [
+    ("Microsoft Corp. said Sunday it will continue discussions to purchase TikTok's U.S. operations from "
+     "ByteDance Ltd.", date(2020, 8, 3), [], [("microsoft", "bytedance", "talks")]),
+    ("U.S. President Donald Trump signed an executive order on Thursday banning transactions with ByteDance, "
+     "the owner of TikTok.", date(2020, 8, 7), [("US", "bytedance", "enacted")], []),
+    ("Oracle Corp. has won the bidding for TikTok's U.S. operations, beating out Microsoft, people familiar with "
+     "the matter said.", date(2020, 9, 14), [], [("oracle", "bytedance", "agreed")]),
+    ("Pakistan's telecom regulator said it had blocked the video-sharing app TikTok over immoral content.",
+     date(2020, 10, 9), [("PK", "tiktok", "enacted")], []),
+    ("Nigeria's government on Thursday lifted its seven-month suspension of Twitter after the company agreed to "
+     "open a local office.", date(2022, 1, 13), [("NG", "twitter", "lifted")], []),
+    ("Elon Musk completed his $44 billion acquisition of Twitter on Thursday.", date(2022, 10, 28), [],
+     [("elon-musk", "twitter", "completed")]),
+    ("Shares of Apple rose 3% after the company reported record iPhone sales in China.", date(2021, 1, 28), [], []),
+    ("Emirates Airline finalized a deal to purchase 30 of Boeing's 787-9 Dreamliner jets.", date(2019, 11, 20), [], []),
+    ('"At no point did we say she could not perform or block her Netflix special," they said.', date(2019, 11, 15),
+     [], []),
+])
+def test_wire_style_sentences(text, published, bans, deals):
+    f = facts(text, published=published)
+    assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == bans
+    assert [(d["acquirer_id"], d["target_id"], d["status"]) for d in f.deal_reports] == deals

@@ -110,7 +110,7 @@ _BLOCKED_BY_COURT = re.compile(r"\b(?:halted|blocked|suspended|struck down|enjoi
                                r"(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b", re.I)
 # "ordered to suspend certain accounts": the verb's object is content, not a company or its app
 _CONTENT_OBJECT = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:accounts?|posts?|content|videos?|profiles?|tweets?|users?|"
-                             r"pages?|channels?|handles?|URLs?|links?)\b", re.I)
+                             r"pages?|channels?|handles?|URLs?|links?)(?![\w-])", re.I)
 _SPARED = re.compile(r"\b(?:spar(?:es|ed|ing)|exempt(?:s|ed|ing)?|except(?:ing)?|not (?:apply|cover|include)\w*)\s+"
                      r"(?:to\s+)?(?:\S+\s+){0,4}$", re.I)
 _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up|transaction)\b", re.I)
@@ -239,7 +239,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
         if not targets:
             continue
         measure = _measure(view.text, targets)
-        targets = _drop_owners(targets, measure)
+        targets = _drop_owners(targets, measure, view.text)
         market, explicit_market = _market(ctx, view, trigger.start())
         if not explicit_market and found:
             market = found[-1].market_id   # "Twitter has also been blocked": where the last ban was
@@ -291,10 +291,16 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
     return [], False
 
 
-def _drop_owners(targets, measure: str) -> list[str]:
+_OWNER_APPOSITION = re.compile(r",\s+(?:the|its)\s+(?:\w+\s+){0,2}?(?:owner|parent)\s+of\s+$")
+
+
+def _drop_owners(targets, measure: str, text: str = "") -> list[str]:
     """Target ids: the app when an app and its owner are both named (a divestiture order too: the app is
-    what must change hands)."""
-    return [t.company_id for t in targets if not any(t.company_id in o.ancestors for o in targets if o is not t)]
+    what must change hands); but in "ByteDance, the owner of TikTok" ByteDance is named and TikTok describes."""
+    described = {b.company_id for a in targets for b in targets
+                 if b.start >= a.end and _OWNER_APPOSITION.match(text[a.end:b.start])}
+    named = [t for t in targets if t.company_id not in described]
+    return [t.company_id for t in named if not any(t.company_id in o.ancestors for o in named if o is not t)]
 
 
 _JURISDICTION_AFTER = re.compile(r"\b(?:in|across|throughout|by|within)\s+(?:the\s+)?$", re.I)

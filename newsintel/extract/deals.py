@@ -22,7 +22,8 @@ TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even 
     ("merger", re.compile(r"\b(mergers?|merg(?:e|es|ed|ing) (?:with|to form|their|the two)|to merge|combine[sd]? with)\b",
                           re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
-                               r"takeover|take over|took over|taking over|(?:take|takes|took|taken|taking|gain|gains|gained|win|wins|won) "
+                               r"takeover|take over|took over|taking over|(?:won|wins|win) the (?:bidding|auction|race|contest) for|"
+                               r"(?:take|takes|took|taken|taking|gain|gains|gained|win|wins|won) "
                                r"(?:a )?(?:controlling (?:stake|interest) in|control of)|(?:bid|offer|deal) for|tender offer|"
                                r"pa(?:y|ys|id|ying) (?:\S+\s+){0,4}?for|"
                                r"sales? (?:of|to)|sell(?:s|ing)?|"
@@ -57,7 +58,7 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                           r"agreement|arrangement|pact|licensing deal)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
                           r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
-                          r"won the bid|emerged as the winner|deal (?:is|was) valued)\b", re.I)),
+                          r"won the (?:bid|bidding|auction|race|contest)|emerged as the winner|deal (?:is|was) valued)\b", re.I)),
     ("talks", re.compile(r"\b(talks|discussions?|negotiat\w*|conversations|engag(?:ed|ing) (?:in|with)|approached|"
                          r"in contact)\b", re.I)),
     ("rumored", re.compile(r"\b(reportedly|rumou?r\w*|said to be|consider(?:s|ed|ing)?|explor(?:e|es|ed|ing)|mull\w*|"
@@ -104,7 +105,7 @@ class DealFinding:
     parents: dict[str, str | None] = field(default_factory=dict)
 
 
-_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\.\s+|\s+while\s+|,\s+(?:which|who)\s+|"
+_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?:which|who)\s+|"
                            r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
 _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed)? up with|join(?:s|ed)?|partner(?:s|ed)? with)\b")

@@ -156,3 +156,19 @@ def test_wire_style_sentences(text, published, bans, deals):
     f = facts(text, published=published)
     assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == bans
     assert [(d["acquirer_id"], d["target_id"], d["status"]) for d in f.deal_reports] == deals
+
+
+@pytest.mark.parametrize("text, published, bans, deals", [
+    ("Walmart said it is teaming up with Microsoft on a bid for TikTok's U.S. assets.", date(2020, 8, 27), [],
+     [("walmart", "bytedance", "talks"), ("microsoft", "bytedance", "talks")]),
+    ("ByteDance has chosen Oracle over Microsoft as the winning bidder for TikTok's U.S. operations, sources said.",
+     date(2020, 9, 13), [], [("oracle", "bytedance", "agreed")]),
+    ("Britain will ban the purchase of new Huawei 5G equipment from the end of this year, the minister said.",
+     date(2020, 7, 14), [("GB", "huawei", "enacted")], []),
+    ("Google said it would invest $4.5 billion in Jio Platforms, the digital unit of Reliance Industries.",
+     date(2020, 7, 15), [], [("google", "jio-platforms", "agreed")]),
+    ("President Trump said he will ban TikTok in the United States.", date(2020, 8, 1), [("US", "tiktok", "proposed")],
+     []),
+])
+def test_more_wire_style_sentences(text, published, bans, deals):
+    test_wire_style_sentences(text, published, bans, deals)

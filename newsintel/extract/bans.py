@@ -117,6 +117,13 @@ _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase 
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
 
 
+_SCHEDULED = re.compile(r"\b(?:will|shall)\s+(?:\w+\s+)?$", re.I)
+_EFFECTIVE = re.compile(r"\b(?:from|starting|beginning|effective|as of|with effect from|after)\s+(?:the\s+)?"
+                        r"(?:end|start|beginning|\d|January|February|March|April|May|June|July|August|September|"
+                        r"October|November|December|next|this|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)",
+                        re.I)
+
+
 def _status(text: str) -> tuple[str, re.Match] | None:
     if _NEGATED.search(text):
         return None
@@ -143,6 +150,9 @@ def _status(text: str) -> tuple[str, re.Match] | None:
             return None   # "did not block", "could not ... or block"
         if _quoted(text, enacted.start()):
             return None   # words in quotes are someone's talk, not an act or a formal proposal
+        if _modal(text, enacted.start()) and _SCHEDULED.search(text[max(0, enacted.start() - 30):enacted.start()]) \
+                and _EFFECTIVE.search(text[enacted.end():]):
+            return "enacted", enacted   # "Britain will ban new Huawei kit from the end of the year": decided
         if _modal(text, enacted.start()):
             if re.search(r"\b(?:if|unless)\b", text[enacted.start():], re.I):
                 return None   # "could be blocked if they fail to comply": a condition, not a proposal
@@ -232,7 +242,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
             continue
         if _DEAL_CONTEXT.search(view.text) and not _BAN_NOUN.search(view.text):
             continue  # "the FTC sued to block the acquisition": a deal blocked, not a ban
-        if _DEAL_CONTEXT.search(view.text[trigger.end():trigger.end() + 60]) or \
+        if (_DEAL_CONTEXT.search(view.text[trigger.end():trigger.end() + 60]) and not _EQUIPMENT.search(view.text)) or \
                 _CONTENT_OBJECT.match(view.text[trigger.end():]):
             continue  # "blocked Broadcom's takeover of Qualcomm", "suspend certain accounts"
         targets, explicit_target = _targets(ctx, view, status, trigger)

@@ -22,7 +22,7 @@ TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even 
     ("merger", re.compile(r"\b(mergers?|merg(?:e|es|ed|ing) (?:with|to form|their|the two)|to merge|combine[sd]? with)\b",
                           re.I)),
     ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
-                               r"takeover|take over|took over|taking over|(?:won|wins|win) the (?:bidding|auction|race|contest) for|"
+                               r"takeover|take over|took over|taking over|(?:won|wins|win) the (?:bidding|auction|race|contest) for|bidder for|"
                                r"(?:take|takes|took|taken|taking|gain|gains|gained|win|wins|won) "
                                r"(?:a )?(?:controlling (?:stake|interest) in|control of)|(?:bid|offer|deal) for|tender offer|"
                                r"pa(?:y|ys|id|ying) (?:\S+\s+){0,4}?for|"
@@ -58,8 +58,10 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                           r"agreement|arrangement|pact|licensing deal)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
                           r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
-                          r"won the (?:bid|bidding|auction|race|contest)|emerged as the winner|deal (?:is|was) valued)\b", re.I)),
+                          r"won the (?:bid|bidding|auction|race|contest)|emerged as the winner|chosen|winning bidder|"
+                          r"said (?:it|they) would (?:invest|acquire|buy|take)|deal (?:is|was) valued)\b", re.I)),
     ("talks", re.compile(r"\b(talks|discussions?|negotiat\w*|conversations|engag(?:ed|ing) (?:in|with)|approached|"
+                         r"(?:made|making|submitted|submits?|launch(?:ed|es)?|on) an? (?:\w+ )?(?:bid|offer)|"
                          r"in contact)\b", re.I)),
     ("rumored", re.compile(r"\b(reportedly|rumou?r\w*|said to be|consider(?:s|ed|ing)?|explor(?:e|es|ed|ing)|mull\w*|"
                            r"eye(?:s|ing|d)|weigh(?:s|ing|ed)|interest(?:ed)? in|could|may|might|potential|possible|"
@@ -108,7 +110,8 @@ class DealFinding:
 _CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?:which|who)\s+|"
                            r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
-_CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed)? up with|join(?:s|ed)?|partner(?:s|ed)? with)\b")
+_CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed|ing)? up with|join(?:s|ed|ing)?|"
+                         r"partner(?:s|ed|ing)? with)\b")
 # A buy/sell word is a deal only when what changes hands is a company or a business, not groceries or ads.
 _DEAL_OBJECT = re.compile(r"^\W*(?:\S+\s+){0,6}?(?:stakes?|business(?:es)?|units?|operations|assets|compan(?:y|ies)|"
                           r"firms?|division|shares|arm|rights|subsidiary|startup|the app|its app|platform|control)\b", re.I)
@@ -289,6 +292,9 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
         if buyers and sellers:
             return [((b.company_id, sellers[0].company_id), True) for b in buyers]
         return []
+    if len(parties) >= 2 and re.search(r"\b(?:chose|chosen|selected|picked|prefer(?:s|red)?)\s+$",
+                                       text[:parties[1].start]):
+        return [((parties[1].company_id, parties[0].company_id), True)]   # "ByteDance has chosen Oracle"
     for p in parties:   # "an offer from Microsoft", "acquired by Nvidia"
         lead = text[:p.start]
         if re.search(r"\b(?:offer|bid|proposal|approach)\s+from\s+$", lead) or re.search(

@@ -172,3 +172,18 @@ def test_wire_style_sentences(text, published, bans, deals):
 ])
 def test_more_wire_style_sentences(text, published, bans, deals):
     test_wire_style_sentences(text, published, bans, deals)
+
+
+@pytest.mark.parametrize("text, published, bans", [
+    ("A U.S. judge on Friday temporarily blocked the Commerce Department from enforcing the WeChat ban.",
+     date(2020, 9, 20), [("US", "wechat", "app_ban", "blocked")]),
+    ("President Biden signed a law that requires ByteDance to sell TikTok within nine months or face a nationwide ban.",
+     date(2024, 4, 24), [("US", "tiktok", "divestiture_order", "enacted")]),
+    ("The US Commerce Department on Friday issued orders barring downloads of TikTok and WeChat from app stores.",
+     date(2020, 9, 18), [("US", "tiktok", "app_ban", "enacted"), ("US", "wechat", "app_ban", "enacted")]),
+    ("Huawei was added to the U.S. Commerce Department's entity list in May 2019.", date(2020, 7, 14),
+     [("US", "huawei", "transaction_ban", "enacted")]),
+])
+def test_ban_measures_from_wire_style_sentences(text, published, bans):
+    f = facts(text, published=published)
+    assert sorted((b["market_id"], b["target_id"], b["measure"], b["status"]) for b in f.ban_reports) == sorted(bans)

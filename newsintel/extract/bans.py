@@ -35,7 +35,8 @@ _ENACTED = re.compile(
     r"executive orders?|entity list|order(?:s|ed|ing)? .{0,60}\b(?:to (?:divest|sell|stop|shut|cease|remove|block))|"
     r"strip(?:ped|ping|s)? .{0,40}\bout|rip(?:ped)? out|phase(?:d)? out|exclud(?:e|ed|es|ing) .{0,40}\bfrom .{0,30}\bnetworks?|"
     r"shut(?:s)? down access|cut(?:s)? off|must (?:stop|cease|remove|halt)|stop buying|"
-    r"orders? .{0,40}\bout of)\b", re.I)
+    r"orders? .{0,40}\bout of|(?:law|act|legislation|statute)s? (?:that )?(?:requir|forc|compel|mandat)\w* "
+    r".{0,40}\bto (?:divest|sell))\b", re.I)
 _NEGATED = re.compile(
     r"\b(no plans? to (?:ban|block|prohibit|restrict|shut)|no (?:evidence|case|reason|grounds|need) (?:to|for|that)|"
     r"no plans? for (?:a )?ban|not (?:be )?banned|never banned|did not ban|has not banned|hasn't banned|won't ban|"
@@ -46,7 +47,7 @@ _HYPOTHETICAL = re.compile(
     r"\bavoid\w* (?:\w+ ){0,3}(?:bans?|block|suspension)\b|\b(avoid(?:ing)? (?:being |getting |a )?(?:ban|banned)|save (?:itself|it|themselves) from|escape (?:a )?ban|"
     r"(?:if|unless|whether) .{0,60}\bban|in case of a ban|fear(?:s|ed)? (?:of )?(?:a )?ban|"
     r"risk(?:s|ed|ing)? (?:a |being )?ban|face(?:s|d)? (?:a )?(?:possible|potential) ban|could face)\b", re.I)
-_DIVEST = re.compile(r"\b(divest(?:s|ed|ing|iture|ment)?|sell (?:off )?(?:its|the)|sale of|spin off|"
+_DIVEST = re.compile(r"\b(divest(?:s|ed|ing|iture|ment)?|sell (?:off )?(?:its|the)|to sell|sale of|spin off|"
                      r"divest-or-ban|sell-or-ban)\b", re.I)
 _ORDER = re.compile(r"\b(order(?:s|ed|ing)?|executive order|law|act|requir(?:e|es|ed|ing)|forc(?:e|es|ed|ing)|"
                     r"compel(?:s|led)?|mandat(?:e|es|ed))\b", re.I)
@@ -137,7 +138,9 @@ def _status(text: str) -> tuple[str, re.Match] | None:
     if _COURT.search(text):
         blocked = _BLOCKED.search(text)
         if blocked and (blocked.group(1).lower().startswith(("injunction", "enjoin"))
-                        or _BAN_OBJECT.search(text[blocked.end():])):
+                        or _BAN_OBJECT.search(text[blocked.end():])
+                        or re.match(r"[^,.;]{0,60}?\bfrom (?:enforcing|implementing|carrying out)\b",
+                                    text[blocked.end():])):
             return "blocked", blocked
     proposed = _PROPOSED.search(text)
     if proposed:

@@ -50,7 +50,7 @@ ui: install
 
 ## make sql: an interactive SQL prompt on the published database (read-only; safe while the pipeline runs).
 sql: install
-	$(PY) -m newsintel.cli sql
+	$(PY) -m pipelines.cli sql
 
 clean:
 	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* reports

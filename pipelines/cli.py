@@ -1,26 +1,22 @@
 """`newsintel` on the command line: ad-hoc SQL and a summary, always on the last published state.
 
 Both open the database read-only, so they are safe while a run (or `make ui`) writes: the pipeline writes
-a private work copy and publishes it with an atomic rename.
+a private work copy and publishes it with an atomic rename. The database is the one the code location's
+warehouse resource names (NEWSINTEL_DB), so the command line and the UI always look at the same file.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import duckdb
 
 from newsintel.report import summary, text_table
-from newsintel.warehouse import DEFAULT_DB_PATH, Warehouse, WarehouseError
+from newsintel.warehouse import Warehouse, WarehouseError
+from pipelines.resources import default_resources
 
 HELP = """Type SQL ending with ';' (it may span lines). Commands: .tables  .schema TABLE  .quit
 Each statement runs on the newest published state of the database, read-only."""
-
-
-def _db_path(arg: str | None) -> str:
-    # The command line is its own entry point, like the Dagster resource: it honours NEWSINTEL_DB too.
-    return arg or os.environ.get("NEWSINTEL_DB") or str(DEFAULT_DB_PATH)
 
 
 def run_sql(warehouse: Warehouse, sql: str, out=sys.stdout) -> None:
@@ -72,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("query", nargs="?", help="one SQL statement to run and print")
     sub.add_parser("summary", help="rows per table and the bans and deal talks found")
     args = parser.parse_args(argv)
-    warehouse = Warehouse(_db_path(args.db))
+    warehouse = Warehouse(args.db) if args.db else default_resources()["warehouse"].get()
     try:
         if args.command == "summary":
             with warehouse.reader() as con:

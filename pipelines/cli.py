@@ -19,7 +19,8 @@ HELP = """Type SQL ending with ';' (it may span lines). Commands: .tables  .sche
 Each statement runs on the newest published state of the database, read-only."""
 
 
-def run_sql(warehouse: Warehouse, sql: str, out=sys.stdout) -> None:
+def run_sql(warehouse: Warehouse, sql: str, out=None) -> None:
+    out = out or sys.stdout
     with warehouse.reader() as con:
         cur = con.execute(sql)
         if cur.description is None:

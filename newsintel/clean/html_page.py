@@ -10,22 +10,18 @@ caller decides what to do with it.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-# trafilatura imports courlan, which may import tldextract; tldextract must use
-# its bundled suffix-list snapshot instead of fetching one over the network.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# tldextract (imported by trafilatura's courlan) is kept offline by newsintel/__init__.py, imported first.
+import lxml.html
+from lxml import etree
 
-import lxml.html  # noqa: E402
-from lxml import etree  # noqa: E402
-
-from newsintel.clean import _meta  # noqa: E402
-from newsintel.clean._body import extract_body  # noqa: E402
-from newsintel.clean._lang import choose_language  # noqa: E402
+from newsintel.clean import _meta
+from newsintel.clean._body import extract_body
+from newsintel.clean._lang import choose_language
 
 __all__ = ["ParsedPage", "parse_html"]
 

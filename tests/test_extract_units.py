@@ -187,3 +187,17 @@ def test_more_wire_style_sentences(text, published, bans, deals):
 def test_ban_measures_from_wire_style_sentences(text, published, bans):
     f = facts(text, published=published)
     assert sorted((b["market_id"], b["target_id"], b["measure"], b["status"]) for b in f.ban_reports) == sorted(bans)
+
+
+def test_a_reuters_style_story_end_to_end():
+    text = ("NEW DELHI (Reuters) - India on Monday banned 59 widely used apps with links to Chinese companies, "
+            "including ByteDance's popular video app TikTok, saying they posed \"a threat to sovereignty.\"\n\n"
+            "TikTok, which has about 120 million monthly active users in India, said it was complying with the "
+            "order. Other banned apps include Tencent's WeChat and Alibaba's UC Browser.\n\n"
+            "The ban is a blow to ByteDance, which had planned to invest $1 billion in India.")
+    f = facts(text, title="India bans TikTok, WeChat and dozens more Chinese apps", published=date(2020, 6, 29))
+    bans = {(b["market_id"], b["target_id"]): b for b in f.ban_reports}
+    assert set(bans) == {("IN", "tiktok"), ("IN", "wechat"), ("IN", "uc-browser")}
+    assert bans[("IN", "tiktok")]["scope_count"] == 59
+    assert bans[("IN", "tiktok")]["event_date"] == date(2020, 6, 29)
+    assert [(m["company_id"], m["market_id"], m["value"]) for m in f.market_metrics] == [("tiktok", "IN", 1.2e8)]

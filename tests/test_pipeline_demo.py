@@ -113,7 +113,7 @@ def test_views_answer_the_analysts_questions_on_the_demo(demo):
     overview = demo.query("SELECT market_id FROM market_overview ORDER BY ban_count DESC, market_id LIMIT 2")
     assert sorted(overview) == [("IN",), ("US",)]       # the two markets with the most bans in the corpus
     nigeria = demo.query("SELECT status, happened_on FROM ban_timeline WHERE market_id = 'NG' ORDER BY step")
-    assert [(s, str(d)) for s, d in nigeria] == [("enacted", "2021-06-05"), ("lifted", "2022-01-13")]
+    assert [(s, str(d)) for s, d in nigeria] == [("enacted", "2021-06-04"), ("lifted", "2022-01-13")]
     assert demo.query("SELECT company_a_id, company_b_id FROM co_mentions ORDER BY article_count DESC LIMIT 1") == [
         ("bytedance", "tiktok")]
     stalled = {d for (d,) in demo.query("SELECT deal_id FROM stalled_deals")}

@@ -23,7 +23,7 @@ _COURT = re.compile(r"\b(court|judge|injunction|justice|tribunal|enjoin(?:ed|s)?
 _BLOCKED = re.compile(r"\b(block(?:s|ed|ing)?|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|stay(?:ed|s)?|enjoin(?:s|ed)?|"
                       r"injunction|put on hold|struck down|strike down|strikes down|froze|freez(?:e|es))\b", re.I)
 _PROPOSED = re.compile(
-    r"\b(threat(?:en|ens|ened|ening)? to|threat of|consider(?:s|ed|ing)? (?:a |banning|a ban)|weigh(?:s|ed|ing)? (?:a |banning)|"
+    r"\b(threaten(?:s|ed|ing)? to|threats? of (?:a )?(?:ban|blocking|action)|consider(?:s|ed|ing)? (?:a |banning|a ban)|weigh(?:s|ed|ing)? (?:a |banning)|"
     r"mull(?:s|ed|ing)? (?:a |banning)|plan(?:s|ned)? to ban|call(?:s|ed|ing)? for (?:a )?ban|propos(?:e|ed|es|al|ing)|"
     r"bill (?:that )?(?:would|to) (?:ban|force|require)|could (?:ban|be banned)|may (?:ban|be banned)|might ban|"
     r"look(?:ing)? (?:at|into) banning|seek(?:s|ing)? to ban|vow(?:s|ed)? to ban|mov(?:e|es|ed|ing) to ban|"
@@ -114,6 +114,10 @@ _CONTENT_OBJECT = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:accounts?|posts?|content|v
                              r"pages?|channels?|handles?|URLs?|links?)(?![\w-])", re.I)
 _SPARED = re.compile(r"\b(?:spar(?:es|ed|ing)|exempt(?:s|ed|ing)?|except(?:ing)?|not (?:apply|cover|include)\w*)\s+"
                      r"(?:to\s+)?(?:\S+\s+){0,4}$", re.I)
+_NOUN_BAN_USE = re.compile(r"\bbans? (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|introduc|extend|"
+                           r"declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |their )?"
+                           r"(?:\w+ ){0,2}?bans?\b", re.I)
+_NAMED_BAN = re.compile(r"\b(?!(?:The|A|An|This|That|Its|Their|Any|No)\b)[A-Z][\w-]* bans?\b")   # "the TikTok ban"
 _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up|transaction)\b", re.I)
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
 
@@ -143,11 +147,11 @@ def _status(text: str) -> tuple[str, re.Match] | None:
                                     text[blocked.end():])):
             return "blocked", blocked
     proposed = _PROPOSED.search(text)
-    if proposed:
-        return "proposed", proposed
+    enacted = _ENACTED.search(text)
+    if proposed and not (enacted and enacted.start() < proposed.start()):
+        return "proposed", proposed   # "threatened to ban"; but "banned ..., saying they posed a threat" is done
     if _HYPOTHETICAL.search(text):
         return None
-    enacted = _ENACTED.search(text)
     if enacted:
         if re.search(r"\b(?:not|never|no|nor)\b(?:\s+\w+){0,3}\s*$", text[:enacted.start()], re.I):
             return None   # "did not block", "could not ... or block"
@@ -243,6 +247,10 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
                 r"\b(ban|bann|prohibit|barr|bars|block|blacklist|suspen|outlaw|remov|pulled|order|entity list|"
                 r"strip|rip|phase|exclud|shut|cut)", view.text[trigger.start():], re.I):
             continue
+        if trigger.group(0).lower() in ("ban", "bans") and re.search(
+                r"\b(?:the|a|an|its|their|this|that|any|no)\s+(?:[\w-]+\s+)?$", view.text[:trigger.start()], re.I) \
+                and not (_NOUN_BAN_USE.search(view.text) or _NAMED_BAN.search(view.text)):
+            continue  # "The ban is a blow to ByteDance": the ban is talked about, not reported as imposed here
         if _DEAL_CONTEXT.search(view.text) and not _BAN_NOUN.search(view.text):
             continue  # "the FTC sued to block the acquisition": a deal blocked, not a ban
         if (_DEAL_CONTEXT.search(view.text[trigger.end():trigger.end() + 60]) and not _EQUIPMENT.search(view.text)) or \
@@ -269,7 +277,8 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
 
 
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s*(?:as|while|after|but|which|who|where|when|since|citing)\b|"
-                           r"\b(?:as reports|while|whereas)\b|"
+                           r"\b(?:as reports|while|whereas)\b|(?<!such )\bas\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+"
+                           r"(?:weighs|is|was|has|had|said|says|considers|explores|prepares|looks|seeks|eyes)\b)|"
                            r"\band\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
 def _broken(text: str, start: int, end: int) -> bool:
     """Whether a clause ends between two offsets ("... from mid-September and Microsoft is in talks")."""

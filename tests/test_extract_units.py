@@ -201,3 +201,22 @@ def test_a_reuters_style_story_end_to_end():
     assert bans[("IN", "tiktok")]["scope_count"] == 59
     assert bans[("IN", "tiktok")]["event_date"] == date(2020, 6, 29)
     assert [(m["company_id"], m["market_id"], m["value"]) for m in f.market_metrics] == [("tiktok", "IN", 1.2e8)]
+
+
+@pytest.mark.parametrize("text, published, deals", [
+    ("Microsoft Corp said on Tuesday it would buy Activision Blizzard Inc for $68.7 billion in cash.",
+     date(2022, 1, 18), [("microsoft", "activision-blizzard", "acquisition", "agreed")]),
+    ("Reliance said on Wednesday it would sell a 7.7% stake in Jio Platforms to Google for $4.5 billion.",
+     date(2020, 7, 15), [("google", "jio-platforms", "investment", "agreed")]),
+    ("Oracle and Walmart have walked away from their plan to take stakes in TikTok Global, sources said.",
+     date(2021, 2, 10), [("oracle", "bytedance", "investment", "abandoned"),
+                         ("walmart", "bytedance", "investment", "abandoned")]),
+    ("Britain's competition watchdog blocked Microsoft's takeover of Activision on Wednesday.", date(2023, 4, 26),
+     [("microsoft", "activision-blizzard", "acquisition", "blocked")]),
+    ("TikTok owner ByteDance denied a report that it was in talks to sell a stake in TikTok's U.S. business.",
+     date(2020, 8, 1), []),
+    ("Amazon acquired Whole Foods for $13.7 billion in 2017, its largest deal ever.", date(2023, 6, 1), []),
+])
+def test_deal_sentences_in_wire_style(text, published, deals):
+    f = facts(text, published=published)
+    assert [(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"]) for d in f.deal_reports] == deals

@@ -59,7 +59,8 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
                           r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
                           r"won the (?:bid|bidding|auction|race|contest)|emerged as the winner|chosen|winning bidder|"
-                          r"said (?:it|they) would (?:invest|acquire|buy|take)|deal (?:is|was) valued)\b", re.I)),
+                          r"said (?:\w+ ){0,3}?(?:it|they) would (?:invest|acquire|buy|take|sell|merge)|"
+                          r"would (?:acquire|buy|sell) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|deal (?:is|was) valued)\b", re.I)),
     ("talks", re.compile(r"\b(talks|discussions?|negotiat\w*|conversations|engag(?:ed|ing) (?:in|with)|approached|"
                          r"(?:made|making|submitted|submits?|launch(?:ed|es)?|on) an? (?:\w+ )?(?:bid|offer)|"
                          r"in contact)\b", re.I)),

@@ -48,6 +48,8 @@ class SentenceView:
         """Markets named as places or governments, not as a company's nationality ("India's Reliance")."""
         out = []
         for m in self.markets:
+            if m.dateline:
+                continue
             nxt = [c for c in self.companies if c.start >= m.end]
             if nxt and _POSSESSIVE_GAP.match(self.text[m.end:nxt[0].start]) and self.text[m.end:m.end + 1] in "’'":
                 continue

@@ -31,6 +31,13 @@ _CAPITALS = {
     "Ottawa": "CA", "Berlin": "DE", "Paris": "FR", "Tehran": "IR", "Ankara": "TR", "Jakarta": "ID",
     "Dhaka": "BD", "Hanoi": "VN", "Kabul": "AF", "Pyongyang": "KP", "Riyadh": "SA", "Nairobi": "KE",
 }
+# Wire datelines ("NEW DELHI (Reuters) -", "SAN FRANCISCO, Aug 2 -") name where a story is reported from.
+_DATELINE_CITIES = {**{c.upper(): code for c, code in _CAPITALS.items()},
+                    "MUMBAI": "IN", "BENGALURU": "IN", "BANGALORE": "IN", "SHANGHAI": "CN", "SHENZHEN": "CN",
+                    "HONG KONG": "HK", "NEW YORK": "US", "SAN FRANCISCO": "US", "SEATTLE": "US", "LAGOS": "NG",
+                    "KARACHI": "PK", "LAHORE": "PK", "SINGAPORE": "SG", "DUBAI": "AE", "BRUSSELS": "EU"}
+_DATELINE = re.compile(r"(?m)^\s*(" + "|".join(sorted(map(re.escape, _DATELINE_CITIES), key=len, reverse=True)) +
+                       r")\b(?=\s*(?:\(|,|-|—|–))")
 _NOT_AFTER_CAPITAL = re.compile(r"^\s*(?:Post|Times|Journal|state|State|Street|Square|Heights)\b")
 _DEMONYMS = {
     "American": "US", "Indian": "IN", "Chinese": "CN", "British": "GB", "Pakistani": "PK", "Nigerian": "NG",
@@ -68,6 +75,7 @@ class MarketHit:
     surface: str
     start: int
     end: int
+    dateline: bool = False   # where the story was filed from, not a place the story is about
 
 
 def market_name(market_id: str) -> str:
@@ -109,5 +117,7 @@ def find_markets(text: str) -> list[MarketHit]:
         hits.append(MarketHit(code, surface, m.start(), m.end()))
     for m in _DEMONYM_RE.finditer(text):
         hits.append(MarketHit(_DEMONYMS[m.group(1)], m.group(1), m.start(1), m.end(1)))
+    for m in _DATELINE.finditer(text):
+        hits.append(MarketHit(_DATELINE_CITIES[m.group(1)], m.group(1), m.start(1), m.end(1), dateline=True))
     hits.sort(key=lambda h: h.start)
     return hits

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from newsintel import models, warehouse
-from newsintel.models import Model, ModelError
+from newsintel.models import ModelError
 
 CONTRACT_VIEWS = {"company_overview", "market_overview", "ban_timeline", "deal_pipeline",
                   "company_exposure", "daily_mentions", "co_mentions"}

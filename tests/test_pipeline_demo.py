@@ -1,5 +1,4 @@
 """The embedded demo corpus through the whole pipeline, as `make run` does it, on a temporary database."""
-from pathlib import Path
 
 import pytest
 import yaml

@@ -1,5 +1,4 @@
 """The one door to storage: write sessions publish atomically; readers never see half a write."""
-import duckdb
 import pytest
 
 from newsintel.warehouse import Warehouse, WarehouseError, replace_table, upsert_rows

@@ -17,7 +17,7 @@ from newsintel.clean.simhash import CANDIDATE_DISTANCE, distance, is_near_copy, 
 from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
 from newsintel.scrape.ingest import load_body
 from newsintel.urls import domain_of, normalize_url, url_id
-from newsintel.warehouse import insert_rows, upsert_rows
+from newsintel.warehouse import upsert_rows
 
 MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
 

@@ -220,3 +220,20 @@ def test_a_reuters_style_story_end_to_end():
 def test_deal_sentences_in_wire_style(text, published, deals):
     f = facts(text, published=published)
     assert [(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"]) for d in f.deal_reports] == deals
+
+
+@pytest.mark.parametrize("text, published, bans", [
+    ("Russia restricted access to Facebook, citing discrimination against Russian media.", date(2022, 3, 4),
+     [("RU", "meta", "enacted")]),
+    ("Canada ordered TikTok to wind down its Canadian business on national security grounds.", date(2024, 11, 6),
+     [("CA", "tiktok", "enacted")]),
+    ("Italy's privacy watchdog temporarily banned ChatGPT over data concerns.", date(2023, 3, 31),
+     [("IT", "chatgpt", "enacted")]),
+    ("Vietnam's government threatened to shut down TikTok unless it removed harmful content.", date(2023, 4, 10),
+     [("VN", "tiktok", "proposed")]),
+    ("The European Commission fined Google 4.34 billion euros for abusing the dominance of Android.",
+     date(2018, 7, 18), []),
+])
+def test_bans_around_the_world(text, published, bans):
+    f = facts(text, published=published)
+    assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == bans

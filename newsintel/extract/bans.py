@@ -32,7 +32,8 @@ _ENACTED = re.compile(
     r"\b(bann(?:ed|ing)|bans?|prohibit(?:s|ed|ing)?|barr(?:ed|ing)|bars|blacklist(?:s|ed|ing)?|"
     r"block(?:s|ed|ing)?|suspend(?:s|ed|ing)?|suspension|outlaw(?:s|ed)?|"
     r"remov(?:e|es|ed|ing) .{0,60}\bfrom .{0,40}\b(?:store|stores|Play)|pulled from .{0,40}\bstores?|"
-    r"executive orders?|entity list|order(?:s|ed|ing)? .{0,60}\b(?:to (?:divest|sell|stop|shut|cease|remove|block))|"
+    r"executive orders?|entity list|order(?:s|ed|ing)? .{0,60}\b(?:to (?:divest|sell|stop|shut|cease|remove|block|wind "
+    r"down|close|exit|dissolve))|restrict(?:s|ed|ing)? access|throttl(?:e|es|ed|ing)|"
     r"strip(?:ped|ping|s)? .{0,40}\bout|rip(?:ped)? out|phase(?:d)? out|exclud(?:e|ed|es|ing) .{0,40}\bfrom .{0,30}\bnetworks?|"
     r"shut(?:s)? down access|cut(?:s)? off|must (?:stop|cease|remove|halt)|stop buying|"
     r"orders? .{0,40}\bout of|(?:law|act|legislation|statute)s? (?:that )?(?:requir|forc|compel|mandat)\w* "
@@ -245,7 +246,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
         status, trigger = verdict
         if status in ("enacted", "proposed") and not re.search(
                 r"\b(ban|bann|prohibit|barr|bars|block|blacklist|suspen|outlaw|remov|pulled|order|entity list|"
-                r"strip|rip|phase|exclud|shut|cut)", view.text[trigger.start():], re.I):
+                r"strip|rip|phase|exclud|shut|cut|restrict|throttl|must|stop|law|act)", view.text[trigger.start():], re.I):
             continue
         if trigger.group(0).lower() in ("ban", "bans") and re.search(
                 r"\b(?:the|a|an|its|their|this|that|any|no)\s+(?:[\w-]+\s+)?$", view.text[:trigger.start()], re.I) \

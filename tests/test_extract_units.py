@@ -237,3 +237,10 @@ def test_deal_sentences_in_wire_style(text, published, deals):
 def test_bans_around_the_world(text, published, bans):
     f = facts(text, published=published)
     assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == bans
+
+
+def test_apps_listed_after_such_as_are_discovered():
+    hits = default_matcher().find("Pakistan blocked dating apps including Tinder, Tagged, Skout and SayHi on Tuesday.")
+    assert [(h.company_id, h.origin) for h in hits] == [
+        ("tinder", "registry"), ("tagged", "discovered"), ("skout", "discovered"), ("sayhi", "discovered")]
+    assert all(h.kind == "app" for h in hits)

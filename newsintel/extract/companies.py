@@ -65,6 +65,10 @@ _DESCRIBED_AFTER = re.compile(
     r"(?<![\w.])(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r"),\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
     r"(start-?up|company|firm|maker|developer|provider|platform|app|unicorn|retailer|operator|lender|"
     r"marketplace|chipmaker|carmaker|conglomerate|publisher|studio)\b")
+# "dating apps such as Tinder, Tagged, Skout and SayHi": each listed name is an app
+_LISTED_NAME = rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}"
+_APP_LIST = re.compile(r"\b(?:apps?|applications|platforms|services|sites|websites)\s+(?:such as|including|like|"
+                       rf"namely|among them)\s+((?:{_LISTED_NAME})(?:,\s+{_LISTED_NAME})*(?:,?\s+and\s+{_LISTED_NAME})?)")
 _APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
 
 
@@ -178,6 +182,14 @@ class CompanyMatcher:
             name = _trim_name(m.group(1))
             if name and _plausible(name, suffixed=True, text=text):
                 yield name, m.start(1) + m.group(1).find(name), m.end(1), "company"
+        for m in _APP_LIST.finditer(text):
+            offset = m.start(1)
+            for part in re.split(r",\s+and\s+|,\s+|\s+and\s+", m.group(1)):
+                at = text.find(part, offset)
+                offset = at + len(part)
+                name = _trim_name(part)
+                if name and _plausible(name, suffixed=False, text=text):
+                    yield name, at, at + len(name), "app"
         for m in _DESCRIBED_AFTER.finditer(text):
             if " " not in m.group(1) and re.search(r"(?:^|[.!?]\s+|\n)\s*$", text[:m.start(1)]):
                 continue   # one capitalised word opening a sentence is no evidence of a name

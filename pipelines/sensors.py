@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from newsintel.scrape.files import SUFFIXES
+from newsintel.scrape.files import SUFFIXES, kind_suffix
 from newsintel.warehouse import REPO_ROOT
 from pipelines.resources import SourcesResource
 from pipelines.schedules import JOB_NAME
@@ -42,7 +42,7 @@ def scan_inbox(folder: Path) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or path.suffix.lower() not in SUFFIXES:
+        if any(part.startswith(".") for part in rel.parts) or kind_suffix(path) not in SUFFIXES:
             continue
         try:
             st = path.stat()

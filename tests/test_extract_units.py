@@ -244,3 +244,17 @@ def test_apps_listed_after_such_as_are_discovered():
     assert [(h.company_id, h.origin) for h in hits] == [
         ("tinder", "registry"), ("tagged", "discovered"), ("skout", "discovered"), ("sayhi", "discovered")]
     assert all(h.kind == "app" for h in hits)
+
+
+@pytest.mark.parametrize("text, bans, deals", [
+    ("Samsung banned employees in South Korea from using ChatGPT after a data leak.", [], []),
+    ("Apple removed TikTok from its App Store in India after the government order.", [("IN", "tiktok", "enacted")], []),
+    ("Besides TikTok, ByteDance's regional-language social network Helo remains blocked in India.",
+     [("IN", "tiktok", "enacted"), ("IN", "helo", "enacted")], []),   # "besides TikTok": both are blocked
+    ("Microsoft and OpenAI extended their partnership in a multibillion-dollar deal.", [],
+     [("microsoft", "openai", "agreed")]),
+])
+def test_companies_acting_are_not_governments(text, bans, deals):
+    f = facts(text, published=date(2023, 5, 1))
+    assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == bans
+    assert [(d["acquirer_id"], d["target_id"], d["status"]) for d in f.deal_reports] == deals

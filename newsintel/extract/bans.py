@@ -119,6 +119,9 @@ _NOUN_BAN_USE = re.compile(r"\bbans? (?:on|of|against)\b|\b(?:impos|announc|issu
                            r"declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |their )?"
                            r"(?:\w+ ){0,2}?bans?\b", re.I)
 _NAMED_BAN = re.compile(r"\b(?!(?:The|A|An|This|That|Its|Their|Any|No)\b)[A-Z][\w-]* bans?\b")   # "the TikTok ban"
+_GOVERNMENT = re.compile(r"\b(government|ministry|minister|regulators?|authorit(?:y|ies)|courts?|judges?|law|"
+                         r"orders?|decree|president|prime minister|parliament|congress|officials?|state|federal|"
+                         r"agency|commission)\b", re.I)
 _DEAL_CONTEXT = re.compile(r"\b(acquisitions?|mergers?|takeovers?|deal|purchase of|buyout|tie-up|transaction)\b", re.I)
 _BAN_NOUN = re.compile(r"\b(bans?|banned|banning|apps?|entity list|executive order|suspen\w+|equipment|5G)\b", re.I)
 
@@ -257,6 +260,12 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
         if (_DEAL_CONTEXT.search(view.text[trigger.end():trigger.end() + 60]) and not _EQUIPMENT.search(view.text)) or \
                 _CONTENT_OBJECT.match(view.text[trigger.end():]):
             continue  # "blocked Broadcom's takeover of Qualcomm", "suspend certain accounts"
+        subject = [p for p in view.parties() if p.end <= trigger.start()
+                   and re.fullmatch(r"\s*(?:\w+\s+){0,2}", view.text[p.end:trigger.start()])
+                   and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
+                                     view.text[p.end:trigger.start()], re.I)]   # "Helo remains blocked": the target
+        if subject and subject[-1].kind != "person" and not _GOVERNMENT.search(view.text):
+            continue  # "Samsung banned employees from using ChatGPT": a company's house rule, not a ban
         targets, explicit_target = _targets(ctx, view, status, trigger)
         if not targets:
             continue

@@ -53,7 +53,8 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                              r"secured [\d.]+\s*(?:%|per ?cent)|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
                              r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
                              r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
-    ("agreed", re.compile(r"\b((?:is|are) to be (?:acquired|bought|sold|taken over)|will be (?:acquired|bought|sold)|"
+    ("agreed", re.compile(r"\b(extend(?:s|ed)? (?:its|their|the) (?:\w+ )?(?:partnership|agreement|deal|alliance)|"
+                          r"(?:is|are) to be (?:acquired|bought|sold|taken over)|will be (?:acquired|bought|sold)|"
                           r"(?:are|is) being (?:combined|merged)|to form|under (?:a|the|an) (?:\w+ )?(?:partnership|deal|"
                           r"agreement|arrangement|pact|licensing deal)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
                           r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"

@@ -258,3 +258,16 @@ def test_companies_acting_are_not_governments(text, bans, deals):
     f = facts(text, published=date(2023, 5, 1))
     assert [(b["market_id"], b["target_id"], b["status"]) for b in f.ban_reports] == bans
     assert [(d["acquirer_id"], d["target_id"], d["status"]) for d in f.deal_reports] == deals
+
+
+@pytest.mark.parametrize("text, deals", [
+    ("PhonePe raised $350 million from General Atlantic at a valuation of $12 billion.",
+     [("general-atlantic", "phonepe", "investment", "completed")]),
+    ("Silver Lake will invest Rs 7,500 crore in Reliance Retail for a 1.75% stake, the companies said.",
+     [("silver-lake", "reliance-retail", "investment", "agreed")]),
+    ("With this deal, Jio Platforms has raised Rs 1,18,318 crore from investors including Facebook and KKR.", []),
+    ("The startup raised $20 million last year.", []),
+])
+def test_fund_raising(text, deals):
+    f = facts(text, published=date(2023, 1, 19))
+    assert [(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"]) for d in f.deal_reports] == deals

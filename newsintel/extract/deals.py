@@ -29,6 +29,7 @@ TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even 
                                r"sales? (?:of|to)|sell(?:s|ing)?|"
                                r"sold)\b", re.I)),
     ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stakes?|shareholding|backing|"
+                              r"rais(?:es|ed|ing) (?:about |nearly |some |over )?(?:US\$|\$|Rs\.? ?|₹|€|£)[\d.,]+.{0,40}?\bfrom(?=\s+(?-i:[A-Z]))|"
                               r"(?:secur|acquir|buy|bought|tak|took)\w* (?:a |about |nearly |some )?[\d.]+\s*(?:%|per ?cent)|financially back|"
                               r"funding|fund(?:s|ed|ing)? |capital injection|put money)\b", re.I)),
     ("partnership", re.compile(r"\b(partner(?:s|ed|ing|ship)?|alliance|joint venture|tie-up|collaborat(?:e|ion|ing)|"
@@ -47,7 +48,7 @@ STATUS_CUES = [  # checked in this order: the furthest stage a sentence states w
                            r"prohibit(?:s|ed)? the (?:deal|merger|acquisition)|veto(?:es|ed)?|"
                            r"challeng(?:e|es|ed|ing) the (?:deal|merger|acquisition)|(?:deal|merger|acquisition) was blocked|"
                            r"blocked by)\b", re.I)),
-    ("completed", re.compile(r"\b(completed|completes|completion of|(?:has|have|had) (?:now )?(?:secured|received|won) "
+    ("completed", re.compile(r"\b(completed|completes|completion of|raised (?:US\$|\$|Rs\.? ?|₹|€|£)[\d.,]+.{0,40}?\bfrom(?=\s+(?-i:[A-Z]))|(?:has|have|had) (?:now )?(?:secured|received|won) "
                              r"(?:a |an |the )?(?:\$?[\d.,]+\s*\w*\s+)?(?:investment|funding|stake|backing|capital|"
                              r"control|majority)|"
                              r"secured [\d.]+\s*(?:%|per ?cent)|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"

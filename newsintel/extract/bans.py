@@ -64,7 +64,6 @@ _SCOPE_TOTAL = re.compile(r"\b(\d{1,4})\s+(?:\w+\s+){0,3}?(?:apps|applications|c
 _PRONOUN_APP = re.compile(r"\b(the (?:short[- ]video |video[- ]sharing |popular |social media |video )?(?:app|platform|service)|"
                           r"it|its)\b", re.I)
 _PRONOUN_ORG = re.compile(r"\b(the (?:company|firm|group|tech giant|telecom giant|Chinese company))\b", re.I)
-_THE_COUNTRY = re.compile(r"\bthe (country|nation)\b", re.I)
 
 # Who acts for a market when the sentence names a person or office rather than the country.
 AUTHORITIES: list[tuple[re.Pattern[str], str]] = [

@@ -48,7 +48,7 @@ def body_sha256(body: str) -> str:
 
 def ingest_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], now: datetime) -> IngestReport:
     report = IngestReport()
-    stored = dict(con.execute("SELECT page_id, body_sha256 FROM raw_pages").fetchall())
+    stored: dict[str, str] = {}   # page_id → body hash, for the pages this run touches (not the whole archive)
     for src in sources:
         counts = report.per_source.setdefault(src.id, Counter())
         reader_logs = src.kind != "files"  # web readers write every attempt to fetch_log themselves
@@ -58,6 +58,10 @@ def ingest_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], now: d
             reader_logs = False
             records = [RecordError(src.url or src.path or src.id, src.id, f"source failed: {type(exc).__name__}: {exc}")]
         pages, log = [], []
+        ids = [url_id(r.url) for r in records if isinstance(r, RawRecord)]
+        if ids:
+            stored.update(con.execute("SELECT page_id, body_sha256 FROM raw_pages WHERE page_id IN "
+                                      "(SELECT unnest(CAST(? AS TEXT[])))", [ids]).fetchall())
         for rec in records:
             if isinstance(rec, RecordError):
                 counts["failed"] += 1

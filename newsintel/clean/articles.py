@@ -90,7 +90,7 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
         LEFT JOIN clean_failures f ON f.page_id = r.page_id AND f.body_sha256 = r.body_sha256
         WHERE (u.url IS NULL OR u.body_sha256 <> r.body_sha256) AND f.page_id IS NULL
         ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
-    by_hash = dict(con.execute("SELECT content_hash, article_id FROM articles").fetchall())
+    by_hash: dict[str, str] = {}   # content hash → article, for this batch; stored ones are looked up one by one
     fingerprints: list[tuple[int, str]] = []   # this batch's articles; stored ones are asked of DuckDB
     articles, urls, failures, texts = {}, [], [], {}
     for page_id, url, source_id, fmt, blob, sha, title_hint, published_hint, fetched_at in pending:
@@ -105,6 +105,10 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
         article_id = url_id(art.canonical_url)
         chash = content_hash(art.text)
         fingerprint = simhash(art.text)
+        if chash not in by_hash:
+            row = con.execute("SELECT article_id FROM articles WHERE content_hash = ? LIMIT 1", [chash]).fetchone()
+            if row:
+                by_hash[chash] = row[0]
         owner = by_hash.get(chash) or _near_copy_of(con, art.text, fingerprint, fingerprints, article_id, texts)
         primary = owner is None or owner == article_id
         if primary:

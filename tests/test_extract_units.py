@@ -271,3 +271,10 @@ def test_companies_acting_are_not_governments(text, bans, deals):
 def test_fund_raising(text, deals):
     f = facts(text, published=date(2023, 1, 19))
     assert [(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"]) for d in f.deal_reports] == deals
+
+
+def test_what_is_bought_tells_who_buys():
+    f = facts("ByteDance has held early talks with Reliance Industries about the Indian conglomerate investing in "
+              "TikTok's business in India, TechCrunch reported.", published=date(2020, 8, 13))
+    assert [(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"], d["attributed_to"])
+            for d in f.deal_reports] == [("reliance-industries", "bytedance", "investment", "talks", "TechCrunch")]

@@ -116,4 +116,4 @@ def test_views_answer_the_analysts_questions_on_the_demo(demo):
     assert demo.query("SELECT company_a_id, company_b_id FROM co_mentions ORDER BY article_count DESC LIMIT 1") == [
         ("bytedance", "tiktok")]
     stalled = {d for (d,) in demo.query("SELECT deal_id FROM stalled_deals")}
-    assert "bytedance--reliance-industries" in stalled and "nvidia--arm" not in stalled
+    assert "reliance-industries--bytedance" in stalled and "nvidia--arm" not in stalled

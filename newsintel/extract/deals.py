@@ -260,7 +260,18 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
             return []
         other = _implied_target(ctx, view, local[0].company_id)
         return [((local[0].company_id, other), True)] if other else []
-    return _assign(text, local, deal_type, type_at)
+    pairs = _assign(text, local, deal_type, type_at)
+    if len(pairs) == 1 and not pairs[0][1] and deal_type in ("acquisition", "investment"):
+        # "ByteDance held talks with Reliance about the conglomerate investing in TikTok's business": what is
+        # bought belongs to one side, so the other side is the buyer
+        a, b = pairs[0][0]
+        for h in view.companies:
+            if h.start - lo >= type_at and h.company_id not in (a, b):
+                owned = {h.company_id, *h.ancestors}
+                if (a in owned) != (b in owned):
+                    target = a if a in owned else b
+                    return [((b if target == a else a, target), True)]
+    return pairs
 
 
 def _joined(text: str, group) -> list:

@@ -83,11 +83,25 @@ def ban_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
     return bans, history
 
 
+def _agree_on_direction(reports: list[dict]) -> None:
+    """One deal, one direction: when articles disagree on who buys whom, the reading with the most
+    confidence behind it wins for the consolidated row (each report keeps its own reading)."""
+    weight: dict[tuple[str, str], float] = Counter()
+    for r in reports:
+        weight[(r["acquirer_id"], r["target_id"])] += r["confidence"] or 0
+    for r in reports:
+        pair = (r["acquirer_id"], r["target_id"])
+        reverse = (pair[1], pair[0])
+        if weight.get(reverse, 0) > weight[pair]:
+            r["acquirer_id"], r["target_id"] = reverse
+
+
 def deal_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
     cur = con.execute("""
         SELECT r.*, a.published_at FROM deal_reports r JOIN articles a USING (article_id)""")
     cols = [d[0] for d in cur.description]
     reports = [dict(zip(cols, row)) for row in cur.fetchall()]
+    _agree_on_direction(reports)
     reports.sort(key=lambda r: (r["acquirer_id"], r["target_id"], _when(r["event_date"], r["published_at"]),
                                 r["published_at"] or datetime.min, DEAL_ORDER[r["status"]]))
     deals, history = [], []

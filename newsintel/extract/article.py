@@ -131,7 +131,7 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
     owner = {}
     for v in ctx.views:
         for h in v.companies:
-            owner[h.company_id] = h.parent_id if h.kind == "app" and h.parent_id else h.company_id
+            owner[h.company_id] = h.seller_id
     groups: dict[frozenset, list[DealFinding]] = defaultdict(list)
     for f in findings:
         a, b = f.parties

@@ -85,6 +85,11 @@ class CompanyHit:
     country: str | None = None
     ancestors: tuple[str, ...] = ()    # parent, grandparent, ...: UC Browser → UCWeb → Alibaba
 
+    @property
+    def seller_id(self) -> str:
+        """Who a deal for this is struck with: an app is bought from its owner (TikTok → ByteDance)."""
+        return self.parent_id if self.kind == "app" and self.parent_id else self.company_id
+
 
 def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()

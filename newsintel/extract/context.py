@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from newsintel.extract.companies import CompanyHit, CompanyMatcher
@@ -102,8 +102,8 @@ def build_context(article_id: str, title: str | None, text: str, published: date
     offset = 0
     for v in views:
         end = offset + len(v.text)
-        v.companies = [_shift(h, -offset) for h in hits if offset <= h.start and h.end <= end]
-        v.markets = [_shift_m(m, -offset) for m in markets if offset <= m.start and m.end <= end]
+        v.companies = [shift(h, -offset) for h in hits if offset <= h.start and h.end <= end]
+        v.markets = [shift(m, -offset) for m in markets if offset <= m.start and m.end <= end]
         offset = end + 1
     ctx = ArticleContext(article_id, published, views)
     for v in views:
@@ -112,11 +112,6 @@ def build_context(article_id: str, title: str | None, text: str, published: date
     return ctx
 
 
-def _shift(h: CompanyHit, delta: int) -> CompanyHit:
-    from dataclasses import replace
-    return replace(h, start=h.start + delta, end=h.end + delta)
-
-
-def _shift_m(m: MarketHit, delta: int) -> MarketHit:
-    from dataclasses import replace
-    return replace(m, start=m.start + delta, end=m.end + delta)
+def shift(hit, delta: int):
+    """A company or market hit with its offsets moved, for text cut out of a longer one."""
+    return replace(hit, start=hit.start + delta, end=hit.end + delta)

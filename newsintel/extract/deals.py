@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from newsintel.extract.amounts import find_money, to_usd
-from newsintel.extract.context import ArticleContext, SentenceView
+from newsintel.extract.context import ArticleContext, SentenceView, shift
 from newsintel.extract.dates import EventDate, find_date
 from newsintel.extract.modality import is_modal
 
@@ -246,7 +246,7 @@ def _clause_of(p, clauses) -> int:
 
 def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
     text = view.text[lo:hi]
-    local = [_shifted(p, -lo) for p in parties]
+    local = [shift(p, -lo) for p in parties]
     deal_type, type_at = sentence_type(text, local)
     if deal_type is None and not _DEAL_WORDS.search(text):
         return []
@@ -348,11 +348,6 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
     return []
 
 
-def _shifted(h, delta):
-    from dataclasses import replace
-    return replace(h, start=h.start + delta, end=h.end + delta)
-
-
 def _implied_target(ctx: ArticleContext, view: SentenceView, party: str) -> str | None:
     """'Oracle is interested in the business': the business the article is about, named before, in this
     sentence first; one said to be selling, or an app, before any other."""
@@ -360,7 +355,7 @@ def _implied_target(ctx: ArticleContext, view: SentenceView, party: str) -> str 
     candidates = []
     for v in [view] + list(reversed([v for v in ctx.views if v.index < view.index][-3:])):
         for h in reversed(_deal_parties(v)):
-            owner = h.parent_id if h.kind == "app" and h.parent_id else h.company_id
+            owner = h.seller_id
             if owner != party and h.company_id != party and party not in h.ancestors:
                 candidates.append((owner, h))
     for owner, h in candidates:
@@ -418,11 +413,11 @@ def sellers(ctx: ArticleContext) -> set[str]:
         before = [h for h in view.parties() if h.end <= m.start()]
         if before:
             h = before[-1]
-            out.add(h.parent_id if h.kind == "app" and h.parent_id else h.company_id)
+            out.add(h.seller_id)
         elif re.search(r"\b(it|the company)\b", view.text[:m.start()], re.I):
             hit = ctx.salient_company(view.index)
             if hit:
-                out.add(hit.parent_id if hit.kind == "app" and hit.parent_id else hit.company_id)
+                out.add(hit.seller_id)
     return out
 
 
@@ -434,5 +429,5 @@ def unit_assets(ctx: ArticleContext) -> dict[str, list[str]]:
             owner = [h for h in view.companies if h.start == m.start()]
             if owner:
                 h = owner[0]
-                out.setdefault(h.parent_id if h.kind == "app" and h.parent_id else h.company_id, []).append(m.group(1))
+                out.setdefault(h.seller_id, []).append(m.group(1))
     return out

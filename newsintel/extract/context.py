@@ -64,6 +64,7 @@ class ArticleContext:
     views: list[SentenceView]
     company_counts: Counter = field(default_factory=Counter)
     market_counts: Counter = field(default_factory=Counter)
+    memo: dict = field(default_factory=dict)   # article-wide findings the extractors share, computed once
 
     def salient_company(self, index: int, prefer_kind: str | None = None, window: int = 3) -> CompanyHit | None:
         candidates = [h for v in self.views if index - window <= v.index < index for h in v.parties()]

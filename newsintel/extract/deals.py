@@ -405,6 +405,12 @@ def _attribution(ctx: ArticleContext, view: SentenceView) -> str | None:
 
 def sellers(ctx: ArticleContext) -> set[str]:
     """Companies the article says are selling: the target of any undirected talks they are part of."""
+    if "sellers" not in ctx.memo:
+        ctx.memo["sellers"] = _find_sellers(ctx)
+    return ctx.memo["sellers"]
+
+
+def _find_sellers(ctx: ArticleContext) -> set[str]:
     out = set()
     for view in ctx.views:
         m = _SELLER.search(view.text)

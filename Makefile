@@ -13,7 +13,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TLDEXTRACT_CACHE := $(CURDIR)/.cache/tldextract
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install install-dev run test ui sql eval bench clean
+.PHONY: install install-dev run test lint ui sql eval eval-real bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,12 @@ install-dev: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml
 run: install
 	$(PY) -m pipelines.run
 
-## make test: the test suite.
-test: install-dev
+## make test: style (ruff), then the test suite.
+test: install-dev lint
 	$(PY) -m pytest -q
+
+lint: install-dev
+	$(VENV)/bin/ruff check newsintel assets pipelines bench tests
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions; the hourly scrape schedule
 ## and the data/inbox/ sensor are on (NEWSINTEL_SCRAPE_CRON, NEWSINTEL_INBOX override them).
@@ -58,6 +61,13 @@ clean:
 ## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
 eval: install
 	$(PY) -m newsintel.evaluate
+
+## make eval-real TEXTS=<folder>: the whole pipeline on real-news texts kept outside the repo (one <id>.txt
+## per line of ../shared/eval/realnews-dev/gold.jsonl), scored by ../shared/eval/score.py.
+## EVAL_ARGS="--per-article" lists each article's misses; --keep DIR keeps the input and database.
+eval-real: install
+	@test -n "$(TEXTS)" || { echo "usage: make eval-real TEXTS=<folder of <id>.txt texts>" >&2; exit 2; }
+	$(PY) bench/eval_real.py $(TEXTS) $(EVAL_ARGS)
 
 ## make bench: cleaning quality and speed on the extraction benchmark (../shared), extraction speed.
 bench: install

@@ -1,8 +1,14 @@
 """The code location `dagster dev` and `dagster asset materialize -m pipelines.definitions` load."""
 import os
 
-from dagster import (AssetSelection, Definitions, define_asset_job, in_process_executor, load_assets_from_modules,
-                     multiprocess_executor)
+from dagster import (
+                     AssetSelection,
+                     Definitions,
+                     define_asset_job,
+                     in_process_executor,
+                     load_assets_from_modules,
+                     multiprocess_executor,
+)
 
 from assets import checks, clean, extract, ingest, models, report, resolve
 from pipelines.resources import default_resources

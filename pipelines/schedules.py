@@ -14,8 +14,16 @@ from __future__ import annotations
 
 import os
 
-from dagster import (DagsterInvalidDefinitionError, DagsterRunStatus, DefaultScheduleStatus, RunRequest, RunsFilter,
-                     ScheduleEvaluationContext, SkipReason, schedule)
+from dagster import (
+    DagsterInvalidDefinitionError,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    RunRequest,
+    RunsFilter,
+    ScheduleEvaluationContext,
+    SkipReason,
+    schedule,
+)
 
 JOB_NAME = "newsintel_job"
 CRON_ENV = "NEWSINTEL_SCRAPE_CRON"

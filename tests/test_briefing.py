@@ -10,9 +10,9 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
+from conftest import run_pipeline, write_sources
 from dagster import materialize
 
-from conftest import run_pipeline, write_sources
 from newsintel.briefing import _month_ticks, build_briefing, compact
 from newsintel.warehouse import Warehouse
 from pipelines.definitions import REPORT_ASSETS

@@ -5,6 +5,7 @@ import sys
 import time
 
 from conftest import REPO, run_pipeline
+
 from newsintel.warehouse import Warehouse
 
 HOLDER = """

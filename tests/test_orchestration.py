@@ -9,11 +9,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from dagster import (DagsterInstance, DagsterRun, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus,
-                     Definitions, build_schedule_context, build_sensor_context, instance_for_test,
-                     validate_run_config)
-
 from conftest import write_sources
+from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    Definitions,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+    validate_run_config,
+)
+
 from newsintel.warehouse import Warehouse
 from pipelines import schedules, sensors
 from pipelines.definitions import ALL_ASSETS, REPORT_ASSETS, checks, defs, newsintel_job

@@ -2,8 +2,8 @@
 
 import pytest
 import yaml
-
 from conftest import REPO, run_pipeline, write_sources
+
 from newsintel.evaluate import evaluate
 from newsintel.models import load_models
 from newsintel.warehouse import CONTRACT_TABLES, Warehouse, row_counts

@@ -4,8 +4,8 @@ import shutil
 from datetime import date
 
 import pytest
-
 from conftest import run_pipeline, write_sources
+
 from newsintel.warehouse import CONTRACT_TABLES, Warehouse, row_counts
 
 

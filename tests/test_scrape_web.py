@@ -18,12 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from newsintel.scrape import netguard, robots
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import SourcesError, load_sources
 from newsintel.warehouse import Warehouse
-from conftest import SHARED
 
 NOW = datetime(2024, 5, 10, 12, 0, 0)
 BENCH = SHARED / "benchmarks" / "article-extraction" / "html"

@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
-
 from conftest import REPO, SEED, write_sources
+
 from newsintel.warehouse import Warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")

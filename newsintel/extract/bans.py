@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
-from newsintel.extract.modality import is_modal as _modal, is_quoted as _quoted
+from newsintel.extract.modality import is_modal as _modal
+from newsintel.extract.modality import is_quoted as _quoted
 
 _LIFTED = re.compile(
     r"\b(lift(?:s|ed|ing)?|revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|revers(?:e|es|ed|ing)|"

@@ -34,7 +34,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> tuple[
         raise FeedError("not an RSS/Atom feed")
     items, seen = [], set()
     for entry in doc.entries:
-        link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
+        link = entry.get("link") or next((ln.get("href") for ln in entry.get("links", []) if ln.get("href")), None)
         if not link:
             continue
         link = urljoin(url, link.strip())

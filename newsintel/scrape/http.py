@@ -20,8 +20,15 @@ from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
-from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError,
-                                ProtocolError, ReadTimeoutError, SSLError)
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from newsintel.scrape.netguard import BlockedHostError, check_url, pool_classes
 from newsintel.scrape.policy import Policy

@@ -34,8 +34,8 @@ REQUIRED = ("articles", "company_overview", "market_overview", "ban_timeline", "
 OPTIONAL = ("deal_history", "company_exposure", "latest_developments")
 READS = REQUIRED + OPTIONAL
 
-BAN_STATUSES = ("proposed", "enacted", "blocked", "lifted")
-DEAL_STATUSES = ("rumored", "talks", "agreed", "completed", "abandoned", "blocked")
+from newsintel.vocab import DEAL_STATUSES, OPEN_DEAL_STATUSES  # noqa: E402
+
 BAN_COLORS = {"proposed": "#e6a100", "enacted": "#c62828", "blocked": "#1565c0", "lifted": "#2e7d32"}
 DEAL_COLORS = {"rumored": "#9e9e9e", "talks": "#e6a100", "agreed": "#1565c0", "completed": "#2e7d32",
                "abandoned": "#616161", "blocked": "#c62828"}
@@ -382,7 +382,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
     ban_latest = [s for s in data["ban_steps"] if s["is_latest"]]
     ban_ids = {s["ban_id"] for s in data["ban_steps"]}
     deals = data["deals"]
-    open_deals = sum(1 for d in deals if d["status"] in ("rumored", "talks", "agreed"))
+    open_deals = sum(1 for d in deals if d["status"] in OPEN_DEAL_STATUSES)
     enacted = sum(1 for s in ban_latest if s["current_status"] == "enacted")
     counts = {"articles": n_articles, "companies": data["company_total"], "markets": len(data["markets"]),
               "bans": len(ban_ids), "bans_enacted": enacted, "deals": len(deals), "deals_open": open_deals}
@@ -413,7 +413,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
     by_status = Counter(d["status"] for d in deals)
     statuses = list(DEAL_STATUSES) + sorted(s for s in by_status if s not in DEAL_STATUSES)
     columns = [(s, by_status.get(s, 0), DEAL_COLORS.get(s, OTHER_COLOR)) for s in statuses]
-    open_list = [d for d in deals if d["status"] in ("agreed", "talks", "rumored")]
+    open_list = [d for d in deals if d["status"] in OPEN_DEAL_STATUSES]
     open_list.sort(key=lambda d: (-(d["stage_order"] or 0), -(d["value_usd"] or 0)))
     items = "".join(
         f'<li>{badge(d["status"], DEAL_COLORS)} {esc(d["acquirer_name"])} → {esc(d["target_name"])}'

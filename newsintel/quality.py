@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newsintel import vocab
+
 VOCABULARIES = {
-    ("companies", "kind"): ("company", "app", "media", "person", "other"),
-    ("companies", "origin"): ("registry", "discovered"),
+    ("companies", "kind"): vocab.COMPANY_KINDS,
+    ("companies", "origin"): vocab.COMPANY_ORIGINS,
     ("mentions", "entity_kind"): ("company", "market"),
-    ("ban_reports", "measure"): ("app_ban", "transaction_ban", "equipment_ban", "divestiture_order", "other"),
-    ("ban_reports", "status"): ("proposed", "enacted", "blocked", "lifted"),
-    ("ban_reports", "date_precision"): ("day", "month", "year"),
-    ("bans", "measure"): ("app_ban", "transaction_ban", "equipment_ban", "divestiture_order", "other"),
-    ("bans", "status"): ("proposed", "enacted", "blocked", "lifted"),
-    ("deal_reports", "deal_type"): ("acquisition", "investment", "merger", "partnership", "divestiture"),
-    ("deal_reports", "status"): ("rumored", "talks", "agreed", "completed", "abandoned", "blocked"),
-    ("deal_reports", "date_precision"): ("day", "month", "year"),
-    ("deal_talks", "deal_type"): ("acquisition", "investment", "merger", "partnership", "divestiture"),
-    ("deal_talks", "status"): ("rumored", "talks", "agreed", "completed", "abandoned", "blocked"),
+    ("ban_reports", "measure"): vocab.BAN_MEASURES,
+    ("ban_reports", "status"): vocab.BAN_STATUSES,
+    ("ban_reports", "date_precision"): vocab.DATE_PRECISIONS,
+    ("bans", "measure"): vocab.BAN_MEASURES,
+    ("bans", "status"): vocab.BAN_STATUSES,
+    ("deal_reports", "deal_type"): vocab.DEAL_TYPES,
+    ("deal_reports", "status"): vocab.DEAL_STATUSES,
+    ("deal_reports", "date_precision"): vocab.DATE_PRECISIONS,
+    ("deal_talks", "deal_type"): vocab.DEAL_TYPES,
+    ("deal_talks", "status"): vocab.DEAL_STATUSES,
 }
 PRIMARY_KEYS = {"articles": "article_id", "companies": "company_id", "markets": "market_id",
                 "ban_reports": "report_id", "deal_reports": "report_id", "bans": "ban_id", "deal_talks": "deal_id"}

@@ -15,8 +15,10 @@ from pathlib import Path
 from newsintel.extract.bans import BanFinding, find_bans
 from newsintel.extract.companies import CompanyMatcher
 from newsintel.extract.context import ArticleContext, build_context
-from newsintel.extract.deals import STATUS_ORDER, DealFinding, find_deal_sentences, sellers, unit_assets
+from newsintel.extract.deals import DealFinding, find_deal_sentences, sellers, unit_assets
 from newsintel.extract.metrics import find_metrics
+from newsintel.vocab import BAN_STATUS_ORDER, DEAL_TYPE_PRIORITY
+from newsintel.vocab import DEAL_STATUS_ORDER as STATUS_ORDER
 
 RULES_VERSION = "2026.11.25-1"   # bump when the rules change
 
@@ -35,8 +37,6 @@ def _inputs_digest() -> str:
 
 # A registry edit or a rule change re-extracts the stored articles on the next run (never re-fetched).
 EXTRACTOR_VERSION = f"{RULES_VERSION}+{_inputs_digest()}"
-BAN_STATUS_ORDER = {s: i for i, s in enumerate(["proposed", "enacted", "blocked", "lifted"])}
-TYPE_PRIORITY = ["acquisition", "investment", "merger", "divestiture", "partnership"]
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         types = Counter(f.deal_type for f in fs if f.deal_type)
         if types:
             top = max(types.values())
-            deal_type = min((t for t, n in types.items() if n == top), key=TYPE_PRIORITY.index)
+            deal_type = min((t for t, n in types.items() if n == top), key=DEAL_TYPE_PRIORITY.index)
         else:
             deal_type = "acquisition"   # talks with no word of the kind: in business news, most often a sale
         explicit = [f for f in fs if f.status_explicit]

@@ -86,7 +86,6 @@ _UNIT = re.compile(r"((?:[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*|its|the app's|the comp
                    r"(?:business(?:es)?|operations?|unit|arm|division|assets|subsidiary)(?:\s+in\s+[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)")
 _SELLER = re.compile(r"\b(must sell|to sell|selling|sell(?:s)? (?:off )?(?:its|a stake)|divest\w*|put .{0,30}\bup for sale|"
                      r"find a buyer|sale of (?:its|their))\b", re.I)
-STATUS_ORDER = {s: i for i, s in enumerate(["rumored", "talks", "agreed", "blocked", "completed", "abandoned"])}
 
 
 @dataclass

@@ -12,8 +12,8 @@ from itertools import groupby
 
 import duckdb
 
-BAN_ORDER = {s: i for i, s in enumerate(["proposed", "enacted", "blocked", "lifted"])}
-DEAL_ORDER = {s: i for i, s in enumerate(["rumored", "talks", "agreed", "blocked", "completed", "abandoned"])}
+from newsintel.vocab import BAN_STATUS_ORDER as BAN_ORDER
+from newsintel.vocab import DEAL_STATUS_ORDER as DEAL_ORDER
 
 
 def _when(event_date: date | None, published: datetime | None) -> date:

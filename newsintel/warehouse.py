@@ -276,23 +276,22 @@ class WriteStats:
     deleted: int = 0
 
 
-class Warehouse:
-    """A DuckDB database file published atomically from a private work copy."""
+class FileStore:
+    """Storage in one DuckDB file, published atomically from a private work copy (see the module's doc)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
-        target = str(path) if path else str(DEFAULT_DB_PATH)
-        if target.startswith(("md:", "motherduck:", "ducklake:")):
-            raise WarehouseError(
-                f"{target!r}: MotherDuck and DuckLake targets need DuckDB extensions that are downloaded "
-                "at run time, which this deployment does not allow; use a local .duckdb path")
+    publishes = True
+
+    def __init__(self, target: str):
         self.path = Path(target).expanduser().resolve()
         self.work_path = self.path.with_name(f".{self.path.stem}.work{self.path.suffix or '.duckdb'}")
         self._lock_path = self.path.with_name(f".{self.path.name}.lock")
 
-    def __repr__(self) -> str:
-        return f"Warehouse({str(self.path)!r})"
+    def __str__(self) -> str:
+        return str(self.path)
 
-    # -- writing ---------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.exists()
+
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write session: serialized across processes, one transaction, published on success."""
@@ -326,7 +325,6 @@ class Warehouse:
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
 
-    # -- reading ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only session on the last published state; never blocks or is blocked by a run."""
@@ -337,6 +335,45 @@ class Warehouse:
             yield con
         finally:
             con.close()
+
+
+def open_store(target: str):
+    """The storage behind a target string. Every kind of store offers `writer()` (one transaction, the
+    tables in the connection's default schema) and `reader()` (a read-only view of the last committed
+    state that never blocks a writer)."""
+    if target.startswith(("md:", "motherduck:", "ducklake:")):
+        raise WarehouseError(
+            f"{target!r}: MotherDuck and DuckLake targets need DuckDB extensions that are downloaded "
+            "at run time, which this deployment does not allow; use a local .duckdb path")
+    return FileStore(target)
+
+
+class Warehouse:
+    """The one door: a storage target (today a DuckDB file, see `FileStore`) and the session kinds."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        self.target = str(path) if path else str(DEFAULT_DB_PATH)
+        self.store = open_store(self.target)
+
+    @property
+    def path(self):
+        """Where analysts find the data (a file path for the file store): shown to users."""
+        return getattr(self.store, "path", self.target)
+
+    @property
+    def work_path(self) -> Path:
+        return self.store.work_path
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.store)!r})"
+
+    def writer(self):
+        """A write session: serialized, one transaction, visible to readers only once it commits."""
+        return self.store.writer()
+
+    def reader(self):
+        """A read-only session on the last committed state; never blocks or is blocked by a run."""
+        return self.store.reader()
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         with self.reader() as con:

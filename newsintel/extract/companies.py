@@ -69,6 +69,10 @@ _DESCRIBED_AFTER = re.compile(
 _LISTED_NAME = rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}"
 _APP_LIST = re.compile(r"\b(?:apps?|applications|platforms|services|sites|websites)\s+(?:such as|including|like|"
                        rf"namely|among them)\s+((?:{_LISTED_NAME})(?:,\s+{_LISTED_NAME})*(?:,?\s+and\s+{_LISTED_NAME})?)")
+_FIRST_WORD = re.compile(r"\w+")
+_WORD_START = re.compile(r"(?<![\w@#])\w+")   # "@Twitter" and "#TikTok" are handles and tags, not names
+_LEGAL_TAIL = re.compile(r",?\s+(?:" + "|".join(re.escape(s) for s in sorted(_LEGAL_SUFFIXES, key=len, reverse=True))
+                         + r")(?![\w])")
 _APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
 
 
@@ -89,6 +93,10 @@ class CompanyHit:
     def seller_id(self) -> str:
         """Who a deal for this is struck with: an app is bought from its owner (TikTok → ByteDance)."""
         return self.parent_id if self.kind == "app" and self.parent_id else self.company_id
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def slugify(name: str) -> str:
@@ -118,10 +126,14 @@ class CompanyMatcher:
                 self._folded.setdefault(strip_corporate_suffix(s).casefold(), c.id)
             for s in c.risky_aliases:
                 self._risky.setdefault(s, c.id)
-        alts = sorted(set(self._surface) | set(self._risky), key=len, reverse=True)
-        legal = "|".join(re.escape(s) for s in sorted(_LEGAL_SUFFIXES, key=len, reverse=True))
-        self._pattern = re.compile(r"(?<![\w@#])(" + "|".join(map(re.escape, alts)) +
-                                   rf")(?:,?\s+(?:{legal}))?(?![\w])")
+        # Names by their first word, longest first: a dict lookup per word of text instead of one regular
+        # expression of thousands of alternatives (which re tries one by one at every position: with the
+        # listed companies it took most of the extraction time).
+        self._by_first: dict[str, list[str]] = {}
+        for surface in sorted(set(self._surface) | set(self._risky), key=len, reverse=True):
+            first = _FIRST_WORD.match(surface)
+            if first:
+                self._by_first.setdefault(first.group(0), []).append(surface)
         self._names = {c.id: c.name for c in self.registry.values()}
 
     def resolve_name(self, name: str) -> str | None:
@@ -139,21 +151,20 @@ class CompanyMatcher:
         hits: list[CompanyHit] = []
         taken: list[tuple[int, int]] = []
         named = set()
-        for m in self._pattern.finditer(text):
-            surface = m.group(1)
+        found = list(self._registry_names(text))
+        for surface, _start, _end in found:
             cid = self._surface.get(surface)
             if cid:
                 named.add(cid)
-        for m in self._pattern.finditer(text):
-            surface = m.group(1)
+        for surface, start, end in found:
             cid = self._surface.get(surface)
             if cid is None:
                 cid = self._risky[surface]
-                window = text[max(0, m.start() - 80):m.end() + 80]
+                window = text[max(0, start - 80):end + 80]
                 if cid not in named and not _COMPANY_CONTEXT.search(window):
                     continue
-            hits.append(self._hit(cid, m.group(0), m.start(), m.end()))
-            taken.append((m.start(), m.end()))
+            hits.append(self._hit(cid, text[start:end], start, end))
+            taken.append((start, end))
         for cand, start, end, kind in self._discover(text):
             if any(s < end and start < e for s, e in taken) or _OFFICIAL_BEFORE.search(text[max(0, start - 60):start]) \
                     or _OFFICIAL_AFTER.match(text[end:end + 60]):
@@ -167,6 +178,21 @@ class CompanyMatcher:
             taken.append((start, end))
         hits.sort(key=lambda h: h.start)
         return hits
+
+    def _registry_names(self, text: str):
+        """(name as listed, start, end incl. a legal suffix) of each registry name in text, leftmost-longest."""
+        last = 0
+        for m in _WORD_START.finditer(text):
+            pos = m.start()
+            if pos < last:
+                continue
+            for surface in self._by_first.get(m.group(0), ()):
+                end = pos + len(surface)
+                if text.startswith(surface, pos) and (end == len(text) or not _is_word_char(text[end])):
+                    tail = _LEGAL_TAIL.match(text, end)
+                    last = tail.end() if tail else end
+                    yield surface, pos, last
+                    break
 
     def _hit(self, cid: str, surface: str, start: int, end: int) -> CompanyHit:
         c = self.registry[cid]

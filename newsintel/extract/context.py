@@ -99,7 +99,10 @@ def build_context(article_id: str, title: str | None, text: str, published: date
     full = "\n".join(v.text for v in views)
     # Match on the whole article at once so that risky aliases can see the rest of the text.
     hits = matcher.find(full)
-    markets = find_markets(full)
+    # A country inside an organisation's name ("America Movil", "Chappal Energies Mauritius Ltd") is its
+    # nationality at most, not a market the story is about.
+    spans = [(h.start, h.end) for h in hits]
+    markets = [m for m in find_markets(full) if not any(s <= m.start and m.end <= e for s, e in spans)]
     offset = 0
     for v in views:
         end = offset + len(v.text)

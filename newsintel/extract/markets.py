@@ -39,6 +39,13 @@ _DATELINE_CITIES = {**{c.upper(): code for c, code in _CAPITALS.items()},
 _DATELINE = re.compile(r"(?m)^\s*(" + "|".join(sorted(map(re.escape, _DATELINE_CITIES), key=len, reverse=True)) +
                        r")\b(?=\s*(?:\(|,|-|—|–))")
 _NOT_AFTER_CAPITAL = re.compile(r"^\s*(?:Post|Times|Journal|state|State|Street|Square|Heights)\b")
+# A country's name that is part of another name: a currency ("US$15 billion", "23 billion US dollars"), a
+# place of its own ("the Niger Delta", "the South China Sea"), or an organisation's or outlet's name
+# ("China National Offshore Oil Corporation", "Pakistan Point News"). None of them says what a story is about.
+_NOT_A_PLACE_AFTER = re.compile(
+    r"(?:\$|\s+dollars?\b|\s+(?:Delta|River|Basin|Valley|Sea|Strait|Gulf|Peninsula|Desert|Plateau|Highlands)\b|"
+    r"(?:\s+[A-Z][\w&-]*){0,4}\s+(?:Corporation|Corp|Company|Co|Ltd|Limited|Inc|plc|PLC|News|Times|Post|Herald|"
+    r"Daily|Tribune|Gazette)\b)")
 _DEMONYMS = {
     "American": "US", "Indian": "IN", "Chinese": "CN", "British": "GB", "Pakistani": "PK", "Nigerian": "NG",
     "Japanese": "JP", "South Korean": "KR", "Korean": "KR", "Russian": "RU", "German": "DE", "French": "FR",
@@ -113,6 +120,8 @@ def find_markets(text: str) -> list[MarketHit]:
         surface = m.group(1)
         code = names[surface]
         if surface in _CAPITALS and _NOT_AFTER_CAPITAL.match(text[m.end():]):
+            continue
+        if _NOT_A_PLACE_AFTER.match(text, m.end()):
             continue
         hits.append(MarketHit(code, surface, m.start(), m.end()))
     for m in _DEMONYM_RE.finditer(text):

@@ -11,12 +11,16 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Mapping
 
+import yaml
 from rapidfuzz import fuzz, process
 
 from newsintel.registry import RegistryCompany, load_registry
+
+LEXICON_PATH = Path(__file__).with_name("lexicon") / "organisations.yaml"
 
 CORPORATE_SUFFIXES = (
     "Inc", "Inc.", "Incorporated", "Corp", "Corp.", "Corporation", "Ltd", "Ltd.", "Limited", "LLC", "L.L.C.",
@@ -40,15 +44,16 @@ _NOT_ORG_WORDS = {
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December", "Reuters", "Street", "Wall", "Reserve", "Regulatory", "Exchange Commission",
     "Founder", "Co-founder", "Cofounder", "Analyst", "Investor", "Professor", "Dr", "Sir", "Lord",
+    "Tribunal", "Regulator", "Military", "Union", "Embassy", "Municipal", "City Council", "Ministry's", "Central",
+    "Reserve", "Treasury", "Cabinet", "Assembly", "Prime", "Photo", "Getty Images/", "Image", "File",
 }
+# Capitalised terms of business writing that are nobody's name.
+_NOT_A_NAME = {"AI", "EV", "EVs", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
+               "LLC", "OK", "TV", "PC", "PCs", "UN", "EU", "G7", "G20", "NATO", "BRICS", "WTO", "IMF", "OPEC"}
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
-_NAME = rf"{_CAP_WORD}(?:\s+(?:{_CAP_WORD}|&|and|of|de))*?"
+_NAME = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&|and|of|de))*?"
 _SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(CORPORATE_SUFFIXES, key=len, reverse=True))
 _SUFFIXED = re.compile(rf"(?<![\w])({_NAME}\s+(?:{_SUFFIX_ALT}))(?![\w])")
-_DESCRIPTOR = re.compile(
-    r"\b(?:start-?up|company|firm|maker|chipmaker|carmaker|giant|rival|app|platform|provider|operator|retailer|"
-    r"developer|publisher|unicorn|conglomerate|carrier|lender|investment firm|fund|brand|marketplace|"
-    r"service|outfit|group|parent)\s+(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r")(?![\w])")
 # Words that make a short or common-word alias ("Arm", "X") a company in its sentence.
 _COMPANY_CONTEXT = re.compile(
     r"\b(acqui\w+|deal|merger|takeover|shares|stock|stake|invest\w*|company|firm|chip ?designer|chipmaker|"
@@ -60,20 +65,106 @@ _OFFICIAL_BEFORE = re.compile(r"\b(Ministry|Department|Minister|Secretary|Commis
                               r"(?:(?:the|and|for|[A-Z][\w-]*)\s+){0,4}$")
 _OFFICIAL_AFTER = re.compile(r"\s+(?:[A-Z][\w-]*\s+){0,3}(?:Agency|Authority|Commission|Ministry|Department|Council|"
                              r"Board|Bureau|Office|Institute|Act|Committee|Court|Regulator)\b")
-# "CloudSimple, a startup that ...": the descriptor after the name
-_DESCRIBED_AFTER = re.compile(
-    r"(?<![\w.])(" + rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}" + r"),\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
-    r"(start-?up|company|firm|maker|developer|provider|platform|app|unicorn|retailer|operator|lender|"
-    r"marketplace|chipmaker|carmaker|conglomerate|publisher|studio)\b")
-# "dating apps such as Tinder, Tagged, Skout and SayHi": each listed name is an app
-_LISTED_NAME = rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}"
-_APP_LIST = re.compile(r"\b(?:apps?|applications|platforms|services|sites|websites)\s+(?:such as|including|like|"
-                       rf"namely|among them)\s+((?:{_LISTED_NAME})(?:,\s+{_LISTED_NAME})*(?:,?\s+and\s+{_LISTED_NAME})?)")
 _FIRST_WORD = re.compile(r"\w+")
 _WORD_START = re.compile(r"(?<![\w@#])\w+")   # "@Twitter" and "#TikTok" are handles and tags, not names
 _LEGAL_TAIL = re.compile(r",?\s+(?:" + "|".join(re.escape(s) for s in sorted(_LEGAL_SUFFIXES, key=len, reverse=True))
                          + r")(?![\w])")
-_APP_DESCRIPTOR = re.compile(r"\b(?:app|platform|service|marketplace|game)\s+$")
+
+
+def _alternation(forms: list[str]) -> str:
+    """Lexicon forms as one case-insensitive alternation; a space in a form matches a space or a hyphen."""
+    return "|".join(re.escape(f).replace(r"\ ", r"[\s-]") for f in sorted(set(forms), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict[str, list[str]]:
+    return yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """Every discovery pattern, derived from the lexicon."""
+    lex = _lexicon()
+    desc, apps = _alternation(lex["descriptors"]), _alternation(lex["app_descriptors"])
+    # names run along one line: "source HP\n\nXerox is ..." is two names
+    run = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&)){{0,3}}"
+    listed = rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}}"
+    return {
+        # "e-commerce firm Club Factory": the name right after a descriptor
+        "name_after": re.compile(rf"[ \t]+({_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}})(?![\w])"),
+        # "CloudSimple, a startup that ...": the descriptor after the name
+        "described_after": re.compile(rf"(?<![\w.])({listed}),\s+(?:a|an)\s+(?:[\w-]+\s+){{0,3}}?((?i:{desc}))\b"),
+        # "dating apps such as Tinder, Tagged, Skout and SayHi": each listed name is an app
+        "app_list": re.compile(rf"\s+(?:such as|including|like|namely|among them)\s+"
+                               rf"((?:{listed})(?:,\s+{listed})*(?:,?\s+and\s+{listed})?)"),
+        # a line naming apps or platforms that ends in a colon, then one name per line ("- Snapchat")
+        "colon_line": re.compile(r"(?m)^[^\n]*:[ \t]*$"),
+        "bullet_item": re.compile(r"(?m)\n?[ \t]*(?:[-•*–·]|\d{1,3}[.)])?[ \t]*([^\n:]{1,40}?)[ \t]*(?:\([^)\n]*\))?[ \t]*$"),
+        # "Acme has agreed to buy", "Globex (GLX) is ending its hostile bid": the name in the few words before
+        # a role word, on the same line. Cues are found first (see _cues): trying a name at every capitalised
+        # word would cost more than all the other extractors together.
+        "subject": re.compile(rf"(?<![\w’'&-])({run})(?:[ \t]*\([^)\n]{{0,40}}\))?(?:[ \t]+(?:[a-z][\w’'-]*)){{0,5}}"
+                              r"[ \t]+\Z"),
+        # "to acquire rival Initech", "a ban on Hooli", "blocked Vodacom's merger": the name after a role word
+        "object": re.compile(rf"[ \t]+(?:(?:[a-z][\w-]*|\$[\d.,]+)[ \t]+){{0,3}}?({run})(?![\w&])"),
+        # "Hooli's app", "Initech's messaging platform"
+        "owner_of_app": re.compile(rf"(?<![\w’'&-])({run})[’']s\s+(?:[\w-]+\s+)?(?i:{apps})s?\b"),
+    }
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _cue_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Lexicon forms by their first word: (words of the form, role) with role subject | object | descriptor |
+    app_descriptor | list_head."""
+    lex = _lexicon()
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    roles = {"subject_cues": "subject", "object_cues": "object", "descriptors": "descriptor",
+             "app_descriptors": "app_descriptor", "list_heads": "list_head"}
+    for key, role in roles.items():
+        for form in lex[key]:
+            words = tuple(_TOKEN.findall(form.lower()))
+            index.setdefault(words[0], []).append((words, role))
+    for first, forms in index.items():
+        apps = {f for f, role in forms if role == "app_descriptor"}
+        index[first] = sorted((f for f in forms if not (f[1] == "descriptor" and f[0] in apps)),
+                              key=lambda f: -len(f[0]))
+    return index
+
+
+def _cues(text: str) -> list[tuple[str, int, int]]:
+    """(role, start, end) of every lexicon form in text, matched as whole words whatever their case: one pass
+    over the words with a dictionary look-up each, cheaper than case-blind regular expressions of the lists."""
+    index = _cue_index()
+    tokens = [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    out = []
+    for i, (word, start, _end) in enumerate(tokens):
+        for form, role in index.get(word, ()):
+            n = len(form)
+            if i + n <= len(tokens) and all(tokens[i + k][0] == form[k] for k in range(1, n)) and all(
+                    text[tokens[i + k - 1][2]:tokens[i + k][1]] in (" ", "-") for k in range(1, n)):
+                out.append((role, start, tokens[i + n - 1][2]))
+    return out
+
+
+# "Germany's Siemens and France's Alstom", "Spain's second-largest bank Acme": a name a country owns is one of
+# its organisations (or a person: only one word, or a name with a corporate word, is taken)
+_OF_COUNTRY = re.compile(rf"((?:the )?[A-Z][\w.]*(?: [A-Z][\w.]*){{0,2}})[’']s\s+(?:(?:[a-z][\w-]*|\d\w*)\s+){{0,3}}?"
+                         rf"({_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}})(?![\w])")
+# "the Trump administration", "the Modi government": a leader's name, not a party to a deal or a ban
+_GOVERNED_AFTER = re.compile(r"[’']?s?\s+(?:administration|government|campaign|presidency|cabinet|regime)\b")
+# Person names a text shows as such: after a title, or a two-word name that says, tells or is given a role.
+_PERSON_TITLE_RE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Sir|Lord|President|Prime Minister|Minister|Senator|Sen|Rep|Governor|Judge|Justice|"
+    r"Chancellor|King|Queen|Prince|CEO|Chairman|Chairwoman|Secretary|Commissioner|Director|Chief Executive|"
+    r"founder|executive|analyst|spokesperson|spokesman|spokeswoman)\.?\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)")
+_PERSON_VERB_RE = re.compile(r"\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][\w’'-]+)(?:,[^,\n]{1,60},)?\s+"
+                             r"(?:said|says|told|wrote|added|tweeted|posted)\b")
+_PERSON_ROLE_RE = re.compile(r"\b([A-Z][a-z]+\s+[A-Z][\w’'-]+),\s+(?:the\s+|a\s+|its\s+)?(?:[\w-]+\s+){0,3}?"
+                             r"(?:chief|CEO|president|minister|founder|chairman|chairwoman|spokesperson|spokesman|"
+                             r"analyst|director|secretary|head|professor|lawyer|judge|senator)\b")
 
 
 @dataclass(frozen=True)
@@ -165,17 +256,39 @@ class CompanyMatcher:
                     continue
             hits.append(self._hit(cid, text[start:end], start, end))
             taken.append((start, end))
+        people = _people(text)
+        discovered: dict[str, CompanyHit] = {}
         for cand, start, end, kind in self._discover(text):
+            if cand != (short := _drop_demonym(cand)):
+                start, cand = start + cand.index(short), short
             if any(s < end and start < e for s, e in taken) or _OFFICIAL_BEFORE.search(text[max(0, start - 60):start]) \
-                    or _OFFICIAL_AFTER.match(text[end:end + 60]):
+                    or _OFFICIAL_AFTER.match(text[end:end + 60]) or _is_person(cand, people):
                 continue
+            before = next((h for h in reversed(hits) if h.end <= start), None)
+            if before and cand.isupper() and re.fullmatch(r"\s*\(?", text[before.end:start]):
+                continue  # "Shell plc SHEL", "Acme Corp (ACME)": a ticker or an abbreviation of the name before
             cid = self.resolve_name(cand)
+            longer = _longer_form(cand, hits)
             if cid:
-                hits.append(self._hit(cid, cand, start, end))
+                hit = self._hit(cid, cand, start, end)
+            elif longer:   # "Sabadell" after "Banco Sabadell", "Berkshire" after "Berkshire Hathaway": a short form
+                hit = replace(longer, surface=cand, start=start, end=end)
             else:
                 base = strip_corporate_suffix(cand)
-                hits.append(CompanyHit(slugify(base), base, cand, start, end, kind, "discovered"))
+                hit = CompanyHit(slugify(base), base, cand, start, end, kind, "discovered")
+            hits.append(hit)
             taken.append((start, end))
+            discovered.setdefault(cand, hit)
+        # A name discovered in one role is the same organisation wherever else the text names it, so that
+        # every sentence about it carries it as an ordinary hit.
+        if discovered:
+            again = re.compile(r"(?<![\w@#])(" + "|".join(map(re.escape, sorted(discovered, key=len, reverse=True)))
+                               + r")(?![\w])")
+            for m in again.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                hits.append(replace(discovered[m.group(1)], surface=m.group(1), start=m.start(), end=m.end()))
+                taken.append((m.start(), m.end()))
         hits.sort(key=lambda h: h.start)
         return hits
 
@@ -208,31 +321,122 @@ class CompanyMatcher:
             parent = self.registry[parent].parent
         return tuple(chain)
 
+    @staticmethod
+    def _role_name(text: str, run: str, start: int):
+        name = _trim_name(_drop_demonym(run))
+        if name and _plausible(name, suffixed=False, text=text) and _names_itself(text, start, name) \
+                and not _GOVERNED_AFTER.match(text, start + len(run)):
+            at = text.find(name, start)
+            yield name, at, at + len(name), "company"
+
     def _discover(self, text: str):
+        """(name, start, end, kind) of each organisation a sentence marks as one: by a corporate suffix, a
+        descriptor, a list of apps, or a role (buyer, target, seller, investor, banned party, app owner)."""
+        pat = _patterns()
         for m in _SUFFIXED.finditer(text):
             name = _trim_name(m.group(1))
             if name and _plausible(name, suffixed=True, text=text):
                 yield name, m.start(1) + m.group(1).find(name), m.end(1), "company"
-        for m in _APP_LIST.finditer(text):
-            offset = m.start(1)
-            for part in re.split(r",\s+and\s+|,\s+|\s+and\s+", m.group(1)):
-                at = text.find(part, offset)
-                offset = at + len(part)
-                name = _trim_name(part)
-                if name and _plausible(name, suffixed=False, text=text):
-                    yield name, at, at + len(name), "app"
-        for m in _DESCRIBED_AFTER.finditer(text):
+        cues = _cues(text)
+        for role, start, end in cues:
+            if role == "list_head" and (m := pat["app_list"].match(text, end)):
+                yield from _listed(text, m.group(1), m.start(1))
+        heads = {end for role, _start, end in cues if role == "list_head"}
+        for line in pat["colon_line"].finditer(text):
+            if not any(line.start() < end <= line.end() for end in heads):
+                continue
+            at = line.end()
+            while (item := pat["bullet_item"].match(text, at)) and item.group(1).strip():
+                name = _trim_name(item.group(1).strip())
+                if name and re.fullmatch(_LISTED_ONE, name) and _plausible(name, suffixed=False, text=text):
+                    yield name, item.start(1), item.start(1) + len(name), "app"
+                at = item.end()
+        for m in pat["described_after"].finditer(text):
             if " " not in m.group(1) and re.search(r"(?:^|[.!?]\s+|\n)\s*$", text[:m.start(1)]):
                 continue   # one capitalised word opening a sentence is no evidence of a name
             name = _trim_name(m.group(1))
             if name and _plausible(name, suffixed=False, text=text):
-                kind = "app" if m.group(2) in ("app", "platform", "marketplace") else "company"
+                kind = "app" if m.group(2).lower() in _lexicon()["app_descriptors"] else "company"
                 yield name, m.start(1), m.start(1) + len(name), kind
-        for m in _DESCRIPTOR.finditer(text):
-            name = _trim_name(m.group(1))
-            if name and _plausible(name, suffixed=False, text=text):
-                kind = "app" if _APP_DESCRIPTOR.search(text[max(0, m.start(1) - 12):m.start(1)]) else "company"
-                yield name, m.start(1), m.start(1) + len(name), kind
+        for role, start, end in cues:
+            if role in ("descriptor", "app_descriptor") and (m := pat["name_after"].match(text, end)):
+                name = _trim_name(m.group(1))
+                if name and _plausible(name, suffixed=False, text=text):
+                    yield name, m.start(1), m.start(1) + len(name), "app" if role == "app_descriptor" else "company"
+            elif role == "subject" and start and text[start - 1] in " \t":
+                window = text[max(0, start - 90):start]
+                window = window[window.rfind("\n") + 1:]
+                if m := pat["subject"].search(window):
+                    yield from self._role_name(text, m.group(1), start - len(window) + m.start(1))
+            elif role == "object" and (m := pat["object"].match(text, end)):
+                yield from self._role_name(text, m.group(1), m.start(1))
+        for m in pat["owner_of_app"].finditer(text):
+            yield from self._role_name(text, m.group(1), m.start(1))
+        for run in _OF_COUNTRY.finditer(text):
+            if not _is_market_name(run.group(1)):
+                continue
+            name = _trim_name(run.group(2))
+            corporate = any(w in CORPORATE_SUFFIXES for w in name.split()[1:])
+            if name and (" " not in name or corporate) and _plausible(name, suffixed=corporate, text=text):
+                at = run.start(2)
+                yield name, at, at + len(name), "company"
+
+
+_LISTED_ONE = rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
+
+
+def _listed(text: str, group: str, offset: int):
+    for part in re.split(r",\s+and\s+|,\s+|\s+and\s+", group):
+        at = text.find(part, offset)
+        offset = at + len(part)
+        name = _trim_name(part)
+        if name and _plausible(name, suffixed=False, text=text):
+            yield name, at, at + len(name), "app"
+
+
+def _longer_form(name: str, hits: list[CompanyHit]) -> CompanyHit | None:
+    """The organisation whose longer name this one is the first or last words of, if the text names one."""
+    words = strip_corporate_suffix(name).split()
+    for h in hits:
+        full = strip_corporate_suffix(h.name).split()
+        if len(full) > len(words) and (full[:len(words)] == words or full[-len(words):] == words):
+            return h
+    return None
+
+
+def _drop_demonym(name: str) -> str:
+    """"French PSA Group" → "PSA Group"; "Korean Air" and "Saudi Aramco" keep their first word."""
+    from newsintel.extract.markets import _DEMONYMS
+    first, _, rest = name.partition(" ")
+    if first in _DEMONYMS and (" " in rest or rest.isupper()):
+        return rest
+    return name
+
+
+def _names_itself(text: str, start: int, name: str) -> bool:
+    """A single capitalised word opening a sentence is taken only when the text writes it that way elsewhere
+    too (not "Shares fell"), and then only if it is not an ordinary word there."""
+    if " " in name or not re.search(r"(?:\A|[.!?:]\s+|\n)[\"“‘(]?$", text[:start]):
+        return True
+    return len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) > 1
+
+
+def _people(text: str) -> set[str]:
+    """Words of the person names a text shows as such ("President Xi Jinping", "Jane Roe said")."""
+    out: set[str] = set()
+    for rx in (_PERSON_TITLE_RE, _PERSON_VERB_RE, _PERSON_ROLE_RE):
+        for m in rx.finditer(text):
+            out.update(w for w in m.group(1).split() if len(w) > 2 and w not in _NOT_ORG_WORDS)
+    return out
+
+
+def _is_person(name: str, people: set[str]) -> bool:
+    """A name whose last word the text gives a person ("Kindiki said"), unless it carries a corporate word:
+    "Hess Corporation" is a company even where its chief executive John Hess speaks."""
+    if any(w in CORPORATE_SUFFIXES for w in name.split()[1:]):
+        return False
+    words = strip_corporate_suffix(name).split()
+    return bool(words) and (words[-1] in people or (len(words) == 1 and words[0] in people))
 
 
 _PERSON_TITLES = {"CEO", "Chairman", "Chief", "President", "Minister", "Secretary", "Judge", "Justice", "Director",
@@ -257,15 +461,25 @@ def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
         return False
     if re.search(r"[’']s\b", name) or re.search(r"\s(?:and|of|for|the)\s", name):
         return False  # "Agency's Future Technology", "Digital Imaging and Communications": phrases, not names
-    if text and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", text):
+    if text and name.lower() in text and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", text):
         return False  # the same words in lower case elsewhere: an ordinary phrase ("fast", "health technology")
-    if suffixed and len(words) < 2:
-        return False  # a bare suffix word ("Group") is not a name
-    from newsintel.extract.markets import find_markets
-    hits = find_markets(name)
-    if hits and hits[0].start == 0 and hits[0].end >= len(strip_corporate_suffix(name)):
-        return False  # "India Ltd" style artefacts and bare country names
+    if (suffixed and len(words) < 2) or strip_corporate_suffix(name) in CORPORATE_SUFFIXES:
+        return False  # a bare suffix word ("Group", "Holdings Co") is not a name
+    from newsintel.extract.markets import _DEMONYMS
+    if name in _DEMONYMS or name.removesuffix("s") in _DEMONYMS or name in _NOT_A_NAME or re.search(r"-[a-z]", name):
+        return False  # "Chinese", "Americans", "AI", "AI-generated": peoples, terms and compounds, not names
+    if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + "."):
+        return False  # "India Ltd" style artefacts, bare country names, "U.S" without its last dot
     return len(name) >= 2
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_market_name(name: str) -> bool:
+    """A country, a capital or the EU as written whole ("Germany", "the U.S."), after a leading "the"."""
+    from newsintel.extract.markets import find_markets
+    bare = name.removeprefix("the ")
+    hits = find_markets(bare)
+    return bool(hits) and hits[0].start == 0 and hits[0].end >= len(bare)
 
 
 @functools.lru_cache(maxsize=1)

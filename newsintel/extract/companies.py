@@ -21,6 +21,9 @@ from rapidfuzz import fuzz, process
 from newsintel.registry import RegistryCompany, load_registry
 
 LEXICON_PATH = Path(__file__).with_name("lexicon") / "organisations.yaml"
+# The table of regulators, ministries, courts and leaders per market (owned by the ban rules); a name in it acts
+# for a government and is never discovered as an organisation. Read only if present.
+AUTHORITIES_PATH = Path(__file__).resolve().parent.parent / "data" / "authorities.yaml"
 
 CORPORATE_SUFFIXES = (
     "Inc", "Inc.", "Incorporated", "Corp", "Corp.", "Corporation", "Ltd", "Ltd.", "Limited", "LLC", "L.L.C.",
@@ -53,7 +56,7 @@ _NOT_A_NAME = {"AI", "EV", "EVs", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG",
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
 _NAME = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&|and|of|de))*?"
 _SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(CORPORATE_SUFFIXES, key=len, reverse=True))
-_SUFFIXED = re.compile(rf"(?<![\w])({_NAME}\s+(?:{_SUFFIX_ALT}))(?![\w])")
+_SUFFIXED = re.compile(rf"(?<![\w-])({_NAME}\s+(?:{_SUFFIX_ALT}))(?![\w])")   # not "Eleven Inc" of "7-Eleven Inc"
 # Words that make a short or common-word alias ("Arm", "X") a company in its sentence.
 _COMPANY_CONTEXT = re.compile(
     r"\b(acqui\w+|deal|merger|takeover|shares|stock|stake|invest\w*|company|firm|chip ?designer|chipmaker|"
@@ -97,9 +100,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # "dating apps such as Tinder, Tagged, Skout and SayHi": each listed name is an app
         "app_list": re.compile(rf"\s+(?:such as|including|like|namely|among them)\s+"
                                rf"((?:{listed})(?:,\s+{listed})*(?:,?\s+and\s+{listed})?)"),
-        # a line naming apps or platforms that ends in a colon, then one name per line ("- Snapchat")
-        "colon_line": re.compile(r"(?m)^[^\n]*:[ \t]*$"),
-        "bullet_item": re.compile(r"(?m)\n?[ \t]*(?:[-•*–·]|\d{1,3}[.)])?[ \t]*([^\n:]{1,40}?)[ \t]*(?:\([^)\n]*\))?[ \t]*$"),
+        # "the following platforms are banned:" then a bulleted list, one name per item ("- Snapchat - Discord")
+        # or per line; cleaning may have joined the lines into one paragraph
+        "list_colon": re.compile(r":(?=\s*(?:[-•*–·]\s|\n))"),
         # "Acme has agreed to buy", "Globex (GLX) is ending its hostile bid": the name in the few words before
         # a role word, on the same line. Cues are found first (see _cues): trying a name at every capitalised
         # word would cost more than all the other extractors together.
@@ -290,7 +293,8 @@ class CompanyMatcher:
                 hits.append(replace(discovered[m.group(1)], surface=m.group(1), start=m.start(), end=m.end()))
                 taken.append((m.start(), m.end()))
         hits.sort(key=lambda h: h.start)
-        return hits
+        return [h for h in hits if not (h.kind == "media" and _CREDIT.match(text, h.end)
+                                        or h.kind == "media" and text[h.start - 1:h.start] == "(")]
 
     def _registry_names(self, text: str):
         """(name as listed, start, end incl. a legal suffix) of each registry name in text, leftmost-longest."""
@@ -341,16 +345,11 @@ class CompanyMatcher:
         for role, start, end in cues:
             if role == "list_head" and (m := pat["app_list"].match(text, end)):
                 yield from _listed(text, m.group(1), m.start(1))
-        heads = {end for role, _start, end in cues if role == "list_head"}
-        for line in pat["colon_line"].finditer(text):
-            if not any(line.start() < end <= line.end() for end in heads):
-                continue
-            at = line.end()
-            while (item := pat["bullet_item"].match(text, at)) and item.group(1).strip():
-                name = _trim_name(item.group(1).strip())
-                if name and re.fullmatch(_LISTED_ONE, name) and _plausible(name, suffixed=False, text=text):
-                    yield name, item.start(1), item.start(1) + len(name), "app"
-                at = item.end()
+        heads = [end for role, _start, end in cues if role == "list_head"]
+        for colon in pat["list_colon"].finditer(text):
+            if any(0 <= colon.start() - end < 120 and not re.search(r"[.!?]\s", text[end:colon.start()])
+                   for end in heads):
+                yield from _bullets(text, colon.end())
         for m in pat["described_after"].finditer(text):
             if " " not in m.group(1) and re.search(r"(?:^|[.!?]\s+|\n)\s*$", text[:m.start(1)]):
                 continue   # one capitalised word opening a sentence is no evidence of a name
@@ -385,6 +384,22 @@ class CompanyMatcher:
 _LISTED_ONE = rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
 
 
+_BULLET = re.compile(rf"\s*(?:[-•*–·]|\d{{1,3}}[.)])\s+({_LISTED_ONE})(?:\s*\([^)\n]{{0,30}}\))?")
+_LINE_ITEM = re.compile(rf"[ \t]*\n[ \t]*({_LISTED_ONE})[ \t]*(?:\([^)\n]{{0,30}}\))?[ \t]*(?=\n|\Z)")
+
+
+def _bullets(text: str, at: int):
+    """Each item of the list that starts at `at`: its leading name, up to the first word that is no name's
+    ("- Hamro Patro In total, 26 platforms ..." → "Hamro Patro")."""
+    while (item := _BULLET.match(text, at) or _LINE_ITEM.match(text, at)):
+        words = item.group(1).split()
+        cut = next((i for i, w in enumerate(words) if i and w in _NOT_ORG_WORDS), len(words))
+        name = _trim_name(" ".join(words[:cut]))
+        if name and _plausible(name, suffixed=False, text=text):
+            yield name, item.start(1), item.start(1) + len(name), "app"
+        at = item.end()
+
+
 def _listed(text: str, group: str, offset: int):
     for part in re.split(r",\s+and\s+|,\s+|\s+and\s+", group):
         at = text.find(part, offset)
@@ -392,6 +407,24 @@ def _listed(text: str, group: str, offset: int):
         name = _trim_name(part)
         if name and _plausible(name, suffixed=False, text=text):
             yield name, at, at + len(name), "app"
+
+
+# "AP Photo/Jane Roe", "(AP) —", "Reuters/File": an outlet credited for a picture or as the wire, not named
+# in the story
+_CREDIT = re.compile(r"(?:\s+Photo\b|\s*/|\)\s*[-—–])")
+
+
+@functools.lru_cache(maxsize=1)
+def _authority_names() -> frozenset[str]:
+    if not AUTHORITIES_PATH.exists():
+        return frozenset()
+    data = yaml.safe_load(AUTHORITIES_PATH.read_text(encoding="utf-8")) or {}
+    names: set[str] = set()
+    for market in (data.get("markets") or {}).values():
+        names.update(market.get("bodies") or ())
+        for leader in market.get("leaders") or {}:
+            names.update((leader, leader.split()[-1]))
+    return frozenset(names)
 
 
 def _longer_form(name: str, hits: list[CompanyHit]) -> CompanyHit | None:
@@ -466,6 +499,8 @@ def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
     if (suffixed and len(words) < 2) or strip_corporate_suffix(name) in CORPORATE_SUFFIXES:
         return False  # a bare suffix word ("Group", "Holdings Co") is not a name
     from newsintel.extract.markets import _DEMONYMS
+    if name in _authority_names():
+        return False  # "Roskomnadzor", "Ofcom": a regulator or leader of the authorities table
     if name in _DEMONYMS or name.removesuffix("s") in _DEMONYMS or name in _NOT_A_NAME or re.search(r"-[a-z]", name):
         return False  # "Chinese", "Americans", "AI", "AI-generated": peoples, terms and compounds, not names
     if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + "."):

@@ -36,7 +36,8 @@ def _history_ddl(table: str, key: str) -> str:
             event_date DATE,
             first_reported TIMESTAMP,
             report_count INTEGER NOT NULL,
-            evidence TEXT
+            evidence TEXT,
+            date_precision TEXT                -- day | month | year: how much of event_date is known
         )"""
 
 
@@ -236,7 +237,8 @@ DDL: dict[str, str] = {
             report_count INTEGER NOT NULL,
             article_count INTEGER NOT NULL,
             authority TEXT,
-            scope_count INTEGER
+            scope_count INTEGER,
+            date_precision TEXT                -- day | month | year: how much of event_date is known
         )""",
     "ban_history": _history_ddl("ban_history", "ban_id"),
     "deal_talks": """

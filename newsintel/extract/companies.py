@@ -73,10 +73,12 @@ _NOT_ORG_WORDS = {
     "November", "December", "Reuters", "Street", "Wall", "Reserve", "Regulatory", "Exchange Commission",
     "Founder", "Co-founder", "Cofounder", "Analyst", "Investor", "Professor", "Dr", "Sir", "Lord",
     "Tribunal", "Regulator", "Military", "Union", "Embassy", "Municipal", "City Council", "Ministry's", "Central",
-    "Reserve", "Treasury", "Cabinet", "Assembly", "Prime", "Photo", "Getty Images/", "Image", "File",
+    "Reserve", "Treasury", "Cabinet", "Assembly", "Prime", "Photo", "Image", "File", "Foreign", "Under", "Over",
+    "From", "Into", "Through", "Despite", "Amid", "Among", "Against", "About", "During", "Without", "Following",
+    "Unlike", "Like", "Per", "Via", "By", "To", "Of", "Until", "Upon",
 }
 # Capitalised terms of business writing that are nobody's name.
-_NOT_A_NAME = {"AI", "EV", "EVs", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
+_NOT_A_NAME = {"AI", "EV", "EVs", "VR", "AR", "XR", "5G", "4G", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
                "LLC", "OK", "TV", "PC", "PCs", "UN", "EU", "G7", "G20", "NATO", "BRICS", "WTO", "IMF", "OPEC"}
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
 _NAME = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&|and|of|de))*?"
@@ -141,7 +143,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "org_list": re.compile(rf"(?:,|\s+such as|\s+including|\s+like|\s+namely)\s+"
                                rf"((?:{listed})(?:,\s+{listed})*(?:,?\s+and\s+{listed})?)"),
         # "to acquire rival Initech", "a ban on Hooli", "blocked Vodacom's merger": the name after a role word
-        "object": re.compile(rf"[ \t]+(?:(?:[a-z][\w-]*|\$[\d.,]+)[ \t]+){{0,3}}?({run})(?![\w&])"),
+        "object": re.compile(rf"[ \t]+(?:(?!of\b)(?:[a-z][\w-]*|\$[\d.,]+)[ \t]+){{0,3}}?({run})(?![\w&])"),
         # "Hooli's app", "Initech's messaging platform"
         "owner_of_app": re.compile(rf"(?<![\w’'&-])({run})[’']s\s+(?:[\w-]+\s+)?(?i:{apps})s?\b"),
     }
@@ -149,8 +151,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 # a verb in the singular right after a name: "Acme has agreed", "Acme is ending", "Acme said it would"
-_SINGULAR = re.compile(r"(?:[ \t]*\([^)\n]{0,40}\))?[ \t]+(?:has|is|was|said|says|agreed|announced|plans|confirmed|"
-                       r"completed|launched|made|offered|will|would|had|also|reportedly|on)\b")
+_SINGULAR = re.compile(r"(?:[ \t]*\([^)\n]{0,40}\))?[ \t]+(?:has|is|was|says|plans|agrees|confirms|announces)\b")
+# a verb that does not show number: enough after a name that does not look like a plural ("Acme agreed")
+_PAST = re.compile(r"(?:[ \t]*\([^)\n]{0,40}\))?[ \t]+(?:said|agreed|announced|confirmed|completed|launched|made|"
+                   r"offered)\b")
 
 
 @functools.lru_cache(maxsize=1)
@@ -281,7 +285,9 @@ class CompanyMatcher:
         hits: list[CompanyHit] = []
         taken: list[tuple[int, int]] = []
         named = set()
-        found = list(self._registry_names(text))
+        people = _people(text)
+        found = [(surface, start, end) for surface, start, end in self._registry_names(text)
+                 if not self._persons_name(surface, people)]
         for surface, _start, _end in found:
             cid = self._surface.get(surface)
             if cid:
@@ -295,7 +301,6 @@ class CompanyMatcher:
                     continue
             hits.append(self._hit(cid, text[start:end], start, end))
             taken.append((start, end))
-        people = _people(text)
         discovered: dict[str, CompanyHit] = {}
         for cand, start, end, kind in self._discover(text):
             if cand != (short := _drop_demonym(cand)):
@@ -309,8 +314,11 @@ class CompanyMatcher:
             cid = self.resolve_name(cand)
             longer = _longer_form(cand, hits)
             owner = _abbreviations(text, hits).get(cand) if cand.isupper() else None
+            shorter = next((h for h in discovered.values() if cand.startswith(h.surface + " ")), None)
             if owner:      # "Reliance Retail Ltd (RRL) ... RRL said": the abbreviation the text gave a name
                 hit = replace(owner, surface=cand, start=start, end=end)
+            elif shorter and not cid:   # "fitness firm Within" ... "Within Unlimited": its full name
+                hit = replace(shorter, surface=cand, start=start, end=end)
             elif cid:
                 hit = self._hit(cid, cand, start, end)
             elif longer:   # "Sabadell" after "Banco Sabadell", "Berkshire" after "Berkshire Hathaway": a short form
@@ -336,6 +344,12 @@ class CompanyMatcher:
         hits.sort(key=lambda h: h.start)
         return [h for h in hits if not (h.kind == "media" and _CREDIT.match(text, h.end)
                                         or h.kind == "media" and text[h.start - 1:h.start] == "(")]
+
+    def _persons_name(self, surface: str, people: set[str]) -> bool:
+        """A one-word name of a listed company that the text gives a person ("Chief executive Vicki Brady
+        said"): the generated entries are not reviewed for surnames as the hand-written ones are."""
+        cid = self._surface.get(surface) or self._risky.get(surface)
+        return " " not in surface and surface in people and cid is not None and self.registry[cid].listed
 
     def _registry_names(self, text: str):
         """(name as listed, start, end incl. a legal suffix) of each registry name in text, leftmost-longest."""
@@ -402,7 +416,8 @@ class CompanyMatcher:
                 kind = "app" if m.group(2).lower() in _lexicon()["app_descriptors"] else "company"
                 yield name, m.start(1), m.start(1) + len(name), kind
         for role, start, end in cues:
-            if role in ("descriptor", "app_descriptor") and (m := pat["name_after"].match(text, end)):
+            if role in ("descriptor", "app_descriptor") and text[start].islower() and \
+                    (m := pat["name_after"].match(text, end)):   # "Game Pass": a capitalised word is part of a name
                 name = _trim_name(m.group(1))
                 if name and _plausible(name, suffixed=False, text=text):
                     yield name, m.start(1), m.start(1) + len(name), "app" if role == "app_descriptor" else "company"
@@ -410,7 +425,9 @@ class CompanyMatcher:
                 window = text[max(0, start - 90):start]
                 window = window[window.rfind("\n") + 1:]
                 if m := pat["subject"].search(window):
-                    singular = _SINGULAR.match(window, m.end(1)) is not None
+                    run = m.group(1)
+                    singular = _SINGULAR.match(window, m.end(1)) is not None or (
+                        not (run.endswith("s") and not run.endswith("ss")) and _PAST.match(window, m.end(1)) is not None)
                     yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), singular)
             elif role == "passive" and start and text[start - 1] in " \t":
                 window = text[max(0, start - 80):start]
@@ -582,9 +599,16 @@ def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
         return False  # "Roskomnadzor", "Ofcom": a regulator or leader of the authorities table
     if name in _DEMONYMS or name.removesuffix("s") in _DEMONYMS or name in _NOT_A_NAME or re.search(r"-[a-z]", name):
         return False  # "Chinese", "Americans", "AI", "AI-generated": peoples, terms and compounds, not names
-    if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + "."):
+    if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + ".") or name in _subdivisions():
         return False  # "India Ltd" style artefacts, bare country names, "U.S" without its last dot
     return len(name) >= 2
+
+
+@functools.lru_cache(maxsize=1)
+def _subdivisions() -> frozenset[str]:
+    """States, provinces and regions (pycountry): "Montana's ban" is a place acting, not a company."""
+    import pycountry
+    return frozenset(s.name for s in pycountry.subdivisions)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -52,7 +52,7 @@ _DEMONYMS = {
     "Australian": "AU", "Canadian": "CA", "Taiwanese": "TW", "European": EU, "Bangladeshi": "BD",
     "Indonesian": "ID", "Vietnamese": "VN", "Brazilian": "BR", "Turkish": "TR", "Iranian": "IR", "Dutch": "NL",
     "Italian": "IT", "Spanish": "ES", "Israeli": "IL", "Saudi": "SA", "Emirati": "AE", "Kenyan": "KE",
-    "Singaporean": "SG", "Malaysian": "MY", "Thai": "TH", "Philippine": "PH", "Mexican": "MX", "Swedish": "SE",
+    "Welsh": "GB", "Scottish": "GB", "Singaporean": "SG", "Malaysian": "MY", "Thai": "TH", "Philippine": "PH", "Mexican": "MX", "Swedish": "SE",
 }
 _STATE_NOUNS = (r"government|governments|authorities|authority|officials|official|regulators?|ministry|ministries|"
                 r"ministers?|courts?|judges?|market|markets|users|lawmakers|parliament|administration|state|"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -43,6 +43,7 @@ class RegistryCompany:
     country: str | None = None
     kind: str = "company"
     risky_aliases: tuple[str, ...] = ()
+    listed: bool = False     # generated from index constituents (listed.yaml), not reviewed by hand
 
 
 def load_registry(path: str | Path | None = None) -> dict[str, RegistryCompany]:
@@ -63,7 +64,8 @@ def _load_default() -> dict[str, RegistryCompany]:
 
 
 def _load(path: Path, *more: Path) -> dict[str, RegistryCompany]:
-    entries = read_entries(path) + [e for extra in more if extra.exists() for e in read_entries(extra)]
+    entries = read_entries(path) + [replace(e, listed=True) for extra in more if extra.exists()
+                                    for e in read_entries(extra)]
     problems = validate_registry(entries)
     if problems:
         shown = "; ".join(problems[:20]) + ("; ..." if len(problems) > 20 else "")

@@ -99,15 +99,15 @@ def build_context(article_id: str, title: str | None, text: str, published: date
     full = "\n".join(v.text for v in views)
     # Match on the whole article at once so that risky aliases can see the rest of the text.
     hits = matcher.find(full)
-    # A country inside an organisation's name ("America Movil", "Chappal Energies Mauritius Ltd") is its
-    # nationality at most, not a market the story is about.
-    spans = [(h.start, h.end) for h in hits]
-    markets = [m for m in find_markets(full) if not any(s <= m.start and m.end <= e for s, e in spans)]
+    markets = find_markets(full)
     offset = 0
     for v in views:
         end = offset + len(v.text)
         v.companies = [shift(h, -offset) for h in hits if offset <= h.start and h.end <= end]
-        v.markets = [shift(m, -offset) for m in markets if offset <= m.start and m.end <= end]
+        # a country inside an organisation's name ("America Movil", "Chappal Energies Mauritius Ltd") is its
+        # nationality at most, not a market the story is about
+        v.markets = [shift(m, -offset) for m in markets if offset <= m.start and m.end <= end
+                     and not any(h.start <= m.start and m.end <= h.end for h in hits)]
         offset = end + 1
     ctx = ArticleContext(article_id, published, views)
     for v in views:

@@ -94,57 +94,6 @@ def _history(event_id: str, reports: list[dict]) -> list[dict]:
     return steps
 
 
-def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...],
-              fresh: tuple[str, ...]) -> list[list[dict]]:
-    """Reports of one (market, target, measure) or pair, in time order, cut into separate acts: after an end
-    (`ended`: a ban lifted, a deal abandoned or done), a later report of a `fresh` status (proposed or enacted;
-    rumored, talks or agreed) dated after the end, or undated and at the first status; and a report that starts
-    over at the first status more than NEW_ACT_GAP after the act's last report."""
-    restart = fresh[0]
-    episodes: list[list[dict]] = [[]]
-    for r in reports:
-        current = episodes[-1]
-        if current:
-            place, last = _place(r), _place(current[-1])
-            ended_on = next((_place(c) for c in reversed(current) if c["status"] in ended), None)
-            anew = (ended_on and r["status"] in fresh and place > ended_on and (r["event_date"] or r["status"] == restart)
-                    and not (r["event_date"] and r["event_date"] <= ended_on))
-            starts_over = (r["status"] == restart and order[current[-1]["status"]] > order[restart]
-                           and place - last > NEW_ACT_GAP)
-            if anew or starts_over:
-                episodes.append([])
-        episodes[-1].append(r)
-    return episodes
-
-
-def _time_order(reports: list[dict], order: dict[str, int]) -> list[dict]:
-    return sorted(reports, key=lambda r: (_place(r), r["published_at"] or datetime.min, order[r["status"]]))
-
-
-def consolidate_bans(reports: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Ban reports (rows of ban_reports with the article's published_at) into bans and their histories."""
-    reports = sorted(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"]))
-    bans, history = [], []
-    for (market, target, measure), group in groupby(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"])):
-        ordered = _time_order(list(group), BAN_ORDER)
-        for n, ep in enumerate(_episodes(ordered, BAN_ORDER, ("lifted",), ("proposed", "enacted")), 1):
-            ban_id = f"{market.lower()}-{target}-{measure.replace('_', '-')}" + (f"-{n}" if n > 1 else "")
-            published = [r["published_at"] for r in ep if r["published_at"]]
-            moving = _moving(ep, BAN_ORDER)
-            enacted = [r for r in ep if r["status"] == "enacted" and r["event_date"]]
-            when, precision = _best_date(enacted) if enacted else _best_date(ep)
-            bans.append(dict(
-                ban_id=ban_id, market_id=market, target_id=target, measure=measure, status=moving[-1]["status"],
-                first_reported=min(published, default=None), last_reported=max(published, default=None),
-                event_date=when, date_precision=precision,
-                report_count=len(ep), article_count=len({r["article_id"] for r in ep}),
-                authority=Counter(r["authority"] for r in ep if r["authority"]).most_common(1)[0][0]
-                if any(r["authority"] for r in ep) else None,
-                scope_count=max((r["scope_count"] for r in ep if r["scope_count"]), default=None)))
-            history += [dict(ban_id=h.pop("event_id"), **h) for h in _history(ban_id, moving)]
-    return bans, history
-
-
 def ban_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
     cur = con.execute("""
         SELECT r.*, a.published_at FROM ban_reports r JOIN articles a USING (article_id)""")
@@ -198,3 +147,54 @@ def consolidate_deals(reports: list[dict]) -> tuple[list[dict], list[dict]]:
                 asset=next((r["asset"] for r in reversed(ep) if r["asset"]), None)))
             history += [dict(deal_id=h.pop("event_id"), **h) for h in _history(deal_id, moving)]
     return deals, history
+
+
+def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...],
+              fresh: tuple[str, ...]) -> list[list[dict]]:
+    """Reports of one (market, target, measure) or pair, in time order, cut into separate acts: after an end
+    (`ended`: a ban lifted, a deal abandoned or done), a later report of a `fresh` status (proposed or enacted;
+    rumored, talks or agreed) dated after the end, or undated and at the first status; and a report that starts
+    over at the first status more than NEW_ACT_GAP after the act's last report."""
+    restart = fresh[0]
+    episodes: list[list[dict]] = [[]]
+    for r in reports:
+        current = episodes[-1]
+        if current:
+            place, last = _place(r), _place(current[-1])
+            ended_on = next((_place(c) for c in reversed(current) if c["status"] in ended), None)
+            anew = (ended_on and r["status"] in fresh and place > ended_on and (r["event_date"] or r["status"] == restart)
+                    and not (r["event_date"] and r["event_date"] <= ended_on))
+            starts_over = (r["status"] == restart and order[current[-1]["status"]] > order[restart]
+                           and place - last > NEW_ACT_GAP)
+            if anew or starts_over:
+                episodes.append([])
+        episodes[-1].append(r)
+    return episodes
+
+
+def _time_order(reports: list[dict], order: dict[str, int]) -> list[dict]:
+    return sorted(reports, key=lambda r: (_place(r), r["published_at"] or datetime.min, order[r["status"]]))
+
+
+def consolidate_bans(reports: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Ban reports (rows of ban_reports with the article's published_at) into bans and their histories."""
+    reports = sorted(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"]))
+    bans, history = [], []
+    for (market, target, measure), group in groupby(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"])):
+        ordered = _time_order(list(group), BAN_ORDER)
+        for n, ep in enumerate(_episodes(ordered, BAN_ORDER, ("lifted",), ("proposed", "enacted")), 1):
+            ban_id = f"{market.lower()}-{target}-{measure.replace('_', '-')}" + (f"-{n}" if n > 1 else "")
+            published = [r["published_at"] for r in ep if r["published_at"]]
+            moving = _moving(ep, BAN_ORDER)
+            enacted = [r for r in ep if r["status"] == "enacted" and r["event_date"]]
+            when, precision = _best_date(enacted) if enacted else _best_date(ep)
+            bans.append(dict(
+                ban_id=ban_id, market_id=market, target_id=target, measure=measure, status=moving[-1]["status"],
+                first_reported=min(published, default=None), last_reported=max(published, default=None),
+                event_date=when, date_precision=precision,
+                report_count=len(ep), article_count=len({r["article_id"] for r in ep}),
+                authority=Counter(r["authority"] for r in ep if r["authority"]).most_common(1)[0][0]
+                if any(r["authority"] for r in ep) else None,
+                scope_count=max((r["scope_count"] for r in ep if r["scope_count"]), default=None)))
+            history += [dict(ban_id=h.pop("event_id"), **h) for h in _history(ban_id, moving)]
+    return bans, history

@@ -76,7 +76,15 @@ _NOT_ORG_WORDS = {
     "Reserve", "Treasury", "Cabinet", "Assembly", "Prime", "Photo", "Image", "File", "Foreign", "Under", "Over",
     "From", "Into", "Through", "Despite", "Amid", "Among", "Against", "About", "During", "Without", "Following",
     "Unlike", "Like", "Per", "Via", "By", "To", "Of", "Until", "Upon",
+    "Democrats", "Republicans", "Democrat", "Republican", "Conservatives", "Tories", "Labour", "Liberals",
+    "Lawmakers", "Officials", "Senators",
 }
+# Regions and cities a deal or a ban word may stand before ("investment in Africa", "ban in Mumbai"): places.
+_REGION_NAMES = {"Africa", "Asia", "Europe", "North America", "South America", "Latin America", "Middle East",
+                 "Southeast Asia", "South Asia", "East Asia", "Central Asia", "Oceania", "Eastern Europe",
+                 "Western Europe", "Scandinavia", "Nordics", "Balkans", "Caribbean", "Arctic", "Asia-Pacific",
+                 "Asia Pacific", "EMEA", "APAC", "Sub-Saharan Africa", "West Africa", "East Africa", "North Africa",
+                 "Gulf", "Pacific", "Atlantic", "Silicon Valley", "Wall Street"}
 # Capitalised terms of business writing that are nobody's name.
 _NOT_A_NAME = {"AI", "EV", "EVs", "VR", "AR", "XR", "5G", "4G", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
                "LLC", "OK", "TV", "PC", "PCs", "UN", "EU", "G7", "G20", "NATO", "BRICS", "WTO", "IMF", "OPEC"}
@@ -599,16 +607,20 @@ def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
         return False  # "Roskomnadzor", "Ofcom": a regulator or leader of the authorities table
     if name in _DEMONYMS or name.removesuffix("s") in _DEMONYMS or name in _NOT_A_NAME or re.search(r"-[a-z]", name):
         return False  # "Chinese", "Americans", "AI", "AI-generated": peoples, terms and compounds, not names
-    if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + ".") or name in _subdivisions():
+    if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + ".") or name in _places():
         return False  # "India Ltd" style artefacts, bare country names, "U.S" without its last dot
     return len(name) >= 2
 
 
 @functools.lru_cache(maxsize=1)
-def _subdivisions() -> frozenset[str]:
-    """States, provinces and regions (pycountry): "Montana's ban" is a place acting, not a company."""
+def _places() -> frozenset[str]:
+    """States and provinces (pycountry), world regions and the cities the market table knows: "Montana's ban",
+    "investment in Africa", "a ban in Mumbai" name places, not companies."""
     import pycountry
-    return frozenset(s.name for s in pycountry.subdivisions)
+
+    from newsintel.extract.markets import _DATELINE_CITIES
+    cities = {c.title() for c in _DATELINE_CITIES}
+    return frozenset({s.name for s in pycountry.subdivisions} | _REGION_NAMES | cities)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -42,6 +42,7 @@ from typing import Mapping
 import yaml
 from rapidfuzz import fuzz, process
 
+from newsintel.extract.people import first_names
 from newsintel.extract.sentences import _SENTENCE_STARTERS
 from newsintel.registry import RegistryCompany, load_registry
 
@@ -86,7 +87,9 @@ _REGION_NAMES = {"Africa", "Asia", "Europe", "North America", "South America", "
                  "Asia Pacific", "EMEA", "APAC", "Sub-Saharan Africa", "West Africa", "East Africa", "North Africa",
                  "Gulf", "Pacific", "Atlantic", "Silicon Valley", "Wall Street"}
 # Capitalised terms of business writing that are nobody's name.
-_NOT_A_NAME = {"AI", "EV", "EVs", "VR", "AR", "XR", "5G", "4G", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
+_NOT_A_NAME = {"AI", "EV", "EVs", "VR", "AR", "XR", "5G", "4G", "SUV", "SUVs", "IRA", "IRAs", "USB", "St", "Asian",
+               "African", "Latin", "Arab", "Western", "Eastern", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+               "Sep", "Sept", "Oct", "Nov", "Dec", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
                "LLC", "OK", "TV", "PC", "PCs", "UN", "EU", "G7", "G20", "NATO", "BRICS", "WTO", "IMF", "OPEC"}
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
 _NAME = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&|and|of|de))*?"
@@ -204,6 +207,12 @@ def _cues(text: str) -> list[tuple[str, int, int]]:
 # its organisations (or a person: only one word, or a name with a corporate word, is taken)
 _OF_COUNTRY = re.compile(rf"((?:the )?[A-Z][\w.]*(?: [A-Z][\w.]*){{0,2}})[’']s\s+(?:(?:[a-z][\w-]*|\d\w*)\s+){{0,3}}?"
                          rf"({_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}})(?![\w])")
+# "Adam Neumann": a first name (lexicon/first_names.txt) and a capitalised word
+_FIRST_LAST = re.compile(r"\b([A-Z][a-z]+)[ \t]+([A-Z][a-z][\w’'-]+)\b")
+# Second words that make "<first name> X" a business ("Sun Pharma", "Mercedes Benz" aside): with the suffixes
+_BUSINESS_WORDS = {"Pharma", "Energy", "Foods", "Media", "Airways", "Auto", "Mobile", "Cloud", "Bank", "Air", "Oil",
+                   "Gas", "Power", "Steel", "Motor", "Retail", "Health", "Insurance", "Finance", "Financial", "Tech",
+                   "Labs", "Studio", "Records", "Pictures", "Brands", "Stores", "Markets", "Mills", "Foods"}
 # "the Trump administration", "the Modi government": a leader's name, not a party to a deal or a ban
 _GOVERNED_AFTER = re.compile(r"[’']?s?\s+(?:administration|government|campaign|presidency|cabinet|regime)\b")
 # Person names a text shows as such: after a title, or a two-word name that says, tells or is given a role.
@@ -549,7 +558,7 @@ def _names_itself(text: str, start: int, name: str, singular: bool = False) -> b
     nouns that open sentences, "Investors have", take the plural), and never when it is a sentence opener."""
     if " " in name or not _opens_sentence(text, start):
         return True
-    if name in _SENTENCE_STARTERS or name.endswith("ly"):
+    if name in _SENTENCE_STARTERS or name.endswith(("ly", "ing")):
         return False
     return singular or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) > 1
 
@@ -559,20 +568,28 @@ def _opens_sentence(text: str, start: int) -> bool:
 
 
 def _people(text: str) -> set[str]:
-    """Words of the person names a text shows as such ("President Xi Jinping", "Jane Roe said")."""
+    """Words of the person names a text shows as such ("President Xi Jinping", "Jane Roe said", and a known
+    first name before a capitalised word: "Adam Neumann", so that "Neumann" alone is a person too)."""
     out: set[str] = set()
     for rx in (_PERSON_TITLE_RE, _PERSON_VERB_RE, _PERSON_ROLE_RE):
         for m in rx.finditer(text):
             out.update(w for w in m.group(1).split() if len(w) > 2 and w not in _NOT_ORG_WORDS)
+    names = first_names()
+    for m in _FIRST_LAST.finditer(text):
+        if m.group(1) in names and m.group(2) not in CORPORATE_SUFFIXES and m.group(2) not in _BUSINESS_WORDS:
+            out.add(m.group(2))
     return out
 
 
 def _is_person(name: str, people: set[str]) -> bool:
-    """A name whose last word the text gives a person ("Kindiki said"), unless it carries a corporate word:
-    "Hess Corporation" is a company even where its chief executive John Hess speaks."""
-    if any(w in CORPORATE_SUFFIXES for w in name.split()[1:]):
+    """A name whose last word the text gives a person ("Kindiki said"), or a first name and a surname, unless
+    it carries a corporate word: "Hess Corporation" is a company even where its chief executive John Hess
+    speaks."""
+    if any(w in CORPORATE_SUFFIXES or w in _BUSINESS_WORDS for w in name.split()[1:]):
         return False
     words = strip_corporate_suffix(name).split()
+    if len(words) in (2, 3) and words[0] in first_names():
+        return True
     return bool(words) and (words[-1] in people or (len(words) == 1 and words[0] in people))
 
 
@@ -605,6 +622,8 @@ def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
     from newsintel.extract.markets import _DEMONYMS
     if name in _authority_names():
         return False  # "Roskomnadzor", "Ofcom": a regulator or leader of the authorities table
+    if re.search(r"[’'](?:ve|re|ll|m|d)\b|(?:^|\s)I(?:\s|$)", name):
+        return False  # "I've", "They're", "Once I": a pronoun, not a name
     if name in _DEMONYMS or name.removesuffix("s") in _DEMONYMS or name in _NOT_A_NAME or re.search(r"-[a-z]", name):
         return False  # "Chinese", "Americans", "AI", "AI-generated": peoples, terms and compounds, not names
     if _is_market_name(strip_corporate_suffix(name)) or _is_market_name(name + ".") or name in _places():

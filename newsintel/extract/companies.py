@@ -189,18 +189,34 @@ def _cue_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
 
 
 def _cues(text: str) -> list[tuple[str, int, int]]:
-    """(role, start, end) of every lexicon form in text, matched as whole words whatever their case: one pass
-    over the words with a dictionary look-up each, cheaper than case-blind regular expressions of the lists."""
+    """(role, start, end) of every lexicon form in text, matched as whole words whatever their case: the words
+    of the text as a set, intersected with the lexicon's first words, then only those looked for; cheaper than
+    case-blind regular expressions of the lists, and than a look-up per word."""
     index = _cue_index()
-    tokens = [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    low = text.lower()
+    if len(low) != len(text):       # a letter whose lower case is longer ("İ"): offsets must not move
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     out = []
-    for i, (word, start, _end) in enumerate(tokens):
-        for form, role in index.get(word, ()):
-            n = len(form)
-            if i + n <= len(tokens) and all(tokens[i + k][0] == form[k] for k in range(1, n)) and all(
-                    text[tokens[i + k - 1][2]:tokens[i + k][1]] in (" ", "-") for k in range(1, n)):
-                out.append((role, start, tokens[i + n - 1][2]))
+    for word in set(_TOKEN_LOW.findall(low)) & index.keys():
+        at = low.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or not low[at - 1].isalnum()) and (end == len(low) or not low[end].isalnum()):
+                for form, role in index[word]:
+                    m = _form_pattern(form).match(low, at)
+                    if m:
+                        out.append((role, at, m.end()))
+            at = low.find(word, end)
+    out.sort(key=lambda c: (c[1], c[1] - c[2]))
     return out
+
+
+_TOKEN_LOW = re.compile(r"[a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1024)
+def _form_pattern(form: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("[ -]".join(map(re.escape, form)) + r"(?![a-z0-9])")
 
 
 # "Germany's Siemens and France's Alstom", "Spain's second-largest bank Acme": a name a country owns is one of
@@ -369,13 +385,22 @@ class CompanyMatcher:
         return " " not in surface and surface in people and cid is not None and self.registry[cid].listed
 
     def _registry_names(self, text: str):
-        """(name as listed, start, end incl. a legal suffix) of each registry name in text, leftmost-longest."""
+        """(name as listed, start, end incl. a legal suffix) of each registry name in text, leftmost-longest.
+        Only the words of the text that begin some name are looked for (a set intersection, then str.find)."""
+        starts = []
+        for first in set(_WORD_START.findall(text)) & self._by_first.keys():
+            at = text.find(first)
+            while at >= 0:
+                end = at + len(first)
+                if (at == 0 or not (_is_word_char(text[at - 1]) or text[at - 1] in "@#")) and (
+                        end == len(text) or not _is_word_char(text[end])):
+                    starts.append((at, first))
+                at = text.find(first, end)
         last = 0
-        for m in _WORD_START.finditer(text):
-            pos = m.start()
+        for pos, first in sorted(starts):
             if pos < last:
                 continue
-            for surface in self._by_first.get(m.group(0), ()):
+            for surface in self._by_first[first]:
                 end = pos + len(surface)
                 if text.startswith(surface, pos) and (end == len(text) or not _is_word_char(text[end])):
                     tail = _LEGAL_TAIL.match(text, end)

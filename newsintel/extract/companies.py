@@ -147,6 +147,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # word would cost more than all the other extractors together.
         "subject": re.compile(rf"(?<![\w’'&-])({run})(?:[ \t]*\([^)\n]{{0,40}}\))?(?:[ \t]+(?:[a-z][\w’'-]*)){{0,5}}"
                               r"[ \t]+\Z"),
+        # "sold a 20% stake in its refinery business to Hooli": the buyer after "to", in the same clause
+        "sold_to": re.compile(rf"[^.;:!?\n]{{0,100}}?\bto[ \t]+(?:the[ \t]+)?({run})(?![\w&])"),
         # "Hooli was banned", "Initech has been acquired": the name before a form of "be" and a passive cue
         "passive": re.compile(rf"(?<![\w’'&-])({run})(?:[ \t]*\([^)\n]{{0,40}}\))?[ \t]+(?:[a-z]+ly[ \t]+)?"
                               r"(?:is|was|were|are|has been|have been|had been|will be|would be|be|being|got|remains|"
@@ -177,9 +179,9 @@ def _cue_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     roles = {"subject_cues": "subject", "object_cues": "object", "descriptors": "descriptor",
              "app_descriptors": "app_descriptor", "list_heads": "list_head", "passive_cues": "passive",
-             "org_list_heads": "org_list_head"}
+             "org_list_heads": "org_list_head", "sale_cues": "sale"}
     for key, role in roles.items():
-        for form in lex[key]:
+        for form in lex.get(key, ()):
             words = tuple(_TOKEN.findall(form.lower()))
             index.setdefault(words[0], []).append((words, role))
     for first, forms in index.items():
@@ -477,6 +479,8 @@ class CompanyMatcher:
                 window = window[window.rfind("\n") + 1:]
                 if m := pat["passive"].search(window):
                     yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), True)
+            elif role == "sale" and (m := pat["sold_to"].match(text, end)):
+                yield from self._role_name(text, m.group(1), m.start(1))
             elif role == "object" and (m := pat["object"].match(text, end)):
                 yield from self._role_name(text, m.group(1), m.start(1))
         for m in pat["owner_of_app"].finditer(text):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pycountry
 import yaml
 
-from newsintel.extract.markets import MarketHit
+from newsintel.extract.markets import _DEMONYMS, MarketHit
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "authorities.yaml"
 
@@ -37,6 +37,7 @@ class _Table:
     body_after: re.Pattern[str]       # "'s privacy regulator", " government"
     subdivision: re.Pattern[str]
     subdivision_of: dict[str, str]
+    demonym: re.Pattern[str]
 
 
 def _words(names) -> str:
@@ -63,7 +64,10 @@ def _table() -> _Table:
             if sub.type in ("State", "Province", "Territory", "Union territory") and len(sub.name) > 3:
                 subdivision_of[sub.name] = country
     subdivision = re.compile(r"(?<![\w-])(" + _words(subdivision_of) + r")(?![\w-])")
-    return _Table(named, market_of, years, body_after, subdivision, subdivision_of)
+    # markets.py reads a demonym as a market only before a few state nouns; any body word of the table makes
+    # "Swedish telecom regulators" an actor here
+    demonym = re.compile(r"(?<![\w-])(" + _words(_DEMONYMS) + r")(?![\w-])")
+    return _Table(named, market_of, years, body_after, subdivision, subdivision_of, demonym)
 
 
 def _in_office(span: list[int], when: date | None) -> bool:
@@ -86,6 +90,10 @@ def find_actors(text: str, markets: list[MarketHit], published: date | None = No
         body = t.body_after.match(text[h.end:h.end + 60])
         if body and not h.dateline:
             out.append(Actor(h.market_id, text[h.start:h.end + body.end()], h.start, h.end + body.end()))
+    for m in t.demonym.finditer(text):
+        body = t.body_after.match(text[m.end():m.end() + 60])
+        if body and not any(a.start <= m.start() < a.end for a in out):
+            out.append(Actor(_DEMONYMS[m.group(1)], text[m.start():m.end() + body.end()], m.start(), m.end() + body.end()))
     for m in t.subdivision.finditer(text):
         body = t.body_after.match(text[m.end():m.end() + 60])
         if body or re.search(r"\bstate of\s+$", text[max(0, m.start() - 12):m.start()], re.I):

@@ -303,7 +303,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
     found: list[BanFinding] = []
     for view in ctx.views:
         actors = find_actors(view.text, _places(view, possessive=True), ctx.published)
-        verdict = _status(view.text, acted_by_state=bool(actors))
+        verdict = _status(view.text, acted_by_state=bool(actors or _places(view)))
         if verdict is None:
             continue
         status, trigger = verdict
@@ -324,11 +324,12 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
                    and re.fullmatch(r"\s*(?:\w+\s+){0,2}", view.text[p.end:trigger.start()])
                    and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
                                      view.text[p.end:trigger.start()], re.I)]   # "Helo remains blocked": the target
-        if subject and subject[-1].kind != "person" and not _GOVERNMENT.search(view.text):
+        if subject and subject[-1].kind != "person" and status in ("enacted", "proposed") and not actors \
+                and not _GOVERNMENT.search(view.text):
             continue  # "Samsung banned employees from using ChatGPT": a company's house rule, not a ban
         targets, explicit_target = _targets(ctx, view, status, trigger)
         in_sentence = bool(targets)
-        if not targets and view.text.rstrip().endswith(":"):
+        if not targets and ":" in view.text:
             targets, explicit_target = _bulleted(ctx, view), True   # "the following 26 platforms are banned:"
         if not targets:
             continue
@@ -367,31 +368,60 @@ def _anchor(text: str, trigger: re.Match, first_target: int | None) -> int:
 
 
 _BULLET = re.compile(r"^\s*(?:[-–•*·]|\d{1,3}[.)])\s+(.+?)\s*[.;,]?\s*$")
-_NAME_LINE = re.compile(r"^[A-Z0-9][\w&'’.+-]*(?:\s+[A-Z0-9][\w&'’.+-]*){0,3}(?:\s*\([^)]{1,30}\))?$")
+_INLINE_BULLET = re.compile(r"\s[-–•·]\s+")
+_NAME = re.compile(r"[A-Z0-9][\w&'’.+-]*(?:\s+[A-Z0-9][\w&'’.+-]*){0,3}(?:\s*\([^)]{1,30}\))?")
+# Words that start the next sentence when a flattened list runs into it ("- Hamro Patro In total, 26 ...").
+_STARTERS = {"The", "In", "It", "This", "These", "They", "A", "An", "All", "Some", "According", "As", "But", "And",
+             "However", "Meanwhile", "Which", "What", "Why", "How", "Not", "Other", "Apart", "Besides"}
 
 
-def _bulleted(ctx: ArticleContext, view: SentenceView) -> list[CompanyHit]:
-    """The lines of a bulleted list that follows a sentence ending in ':': each line naming one company or
-    app is a target. A line whose name the registry lacks is taken as a discovered app (the list says what
-    it is) and added to that line's companies, so the name is a mention too."""
-    out: list[CompanyHit] = []
-    following = [v for v in ctx.views if v.index > view.index]
-    for v in following:
+def _list_items(view: SentenceView, ctx: ArticleContext) -> list[tuple[SentenceView, str, int]]:
+    """The items of a bulleted list after a sentence's ':' — on the lines that follow, or run into the same
+    sentence when the page's line breaks were flattened (": - A - B - C In total, ...")."""
+    text = view.text
+    colon = text.rfind(":")
+    tail = text[colon + 1:] if colon >= 0 else ""
+    if colon >= 0 and _INLINE_BULLET.match(" " + tail.lstrip()):
+        items, offset = [], colon + 1
+        for part in _INLINE_BULLET.split(" " + tail)[1:]:
+            at = text.find(part, offset)
+            offset = at + len(part)
+            items.append((view, part, at))
+        return items
+    if not text.rstrip().endswith(":"):
+        return []
+    items = []
+    for v in (v for v in ctx.views if v.index > view.index):
         m = _BULLET.match(v.text)
         if not m:
             break
-        parties = v.parties()
-        if parties:
-            out.extend(parties[:1])
+        items.append((v, m.group(1), m.start(1)))
+    return items
+
+
+def _bulleted(ctx: ArticleContext, view: SentenceView) -> list[CompanyHit]:
+    """Each item of a bulleted list that follows a ban sentence's ':' and names one company or app is a
+    target. An item whose name the registry lacks is taken as a discovered app (the list says what it is)
+    and added to that sentence's companies, so the name is a mention too."""
+    out: list[CompanyHit] = []
+    for v, item, at in _list_items(view, ctx):
+        known = [p for p in v.parties() if at <= p.start < at + len(item)]
+        if known:
+            out.append(known[0])
             continue
-        name = m.group(1)
-        if not _NAME_LINE.match(name) or ":" in name:
+        m = _NAME.match(item)
+        if not m or ":" in item[:m.end() + 1]:
+            break   # "- Still available: TikTok, Viber": another list, with its own heading
+        words = m.group(0).split()
+        cut = next((i for i, w in enumerate(words) if i and w in _STARTERS), len(words))
+        name = re.sub(r"\s*\([^)]*\)$", "", " ".join(words[:cut]))
+        if not name or (cut == len(words) and m.end() < len(item.rstrip(" .;,")) and " " not in item[m.end():m.end() + 1]):
             break
-        name = re.sub(r"\s*\([^)]*\)$", "", name)
-        start = v.text.find(name)
-        hit = CompanyHit(slugify(name), name, name, start, start + len(name), "app", "discovered")
+        hit = CompanyHit(slugify(name), name, name, at, at + len(name), "app", "discovered")
         v.companies.append(hit)
         out.append(hit)
+        if cut < len(words):
+            break   # the list ran into the next sentence
     return out
 
 

@@ -238,6 +238,9 @@ def _trigger_object(trigger: re.Match) -> str:
 
 
 def _measure(text: str, targets, trigger: re.Match | None = None) -> str:
+    """The measure: a divestiture or equipment wording first, then what the trigger's own object is
+    ("embargoed" → transactions), then the sentence's object words, then an app target."""
+    by_object = _lex().object_measure.get(_trigger_object(trigger), "other") if trigger is not None else "other"
     for measure, words, needs in _lex().measures:
         if measure == "divestiture_order":
             if words.search(text) and needs.search(text):
@@ -245,15 +248,13 @@ def _measure(text: str, targets, trigger: re.Match | None = None) -> str:
         elif measure == "equipment_ban":
             if words.search(text) and not re.search(r"\bapps?\b", text, re.I):
                 return measure
+            if by_object != "other":
+                return by_object
         elif words and words.search(text):
             return measure
     if any(t.kind == "app" for t in targets):
         return "app_ban"
-    if trigger is not None:
-        by_object = _lex().object_measure.get(_trigger_object(trigger), "other")
-        if by_object != "other":
-            return by_object
-    return "other"
+    return by_object
 
 
 def _scope(text: str, named: int) -> int | None:

@@ -58,6 +58,7 @@ class Lexicon:
     lifted: re.Pattern[str]
     blocked: re.Pattern[str]          # with a court as the actor
     blocked_any: re.Pattern[str]      # whoever acts ("the ban has been paused")
+    blocked_by_court: re.Pattern[str]  # "halted by a federal judge"
     court: re.Pattern[str]
     ban_word: re.Pattern[str]         # any enacted trigger or measure noun: "threatened to <ban word>"
     ban_noun: re.Pattern[str]         # a ban word that is not also how a deal is blocked
@@ -119,6 +120,8 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
     return Lexicon(
         entries=tuple(entries), enacted=union("enacted"), proposed=union("proposed"), lifted=union("lifted"),
         blocked=union("blocked"), blocked_any=union("blocked_any"), court=_words_re(raw["court_words"]),
+        blocked_by_court=re.compile(r"\b(?:" + "|".join(by_status["blocked"]) + r"|suspended|frozen) by (?:a |the |two |"
+                                    r"several )?(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b", re.I),
         ban_word=re.compile(r"\b(?:" + "|".join(by_status["enacted"]) + r"|" + _alternation(nouns) + r")\b", re.I),
         ban_noun=_words_re([w for w in enacted_words if w not in deal_verbs] + objects["equipment"]["words"][:2]
                            + ["app", "apps"]),
@@ -166,8 +169,7 @@ class BanFinding:
 
 _BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
                          r"directive|suspension|blocking)\b", re.I)
-_BLOCKED_BY_COURT = re.compile(r"\b(?:halted|blocked|suspended|struck down|enjoined|stayed|frozen|paused) by (?:a |the |two )?"
-                               r"(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b", re.I)
+
 _SPARED = re.compile(r"\b(?:spar(?:es|ed|ing)|exempt(?:s|ed|ing)?|except(?:ing)?|not (?:apply|cover|include)\w*)\s+"
                      r"(?:to\s+)?(?:\S+\s+){0,4}$", re.I)
 _NOUN_BAN_USE = re.compile(r"\bbans? (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|introduc|extend|"
@@ -195,7 +197,7 @@ def _status(text: str, acted_by_state: bool = False) -> tuple[str, re.Match] | N
     if lifted and lex.lift_object.search(text[:lifted.start()] + " " + text[lifted.end():]):
         if not _modal(text, lifted.start()):
             return "lifted", lifted
-    passive = _BLOCKED_BY_COURT.search(text) or lex.blocked_any.search(text)
+    passive = lex.blocked_by_court.search(text) or lex.blocked_any.search(text)
     if passive:
         return "blocked", passive
     if lex.court.search(text):
@@ -238,9 +240,9 @@ def _trigger_object(trigger: re.Match) -> str:
 
 
 def _measure(text: str, targets, trigger: re.Match | None = None) -> str:
-    """The measure: a divestiture or equipment wording first, then what the trigger's own object is
-    ("embargoed" → transactions), then the sentence's object words, then an app target."""
-    by_object = _lex().object_measure.get(_trigger_object(trigger), "other") if trigger is not None else "other"
+    """The measure from the sentence's object words (a divestiture needs a word of command beside it;
+    equipment counts where no app is named), else an app target, else what the trigger's own object is
+    ("embargoed" → transactions)."""
     for measure, words, needs in _lex().measures:
         if measure == "divestiture_order":
             if words.search(text) and needs.search(text):
@@ -248,13 +250,11 @@ def _measure(text: str, targets, trigger: re.Match | None = None) -> str:
         elif measure == "equipment_ban":
             if words.search(text) and not re.search(r"\bapps?\b", text, re.I):
                 return measure
-            if by_object != "other":
-                return by_object
         elif words and words.search(text):
             return measure
     if any(t.kind == "app" for t in targets):
         return "app_ban"
-    return by_object
+    return _lex().object_measure.get(_trigger_object(trigger), "other") if trigger is not None else "other"
 
 
 def _scope(text: str, named: int) -> int | None:

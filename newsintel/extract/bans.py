@@ -189,29 +189,39 @@ _EFFECTIVE = re.compile(r"\b(?:from|starting|beginning|effective|as of|with effe
                         re.I)
 
 
-def _status(text: str, acted_by_state: bool = False) -> tuple[str, re.Match] | None:
+_REQUEST = re.compile(r"\b(?:asked|asks|urged|urges|called on|pressed|petitioned|demanded|lobbied)\b[^.;]{0,100}\bto\s+$",
+                      re.I)
+_CONTRAST = re.compile(r",?\s+(?:though|although|but|while|whereas|yet)\s+|;\s*")
+
+
+def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str, re.Match] | None:
+    """The status the sentence states (from offset `pos`) and the trigger that states it, or None."""
     lex = _lex()
-    if lex.negated.search(text):
-        return None
-    lifted = lex.lifted.search(text)
+    negated = lex.negated.search(text, pos)
+    if negated:
+        # "Sales were not banned, though its app was blocked": a denial holds for its own clause only
+        turn = _CONTRAST.search(text, negated.end())
+        return _status(text, acted_by_state, turn.end()) if turn else None
+    lifted = lex.lifted.search(text, pos)
     if lifted and lex.lift_object.search(text[:lifted.start()] + " " + text[lifted.end():]):
-        if not _modal(text, lifted.start()):
-            return "lifted", lifted
-    passive = lex.blocked_by_court.search(text) or lex.blocked_any.search(text)
+        if _modal(text, lifted.start()) or _REQUEST.search(text[max(0, lifted.start() - 120):lifted.start()]):
+            return None   # "asked the regulator to lift the ban": a request, the story's ban is told elsewhere
+        return "lifted", lifted
+    passive = lex.blocked_by_court.search(text, pos) or lex.blocked_any.search(text, pos)
     if passive:
         return "blocked", passive
-    if lex.court.search(text):
-        blocked = lex.blocked.search(text)
+    if lex.court.search(text, pos):
+        blocked = lex.blocked.search(text, pos)
         if blocked and (lex.court.match(blocked.group(1))
                         or _BAN_OBJECT.search(text[blocked.end():])
                         or re.match(r"[^,.;]{0,60}?\bfrom (?:enforcing|implementing|carrying out)\b",
                                     text[blocked.end():])):
             return "blocked", blocked
-    proposed = lex.proposed.search(text)
-    enacted = lex.enacted.search(text)
+    proposed = lex.proposed.search(text, pos)
+    enacted = lex.enacted.search(text, pos)
     if proposed and not (enacted and enacted.start() < proposed.start()):
         return "proposed", proposed   # "threatened to ban"; but "banned ..., saying they posed a threat" is done
-    if lex.hypothetical.search(text):
+    if lex.hypothetical.search(text, pos):
         return None
     if enacted:
         if re.search(r"\b(?:not|never|no|nor)\b(?:\s+\w+){0,3}\s*$", text[:enacted.start()], re.I):
@@ -454,6 +464,7 @@ def _broken(text: str, start: int, end: int) -> bool:
 
 _STORE = re.compile(r"\b(stores?|Play)\b")
 STORE_OWNERS = {"apple", "google", "alphabet"}
+_ENUMERATION = re.compile(r"\b(?:including|such as|among them|namely|which include[sd]?|that include[sd]?)\s+", re.I)
 _NOT_OBJECT_BEFORE = re.compile(r"\b(?:according to|reported by|told|said|says|via|wrote)\s+(?:the\s+)?$", re.I)
 
 
@@ -472,6 +483,11 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
     after = [p for p in parties if p.start >= trigger.start() and not _broken(text, trigger.end(), p.start)]
     before = [p for p in parties if p.end <= trigger.start() and not _broken(text, p.end, trigger.start())
               and not lex.compliance.search(text[p.end:trigger.start()])]
+    if not after:
+        listed = _ENUMERATION.search(text, trigger.end())
+        if listed:   # "shut down the operations of three firms, citing risks, including A, B and C"
+            end = next((m.start() for m in re.finditer(r"[;]|\.\s", text) if m.start() > listed.end()), len(text))
+            after = [p for p in parties if listed.end() <= p.start < end]
     chosen = [p for p in (after or before) if not _SPARED.search(text[:p.start])
               and not lex.conduct_object.match(text[p.end:].lstrip(" ’'s"))]
     chosen = [p for p in chosen if p.start < trigger.start() or not re.search(

@@ -165,6 +165,10 @@ class BanFinding:
     confidence: float
     explicit_market: bool
     explicit_target: bool
+    provenance: bool = False   # named as where banned things come from ("apps from Alibaba"), see `_ban_reports`
+
+
+_PROVENANCE = re.compile(r"\b(?:from|by|of)\s+(?:[\w-]+\s+){0,3}$", re.I)
 
 
 _BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
@@ -179,7 +183,7 @@ _NAMED_BAN = re.compile(r"\b(?!(?:The|A|An|This|That|Its|Their|Any|No)\b)[A-Z][\
 _GOVERNMENT = re.compile(r"\b(government|ministry|minister|regulators?|authorit(?:y|ies)|courts?|judges?|law|"
                          r"orders?|decree|president|prime minister|parliament|congress|officials?|state|federal|"
                          r"agency|commission)\b", re.I)
-_SCHEDULED = re.compile(r"\b(?:will|shall)\s+(?:\w+\s+)?$", re.I)
+_SCHEDULED = re.compile(r"\b(?:will|shall|(?:said|announced|confirmed) (?:it|they) would)\s+(?:\w+\s+)?$", re.I)
 _WILL_DIRECT = re.compile(r"\b(?:will|shall)\s+(?:now\s+|also\s+|soon\s+)?$", re.I)
 _SPEECH = re.compile(r"\b(?:said|says|saying|told|tweeted|vowed|promised|warned|hinted|suggested|believes?|thinks?)\b",
                      re.I)
@@ -219,6 +223,10 @@ def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str,
             return "blocked", blocked
     proposed = lex.proposed.search(text, pos)
     enacted = lex.enacted.search(text, pos)
+    if enacted and proposed and proposed.start() <= enacted.start() < proposed.end() \
+            and _SCHEDULED.search(text[max(0, enacted.start() - 30):enacted.start()]) \
+            and _EFFECTIVE.search(text[enacted.end():]):
+        return "enacted", enacted   # "said it would ban downloads from Sunday": decided, with its start date
     if proposed and not (enacted and enacted.start() < proposed.start()):
         return "proposed", proposed   # "threatened to ban"; but "banned ..., saying they posed a threat" is done
     if lex.hypothetical.search(text, pos):
@@ -346,6 +354,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
             continue
         measure = _measure(view.text, targets, trigger)
         first_target = min((t.start for t in targets if t.start >= 0), default=None) if in_sentence and explicit_target else None
+        provenance = {t.company_id for t in targets if 0 <= t.start and _PROVENANCE.search(view.text[:t.start])}
         targets = _drop_owners(targets, measure, view.text)
         anchor = _anchor(view.text, trigger, first_target)
         markets, explicit_market = _markets(ctx, view, anchor, actors)
@@ -361,7 +370,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
             for target_id in targets:
                 found.append(BanFinding(market, target_id, measure, status, authority, when, scope,
                                         view.text, view.index, round(min(confidence, 0.95), 2),
-                                        explicit_market, explicit_target))
+                                        explicit_market, explicit_target, target_id in provenance))
     return found
 
 

@@ -24,9 +24,10 @@ from pathlib import Path
 import yaml
 
 from newsintel.extract.authorities import find_actors
-from newsintel.extract.companies import CompanyHit, slugify
+from newsintel.extract.companies import CompanyHit, _plausible, slugify
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
+from newsintel.extract.markets import find_markets
 from newsintel.extract.modality import is_modal as _modal
 from newsintel.extract.modality import is_quoted as _quoted
 from newsintel.vocab import BAN_MEASURES, BAN_STATUSES
@@ -126,7 +127,8 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
         ban_noun=_words_re([w for w in enacted_words if w not in deal_verbs] + objects["equipment"]["words"][:2]
                            + ["app", "apps"]),
         lift_object=_words_re(nouns + enacted_words),
-        deal_object=_words_re(nb["deal_objects"]), content_object=_words_re(nb["content_objects"]),
+        deal_object=re.compile(_words_re(nb["deal_objects"]).pattern + "|" + "|".join(nb.get("deal_phrases", [])), re.I),
+        content_object=_words_re(nb["content_objects"]),
         conduct_object=_words_re(nb["conduct_objects"]), penalty=_words_re(nb["penalties"]),
         compliance=_words_re(nb["compliance"]), negated=negated, hypothetical=hypothetical,
         list_cue=re.compile(r"\b(?:" + "|".join(raw["list_cues"]) + r")\b", re.I),
@@ -346,10 +348,12 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
         if subject and subject[-1].kind != "person" and status in ("enacted", "proposed") and not actors \
                 and not _GOVERNMENT.search(view.text):
             continue  # "Samsung banned employees from using ChatGPT": a company's house rule, not a ban
-        targets, explicit_target = _targets(ctx, view, status, trigger)
-        in_sentence = bool(targets)
-        if not targets and ":" in view.text:
-            targets, explicit_target = _bulleted(ctx, view), True   # "the following 26 platforms are banned:"
+        bullets = _bulleted(ctx, view) if ":" in view.text[trigger.start():] else []
+        if bullets:   # "the following 26 platforms are banned: - A - B - C"
+            targets, explicit_target, in_sentence = bullets, True, False
+        else:
+            targets, explicit_target = _targets(ctx, view, status, trigger)
+            in_sentence = bool(targets)
         if not targets:
             continue
         measure = _measure(view.text, targets, trigger)
@@ -458,6 +462,9 @@ _CLAUSE_BREAK_BASE = (r"[;:]|,\s*(?:as|while|after|but|which|who|where|when|sinc
                       r"(?:weighs|is|was|has|had|said|says|considers|explores|prepares|looks|seeks|eyes)\b)|"
                       r"\band\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)|"
                       r",\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:has|had|have|is|was|were|will|signed|said)\b)")
+# "Shein, the retailer whose app India banned, will be brought back by Reliance": after a relative clause the
+# main verb resumes; what follows it is not the ban's object (the subject before that clause still is)
+_RESUMED = re.compile(r",\s+(?:will|would|has|had|is|was|were|said|says)\s")
 
 
 @functools.lru_cache(maxsize=1)
@@ -473,7 +480,16 @@ def _broken(text: str, start: int, end: int) -> bool:
 
 _STORE = re.compile(r"\b(stores?|Play)\b")
 STORE_OWNERS = {"apple", "google", "alphabet"}
-_ENUMERATION = re.compile(r"\b(?:including|such as|among them|namely|which include[sd]?|that include[sd]?)\s+", re.I)
+_ENUMERATION = re.compile(r"(?:\b(?:including|such as|among them|namely|which include[sd]?|that include[sd]?)|:)\s+",
+                          re.I)
+# A list of names a ban's object noun introduces ("blocked five dating apps, Tinder, Tagged and SayHi") or ends
+# ("blocked Facebook, Kora and 20 other platforms"): each named item is a target, known or not.
+_ITEM = r"[A-Z][\w'’.+-]*(?:\s+[A-Z0-9][\w'’.+-]*){0,2}"
+_LIST = rf"{_ITEM}(?:\s*,\s*{_ITEM})*(?:\s*,?\s+(?:and|or)\s+{_ITEM})?"
+_OBJECT_NOUN = r"(?:apps?|applications|platforms|services|websites|sites|games|messengers|networks|brands)"
+_NAMED_LIST = re.compile(rf"\b{_OBJECT_NOUN}\s*(?:,|:|--|—|\bincluding|\bsuch as|\blike|\bnamely|\bamong them)\s+({_LIST})"
+                         rf"|({_LIST}),?\s+(?:and|as well as)\s+(?:\d+|dozens of|several|many|other)\s+(?:[\w-]+\s+){{0,2}}?"
+                         rf"{_OBJECT_NOUN}")
 _NOT_OBJECT_BEFORE = re.compile(r"\b(?:according to|reported by|told|said|says|via|wrote)\s+(?:the\s+)?$", re.I)
 
 
@@ -489,7 +505,8 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
     parties = sorted(parties + [h for h in media if h not in parties], key=lambda h: h.start)
     if _STORE.search(text):
         parties = [p for p in parties if p.company_id not in STORE_OWNERS]  # the stores are told, not banned
-    after = [p for p in parties if p.start >= trigger.start() and not _broken(text, trigger.end(), p.start)]
+    after = [p for p in parties if p.start >= trigger.start() and not _broken(text, trigger.end(), p.start)
+             and not _RESUMED.search(text, trigger.end(), p.start)]
     before = [p for p in parties if p.end <= trigger.start() and not _broken(text, p.end, trigger.start())
               and not lex.compliance.search(text[p.end:trigger.start()])]
     if not after:
@@ -497,6 +514,9 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
         if listed:   # "shut down the operations of three firms, citing risks, including A, B and C"
             end = next((m.start() for m in re.finditer(r"[;]|\.\s", text) if m.start() > listed.end()), len(text))
             after = [p for p in parties if listed.end() <= p.start < end]
+    if status in ("enacted", "proposed") and not _broken_before_list(text, trigger.end()):
+        after += [h for h in _listed_names(view, trigger.end()) if h not in after]
+        after.sort(key=lambda h: h.start)
     chosen = [p for p in (after or before) if not _SPARED.search(text[:p.start])
               and not lex.conduct_object.match(text[p.end:].lstrip(" ’'s"))]
     chosen = [p for p in chosen if p.start < trigger.start() or not re.search(
@@ -517,6 +537,38 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
     return [], False
 
 
+def _broken_before_list(text: str, at: int) -> bool:
+    m = _NAMED_LIST.search(text, at)
+    return m is None or _broken(text, at, m.start())
+
+
+def _listed_names(view: SentenceView, at: int) -> list[CompanyHit]:
+    """The named items of the first list a ban's object noun introduces after `at`. An item the registry
+    lacks becomes a discovered app, added to the sentence's companies so that it is a mention too."""
+    text = view.text
+    m = _NAMED_LIST.search(text, at)
+    if not m:
+        return []
+    group = 1 if m.group(1) else 2
+    out, offset = [], m.start(group)
+    known = view.parties()
+    for part in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", m.group(group)):
+        start = text.find(part, offset)
+        end = start + len(part)
+        offset = end
+        hit = next((p for p in known if p.start < end and start < p.end), None)
+        if hit is None and part.split()[0] not in _NOT_NAME_WORDS and _plausible(part, suffixed=False, text=text) \
+                and not find_markets(part):
+            hit = CompanyHit(slugify(part), part, part, start, end, "app", "discovered")
+            view.companies.append(hit)
+            view.companies.sort(key=lambda h: h.start)
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
+_NOT_NAME_WORDS = {"The", "A", "An", "Its", "Their", "This", "These", "Those", "Some", "Other", "All", "Chinese",
+                   "Indian", "American", "Russian", "Apps", "Platforms"}
 _OWNER_APPOSITION = re.compile(r",\s+(?:the|its)\s+(?:\w+\s+){0,2}?(?:owner|parent)\s+of\s+$")
 
 

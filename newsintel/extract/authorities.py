@@ -1,7 +1,7 @@
 """Which market's government acts in a sentence: from named bodies, leaders, and place + body wording.
 
 A ban is set by a government, a regulator or a court, and news names the actor in three general ways:
-a named body ("Roskomnadzor", "the FCC"), a head of government in office ("Trump" in 2020), or a place
+a named body ("Roskomnadzor", "the FCC"), a head of government ("Trump", "Modi"), or a place
 followed by a word of state ("Indian regulators", "Italy's privacy regulator", "the Canadian government",
 "Texas lawmakers"). The names are data (`newsintel/data/authorities.yaml`); this module only reads them.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pycountry
@@ -33,7 +32,6 @@ class Actor:
 class _Table:
     named: re.Pattern[str]            # bodies and leaders by name
     market_of: dict[str, str]
-    years: dict[str, list[int]]       # leader -> [from, to, from, to, ...]
     body_after: re.Pattern[str]       # "'s privacy regulator", " government"
     subdivision: re.Pattern[str]
     subdivision_of: dict[str, str]
@@ -47,14 +45,11 @@ def _words(names) -> str:
 @functools.lru_cache(maxsize=1)
 def _table() -> _Table:
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    market_of, years = {}, {}
+    market_of = {}
     for market, entry in raw["markets"].items():
-        for name in entry.get("bodies", []):
-            market_of[name] = market
-        for group in ("leaders", "officials"):
-            for name, span in (entry.get(group) or {}).items():
+        for group in ("bodies", "leaders", "officials"):
+            for name in entry.get(group) or ():
                 market_of[name] = market
-                years[name] = span
     named = re.compile(r"(?<![\w-])(" + _words(market_of) + r")(?![\w-])")
     body_after = re.compile(r"^(?:[’']s)?\s+(?:(?:state-run|state|federal|national|top|local|[a-z]+)\s+){0,2}?(?:"
                             + _words(raw["bodies"]) + r")\b", re.I)
@@ -67,24 +62,16 @@ def _table() -> _Table:
     # markets.py reads a demonym as a market only before a few state nouns; any body word of the table makes
     # "Swedish telecom regulators" an actor here
     demonym = re.compile(r"(?<![\w-])(" + _words(_DEMONYMS) + r")(?![\w-])")
-    return _Table(named, market_of, years, body_after, subdivision, subdivision_of, demonym)
+    return _Table(named, market_of, body_after, subdivision, subdivision_of, demonym)
 
 
-def _in_office(span: list[int], when: date | None) -> bool:
-    if when is None:
-        return True
-    return any(a <= when.year <= b for a, b in zip(span[::2], span[1::2]))
-
-
-def find_actors(text: str, markets: list[MarketHit], published: date | None = None) -> list[Actor]:
+def find_actors(text: str, markets: list[MarketHit]) -> list[Actor]:
     """Government actors in `text` with the market each acts for, in text order. `markets` are all the
     market hits of the sentence, possessives and demonyms included ("Italy's regulator")."""
     t = _table()
     out = []
     for m in t.named.finditer(text):
         name = re.sub(r"\s+", " ", m.group(1))
-        if name in t.years and not _in_office(t.years[name], published):
-            continue
         out.append(Actor(t.market_of[name], m.group(1), m.start(), m.end()))
     for h in markets:
         body = t.body_after.match(text[h.end:h.end + 60])

@@ -323,7 +323,7 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
     lex = _lex()
     found: list[BanFinding] = []
     for view in ctx.views:
-        actors = find_actors(view.text, _places(view, possessive=True), ctx.published)
+        actors = find_actors(view.text, _places(view, possessive=True))
         verdict = _status(view.text, acted_by_state=bool(actors or _places(view)))
         if verdict is None:
             continue
@@ -552,7 +552,10 @@ def _listed_names(view: SentenceView, at: int) -> list[CompanyHit]:
     group = 1 if m.group(1) else 2
     out, offset = [], m.start(group)
     known = view.parties()
-    for part in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", m.group(group)):
+    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", m.group(group))
+    if group == 1 and len(parts) < 2 and re.search(r"(?:,|--|—)\s*$", text[m.start():m.start(1)]):
+        return []   # "blocked the services, Apple said": one name after a comma is no list
+    for part in parts:
         start = text.find(part, offset)
         end = start + len(part)
         offset = end

@@ -75,6 +75,7 @@ class Lexicon:
     measures: tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]   # (measure, words, with)
     object_measure: dict[str, str]
     verbs: str                        # single-word enacted forms, for grammar templates
+    any_trigger: re.Pattern[str]      # a sentence without any trigger is skipped at once (speed; lower-cased)
 
 
 @functools.lru_cache(maxsize=4)
@@ -88,6 +89,9 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
             raise ValueError(f"{path}: status {e['status']!r} is not one of {BAN_STATUSES}")
         if e.get("object", "any") not in objects:
             raise ValueError(f"{path}: object {e.get('object')!r} is not a key of `objects`")
+        if re.search(r"\\[A-Z]", _entry_pattern(e)):
+            raise ValueError(f"{path}: {_entry_pattern(e)!r}: write \\s \\w \\d, not upper-case escapes "
+                             "(triggers are also matched on lower-cased text)")
         key = "blocked_any" if e["status"] == "blocked" and e.get("court") is False else e["status"]
         by_status.setdefault(key, []).append(_entry_pattern(e))
         entries.append((re.compile(r"\b(?:" + _entry_pattern(e) + r")\b", re.I), e))
@@ -132,7 +136,10 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
         conduct_object=_words_re(nb["conduct_objects"]), penalty=_words_re(nb["penalties"]),
         compliance=_words_re(nb["compliance"]), negated=negated, hypothetical=hypothetical,
         list_cue=re.compile(r"\b(?:" + "|".join(raw["list_cues"]) + r")\b", re.I),
-        measures=measures, object_measure={k: v["measure"] for k, v in objects.items()}, verbs=verbs)
+        measures=measures, object_measure={k: v["measure"] for k, v in objects.items()}, verbs=verbs,
+        # matched on lower-cased text without re.I: five times faster on long alternations (the lexicon's
+        # escapes are all lower-case: \b \w \d), and only a yes/no filter
+        any_trigger=re.compile((r"\b(?:" + "|".join(p for parts in by_status.values() for p in parts) + r")\b").lower()))
 
 
 def _lex() -> Lexicon:
@@ -323,6 +330,8 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
     lex = _lex()
     found: list[BanFinding] = []
     for view in ctx.views:
+        if not lex.any_trigger.search(view.text.lower()):
+            continue
         actors = find_actors(view.text, _places(view, possessive=True))
         verdict = _status(view.text, acted_by_state=bool(actors or _places(view)))
         if verdict is None:

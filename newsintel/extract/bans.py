@@ -300,17 +300,20 @@ def _authority(text: str) -> str | None:
 
 
 def find_bans(ctx: ArticleContext) -> list[BanFinding]:
-    found = _find_direct(ctx)
-    return found + _list_continuations(ctx, found)
+    pending: list[BanFinding] = []
+    found = _find_direct(ctx, pending)
+    return found + _list_continuations(ctx, found, pending)
 
 
-def _list_continuations(ctx: ArticleContext, found: list[BanFinding]) -> list[BanFinding]:
-    """'The order also names UC Browser and SHAREit': apps listed after the sentence that bans them."""
+def _list_continuations(ctx: ArticleContext, found: list[BanFinding], pending=()) -> list[BanFinding]:
+    """'The order also names UC Browser and SHAREit': apps listed after the sentence that bans them (or that
+    states a ban without naming what it hits: "the ministry announced the ban. The list includes ...")."""
     extra, covered = [], {f.sentence_index for f in found}
     for view in ctx.views:
         if view.index in covered or not _lex().list_cue.search(view.text):
             continue
-        previous = [f for f in found if view.index - 4 <= f.sentence_index < view.index]
+        previous = sorted([f for f in list(found) + list(pending) if view.index - 4 <= f.sentence_index < view.index],
+                          key=lambda f: f.sentence_index)
         if not previous:
             continue
         last = previous[-1]
@@ -320,13 +323,16 @@ def _list_continuations(ctx: ArticleContext, found: list[BanFinding]) -> list[Ba
                 continue
             if any(p.company_id in o.ancestors for o in view.parties()):
                 continue  # "Alibaba's UC Browser": the owner is not on the list
-            extra.append(BanFinding(last.market_id, p.company_id, last.measure, last.status, last.authority,
+            measure = last.measure if last.measure != "other" else _measure(view.text, [p])
+            extra.append(BanFinding(last.market_id, p.company_id, measure, last.status, last.authority,
                                     last.event_date, last.scope_count, view.text, view.index,
                                     round(max(0.5, last.confidence - 0.1), 2), last.explicit_market, True))
     return extra
 
 
-def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
+def _find_direct(ctx: ArticleContext, pending: list | None = None) -> list[BanFinding]:
+    """Bans each sentence states. A sentence that states a ban with a market but names no target is kept in
+    `pending` (target_id empty), for the list that may follow it."""
     lex = _lex()
     found: list[BanFinding] = []
     for view in ctx.views:
@@ -350,6 +356,8 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
                 re.match(r"^\s*(?:\w+\s+){0,2}?(?:" + lex.content_object.pattern + ")", after_trigger, re.I) or \
                 re.match(r"^\s*(?:\w+\s+){0,2}?(?:" + lex.penalty.pattern + ")", after_trigger, re.I):
             continue  # "blocked Broadcom's takeover of Qualcomm", "suspend certain accounts", "blocked the fine"
+        if status != "blocked" and lex.penalty.search(view.text[max(0, trigger.start() - 30):trigger.start()]):
+            continue  # "the FTC sued to block it": a lawsuit (against a deal, most often), not a ban
         subject = [p for p in view.parties() if p.end <= trigger.start()
                    and re.fullmatch(r"\s*(?:\w+\s+){0,2}", view.text[p.end:trigger.start()])
                    and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
@@ -364,6 +372,12 @@ def _find_direct(ctx: ArticleContext) -> list[BanFinding]:
             targets, explicit_target = _targets(ctx, view, status, trigger)
             in_sentence = bool(targets)
         if not targets:
+            if pending is not None and status == "enacted" and not view.is_title:
+                markets, explicit_market = _markets(ctx, view, trigger.start(), actors)
+                if explicit_market and len(markets) == 1:
+                    pending.append(BanFinding(markets[0], "", _measure(view.text, [], trigger), status,
+                                              _authority(view.text), find_date(view.text, ctx.published),
+                                              _scope(view.text, 0), view.text, view.index, 0.6, True, False))
             continue
         measure = _measure(view.text, targets, trigger)
         first_target = min((t.start for t in targets if t.start >= 0), default=None) if in_sentence and explicit_target else None
@@ -489,6 +503,8 @@ def _broken(text: str, start: int, end: int) -> bool:
 
 _STORE = re.compile(r"\b(stores?|Play)\b")
 STORE_OWNERS = {"apple", "google", "alphabet"}
+_OBJECT_PRONOUN = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(it|them|the app|the platform|the service|the company|the firm)\b",
+                             re.I)
 _ENUMERATION = re.compile(r"(?:\b(?:including|such as|among them|namely|which include[sd]?|that include[sd]?)|:)\s+",
                           re.I)
 # A list of names a ban's object noun introduces ("blocked five dating apps, Tinder, Tagged and SayHi") or ends
@@ -533,6 +549,14 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
     # "after getting banned, Shein signed a partnership with Reliance Retail": a deal's party, not a target
     if chosen:
         return chosen, True
+    pronoun = _OBJECT_PRONOUN.match(text, trigger.end())
+    if pronoun and not _broken(text, trigger.end(), pronoun.end()):
+        # "India, where the government blocked it", "an order banning transactions with the app": the verb's
+        # object refers back to the company named last before it
+        kind = "app" if pronoun.group(1).lower() in ("the app", "the platform", "the service") else None
+        earlier = [p for p in parties if p.end <= trigger.start() and (kind is None or p.kind == kind)]
+        if earlier:
+            return [earlier[-1]], False
     if parties:
         return [], False  # companies are named, but in another clause: this ban is not about them
     if _PRONOUN_APP.search(text):

@@ -185,9 +185,11 @@ _BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|
 
 _SPARED = re.compile(r"\b(?:spar(?:es|ed|ing)|exempt(?:s|ed|ing)?|except(?:ing)?|not (?:apply|cover|include)\w*)\s+"
                      r"(?:to\s+)?(?:\S+\s+){0,4}$", re.I)
-_NOUN_BAN_USE = re.compile(r"\bbans? (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|introduc|extend|"
+_NOUN_BAN_USE = re.compile(r"\b(?:bans?|blocks?|suspensions?|restrictions?|prohibitions?) (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|introduc|extend|"
                            r"declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |their )?"
                            r"(?:\w+ ){0,2}?bans?\b", re.I)
+# "The block began on August 2": a measure named by a noun after a determiner is talked about, not imposed
+_MEASURE_NOUNS = {"ban", "bans", "block", "suspension", "restriction", "restrictions", "prohibition"}
 _NAMED_BAN = re.compile(r"\b(?!(?:The|A|An|This|That|Its|Their|Any|No)\b)[A-Z][\w-]* bans?\b")   # "the TikTok ban"
 _GOVERNMENT = re.compile(r"\b(government|ministry|minister|regulators?|authorit(?:y|ies)|courts?|judges?|law|"
                          r"orders?|decree|president|prime minister|parliament|congress|officials?|state|federal|"
@@ -345,7 +347,7 @@ def _find_direct(ctx: ArticleContext, pending: list | None = None) -> list[BanFi
         status, trigger = verdict
         if status in ("enacted", "proposed") and not lex.ban_word.search(view.text[trigger.start():]):
             continue   # "threatened to raise tariffs": a threat, but of no ban
-        if trigger.group(0).lower() in ("ban", "bans") and re.search(
+        if trigger.group(0).lower() in _MEASURE_NOUNS and re.search(
                 r"\b(?:the|a|an|its|their|this|that|any|no)\s+(?:[\w-]+\s+)?$", view.text[:trigger.start()], re.I) \
                 and not (_NOUN_BAN_USE.search(view.text) or _NAMED_BAN.search(view.text)):
             continue  # "The ban is a blow to ByteDance": the ban is talked about, not reported as imposed here
@@ -484,7 +486,8 @@ _CLAUSE_BREAK_BASE = (r"[;:]|,\s*(?:as|while|after|but|which|who|where|when|sinc
                       r"\b(?:as reports|while|whereas)\b|(?<!such )\bas\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+"
                       r"(?:weighs|is|was|has|had|said|says|considers|explores|prepares|looks|seeks|eyes)\b)|"
                       r"\band\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)|"
-                      r",\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:has|had|have|is|was|were|will|signed|said)\b)")
+                      r",\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:has|had|have|is|was|were|will|signed|said)\b)|"
+                      r",\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+[a-z]+(?:ed|s)\b)")
 # "Shein, the retailer whose app India banned, will be brought back by Reliance": after a relative clause the
 # main verb resumes; what follows it is not the ban's object (the subject before that clause still is)
 _RESUMED = re.compile(r",\s+(?:will|would|has|had|is|was|were|said|says)\s")
@@ -534,6 +537,9 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
              and not _RESUMED.search(text, trigger.end(), p.start)]
     before = [p for p in parties if p.end <= trigger.start() and not _broken(text, p.end, trigger.start())
               and not lex.compliance.search(text[p.end:trigger.start()])]
+    for p in reversed([p for p in parties if p.end <= trigger.start() and p not in before]):
+        if before and re.fullmatch(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", text[p.end:before[0].start]):
+            before.insert(0, p)   # "Facebook and Twitter have been blocked": a coordinated subject
     if not after:
         listed = _ENUMERATION.search(text, trigger.end())
         if listed:   # "shut down the operations of three firms, citing risks, including A, B and C"

@@ -104,7 +104,7 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
         return re.compile(r"\b(" + "|".join(parts) + r")\b", re.I)
 
     enacted_words = [f for e in raw["triggers"] if e["status"] == "enacted" for f in e.get("forms", [])]
-    deal_verbs = {f for e in raw["triggers"] if e.get("also_blocks_deals") for f in e.get("forms", [])}
+    deal_verbs = {f for e in raw["triggers"] if e.get("also_of_deals") for f in e.get("forms", [])}
     nouns = list(raw["measure_nouns"])
     verbs = _alternation([w for w in enacted_words if " " not in w])
     nb = raw["not_bans"]
@@ -341,66 +341,78 @@ def _find_direct(ctx: ArticleContext, pending: list | None = None) -> list[BanFi
         if not lex.any_trigger.search(view.text.lower()):
             continue
         actors = find_actors(view.text, _places(view, possessive=True))
-        verdict = _status(view.text, acted_by_state=bool(actors or _places(view)))
-        if verdict is None:
-            continue
-        status, trigger = verdict
-        if status in ("enacted", "proposed") and not lex.ban_word.search(view.text[trigger.start():]):
-            continue   # "threatened to raise tariffs": a threat, but of no ban
-        if trigger.group(0).lower() in _MEASURE_NOUNS and re.search(
-                r"\b(?:the|a|an|its|their|this|that|any|no)\s+(?:[\w-]+\s+)?$", view.text[:trigger.start()], re.I) \
-                and not (_NOUN_BAN_USE.search(view.text) or _NAMED_BAN.search(view.text)):
-            continue  # "The ban is a blow to ByteDance": the ban is talked about, not reported as imposed here
-        if lex.deal_object.search(view.text) and not lex.ban_noun.search(view.text):
-            continue  # "the FTC sued to block the acquisition": a deal blocked, not a ban
-        after_trigger = view.text[trigger.end():]
-        if (lex.deal_object.search(after_trigger[:60]) and not lex.measures[1][1].search(view.text)) or \
-                re.match(r"^\s*(?:\w+\s+){0,2}?(?:" + lex.content_object.pattern + ")", after_trigger, re.I) or \
-                re.match(r"^\s*(?:\w+\s+){0,2}?(?:" + lex.penalty.pattern + ")", after_trigger, re.I):
-            continue  # "blocked Broadcom's takeover of Qualcomm", "suspend certain accounts", "blocked the fine"
-        if status != "blocked" and lex.penalty.search(view.text[max(0, trigger.start() - 30):trigger.start()]):
-            continue  # "the FTC sued to block it": a lawsuit (against a deal, most often), not a ban
-        subject = [p for p in view.parties() if p.end <= trigger.start()
-                   and re.fullmatch(r"\s*(?:\w+\s+){0,2}", view.text[p.end:trigger.start()])
-                   and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
-                                     view.text[p.end:trigger.start()], re.I)]   # "Helo remains blocked": the target
-        if subject and subject[-1].kind != "person" and status in ("enacted", "proposed") and not actors \
-                and not _GOVERNMENT.search(view.text):
-            continue  # "Samsung banned employees from using ChatGPT": a company's house rule, not a ban
-        bullets = _bulleted(ctx, view) if ":" in view.text[trigger.start():] else []
-        if bullets:   # "the following 26 platforms are banned: - A - B - C"
-            targets, explicit_target, in_sentence = bullets, True, False
-        else:
-            targets, explicit_target = _targets(ctx, view, status, trigger)
-            in_sentence = bool(targets)
-        if not targets:
-            if pending is not None and status == "enacted" and not view.is_title:
-                markets, explicit_market = _markets(ctx, view, trigger.start(), actors)
-                if explicit_market and len(markets) == 1:
-                    pending.append(BanFinding(markets[0], "", _measure(view.text, [], trigger), status,
-                                              _authority(view.text), find_date(view.text, ctx.published),
-                                              _scope(view.text, 0), view.text, view.index, 0.6, True, False))
-            continue
-        measure = _measure(view.text, targets, trigger)
-        first_target = min((t.start for t in targets if t.start >= 0), default=None) if in_sentence and explicit_target else None
-        provenance = {t.company_id for t in targets if 0 <= t.start and _PROVENANCE.search(view.text[:t.start])}
-        targets = _drop_owners(targets, measure, view.text)
-        anchor = _anchor(view.text, trigger, first_target)
-        markets, explicit_market = _markets(ctx, view, anchor, actors)
-        if not explicit_market and found:
-            markets = [found[-1].market_id]   # "Twitter has also been blocked": where the last ban was
-        if not markets:
-            continue
-        when = find_date(view.text, ctx.published)
-        scope = _scope(view.text, len(targets))
-        authority = _authority(view.text) or next((a.surface for a in actors), None)
-        confidence = 0.55 + 0.15 * explicit_market + 0.15 * explicit_target + (0.05 if authority else 0)
-        for market in markets:
-            for target_id in targets:
-                found.append(BanFinding(market, target_id, measure, status, authority, when, scope,
-                                        view.text, view.index, round(min(confidence, 0.95), 2),
-                                        explicit_market, explicit_target, target_id in provenance))
+        pos = 0
+        for _ in range(4):   # "X blocked A on Monday, citing ..., and restricted B": each clause its own verb
+            verdict = _status(view.text, acted_by_state=bool(actors or _places(view)), pos=pos)
+            if verdict is None:
+                break
+            _read_clause(ctx, view, actors, *verdict, found, pending)
+            turn = _clause_break().search(view.text, verdict[1].end())
+            if turn is None:
+                break
+            pos = turn.end()
     return found
+
+
+def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, trigger: re.Match,
+                 found: list[BanFinding], pending: list | None) -> None:
+    """The ban one trigger of the sentence states, appended to `found` (or to `pending` without a target)."""
+    lex = _lex()
+    if status in ("enacted", "proposed") and not lex.ban_word.search(view.text[trigger.start():]):
+        return   # "threatened to raise tariffs": a threat, but of no ban
+    if trigger.group(0).lower() in _MEASURE_NOUNS and re.search(
+            r"\b(?:the|a|an|its|their|this|that|any|no)\s+(?:[\w-]+\s+)?$", view.text[:trigger.start()], re.I) \
+            and not (_NOUN_BAN_USE.search(view.text) or _NAMED_BAN.search(view.text)):
+        return  # "The ban is a blow to ByteDance": the ban is talked about, not reported as imposed here
+    if lex.deal_object.search(view.text) and not lex.ban_noun.search(view.text):
+        return  # "the FTC sued to block the acquisition": a deal blocked, not a ban
+    after_trigger = view.text[trigger.end():]
+    if (lex.deal_object.search(after_trigger[:60]) and not lex.measures[1][1].search(view.text)) or \
+            re.match(r"^\s*(?:\w+\s+){0,2}?(?:" + lex.content_object.pattern + ")", after_trigger, re.I) or \
+            re.match(r"^\s*(?:\w+\s+){0,2}?(?:" + lex.penalty.pattern + ")", after_trigger, re.I):
+        return  # "blocked Broadcom's takeover of Qualcomm", "suspend certain accounts", "blocked the fine"
+    if status != "blocked" and lex.penalty.search(view.text[max(0, trigger.start() - 30):trigger.start()]):
+        return  # "the FTC sued to block it": a lawsuit (against a deal, most often), not a ban
+    subject = [p for p in view.parties() if p.end <= trigger.start()
+               and re.fullmatch(r"\s*(?:\w+\s+){0,2}", view.text[p.end:trigger.start()])
+               and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
+                                 view.text[p.end:trigger.start()], re.I)]   # "Helo remains blocked": the target
+    if subject and subject[-1].kind != "person" and status in ("enacted", "proposed") and not actors \
+            and not _GOVERNMENT.search(view.text):
+        return  # "Samsung banned employees from using ChatGPT": a company's house rule, not a ban
+    bullets = _bulleted(ctx, view) if ":" in view.text[trigger.start():] else []
+    if bullets:   # "the following 26 platforms are banned: - A - B - C"
+        targets, explicit_target, in_sentence = bullets, True, False
+    else:
+        targets, explicit_target = _targets(ctx, view, status, trigger)
+        in_sentence = bool(targets)
+    if not targets:
+        if pending is not None and status == "enacted" and not view.is_title:
+            markets, explicit_market = _markets(ctx, view, trigger.start(), actors)
+            if explicit_market and len(markets) == 1:
+                pending.append(BanFinding(markets[0], "", _measure(view.text, [], trigger), status,
+                                          _authority(view.text), find_date(view.text, ctx.published),
+                                          _scope(view.text, 0), view.text, view.index, 0.6, True, False))
+        return
+    measure = _measure(view.text, targets, trigger)
+    first_target = min((t.start for t in targets if t.start >= 0), default=None) if in_sentence and explicit_target else None
+    provenance = {t.company_id for t in targets if 0 <= t.start and _PROVENANCE.search(view.text[:t.start])}
+    targets = _drop_owners(targets, measure, view.text)
+    anchor = _anchor(view.text, trigger, first_target)
+    markets, explicit_market = _markets(ctx, view, anchor, actors)
+    if not explicit_market and found:
+        markets = [found[-1].market_id]   # "Twitter has also been blocked": where the last ban was
+    if not markets:
+        return
+    when = find_date(view.text, ctx.published)
+    scope = _scope(view.text, len(targets))
+    authority = _authority(view.text) or next((a.surface for a in actors), None)
+    confidence = 0.55 + 0.15 * explicit_market + 0.15 * explicit_target + (0.05 if authority else 0)
+    for market in markets:
+        for target_id in targets:
+            found.append(BanFinding(market, target_id, measure, status, authority, when, scope,
+                                    view.text, view.index, round(min(confidence, 0.95), 2),
+                                    explicit_market, explicit_target, target_id in provenance))
 
 
 def _anchor(text: str, trigger: re.Match, first_target: int | None) -> int:

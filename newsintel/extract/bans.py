@@ -374,7 +374,8 @@ def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, t
     if status != "blocked" and lex.penalty.search(view.text[max(0, trigger.start() - 30):trigger.start()]):
         return  # "the FTC sued to block it": a lawsuit (against a deal, most often), not a ban
     subject = [p for p in view.parties() if p.end <= trigger.start()
-               and re.fullmatch(r"\s*(?:\w+\s+){0,2}", view.text[p.end:trigger.start()])
+               and re.fullmatch(r"\s*(?:(?:said|says|announced|confirmed)\s+(?:that\s+)?(?:it|they)\s+)?(?:\w+\s+){0,2}",
+                                view.text[p.end:trigger.start()])
                and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
                                  view.text[p.end:trigger.start()], re.I)]   # "Helo remains blocked": the target
     if subject and subject[-1].kind != "person" and status in ("enacted", "proposed") and not actors \

@@ -198,7 +198,7 @@ _SCHEDULED = re.compile(r"\b(?:will|shall|(?:said|announced|confirmed) (?:it|the
 _WILL_DIRECT = re.compile(r"\b(?:will|shall)\s+(?:now\s+|also\s+|soon\s+)?$", re.I)
 _SPEECH = re.compile(r"\b(?:said|says|saying|told|tweeted|vowed|promised|warned|hinted|suggested|believes?|thinks?)\b",
                      re.I)
-_EFFECTIVE = re.compile(r"\b(?:from|starting|beginning|effective|as of|with effect from|after)\s+(?:the\s+)?"
+_EFFECTIVE = re.compile(r"\b(?:from|starting|beginning|effective|as of|with effect from|after|on|by)\s+(?:the\s+)?"
                         r"(?:end|start|beginning|\d|January|February|March|April|May|June|July|August|September|"
                         r"October|November|December|next|this|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)",
                         re.I)

@@ -76,6 +76,9 @@ class Lexicon:
     object_measure: dict[str, str]
     verbs: str                        # single-word enacted forms, for grammar templates
     any_trigger: re.Pattern[str]      # a sentence without any trigger is skipped at once (speed; lower-cased)
+    nouns: frozenset[str]             # "the ban", "an embargo": the measure named as a noun
+    noun_use: re.Pattern[str]         # "a ban on", "imposed an embargo": the noun imposed, not talked about
+    ban_object: re.Pattern[str]       # "blocked the order", "halted enforcement of the ban": a court's object
 
 
 @functools.lru_cache(maxsize=4)
@@ -108,6 +111,8 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
     nouns = list(raw["measure_nouns"])
     verbs = _alternation([w for w in enacted_words if " " not in w])
     nb = raw["not_bans"]
+    trigger_nouns = sorted({n for e in raw["triggers"] for n in e.get("nouns", [])})
+    all_nouns = _alternation(trigger_nouns + nouns)
     negated = re.compile(
         rf"\b(no plans? (?:to|for) (?:a |an )?(?:{verbs})|no (?:evidence|case|reason|grounds|need) (?:to|for|that)|"
         rf"(?:not|never|n't) (?:be |been |yet )?(?:{verbs})\b(?! only)|denied .{{0,30}}\b(?:{verbs})|"
@@ -139,6 +144,11 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
         measures=measures, object_measure={k: v["measure"] for k, v in objects.items()}, verbs=verbs,
         # matched on lower-cased text without re.I: five times faster on long alternations (the lexicon's
         # escapes are all lower-case: \b \w \d), and only a yes/no filter
+        nouns=frozenset(n.lower() for n in trigger_nouns),
+        noun_use=re.compile(rf"\b(?:{_alternation(trigger_nouns)}) (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|"
+                            rf"introduc|extend|declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |"
+                            rf"their )?(?:\w+ ){{0,2}}?(?:{_alternation(trigger_nouns)})\b", re.I),
+        ban_object=re.compile(rf"[^,.;]{{0,35}}?\b(?:{all_nouns})\b", re.I),
         any_trigger=re.compile((r"\b(?:" + "|".join(p for parts in by_status.values() for p in parts) + r")\b").lower()))
 
 
@@ -180,16 +190,10 @@ class BanFinding:
 _PROVENANCE = re.compile(r"\b(?:from|by|of)\s+(?:[\w-]+\s+){0,3}$", re.I)
 
 
-_BAN_OBJECT = re.compile(r"^[^,.;]{0,35}?\b(ban|bans|order|orders|restrictions?|prohibition|measure|rules?|enforcement|"
-                         r"directive|suspension|blocking)\b", re.I)
+
 
 _SPARED = re.compile(r"\b(?:spar(?:es|ed|ing)|exempt(?:s|ed|ing)?|except(?:ing)?|not (?:apply|cover|include)\w*)\s+"
                      r"(?:to\s+)?(?:\S+\s+){0,4}$", re.I)
-_NOUN_BAN_USE = re.compile(r"\b(?:bans?|blocks?|suspensions?|restrictions?|prohibitions?) (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|introduc|extend|"
-                           r"declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |their )?"
-                           r"(?:\w+ ){0,2}?bans?\b", re.I)
-# "The block began on August 2": a measure named by a noun after a determiner is talked about, not imposed
-_MEASURE_NOUNS = {"ban", "bans", "block", "suspension", "restriction", "restrictions", "prohibition"}
 _NAMED_BAN = re.compile(r"\b(?!(?:The|A|An|This|That|Its|Their|Any|No)\b)[A-Z][\w-]* bans?\b")   # "the TikTok ban"
 _GOVERNMENT = re.compile(r"\b(government|ministry|minister|regulators?|authorit(?:y|ies)|courts?|judges?|law|"
                          r"orders?|decree|president|prime minister|parliament|congress|officials?|state|federal|"
@@ -228,7 +232,7 @@ def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str,
     if lex.court.search(text, pos):
         blocked = lex.blocked.search(text, pos)
         if blocked and (lex.court.match(blocked.group(1))
-                        or _BAN_OBJECT.search(text[blocked.end():])
+                        or lex.ban_object.match(text, blocked.end())
                         or re.match(r"[^,.;]{0,60}?\bfrom (?:enforcing|implementing|carrying out)\b",
                                     text[blocked.end():])):
             return "blocked", blocked
@@ -360,9 +364,9 @@ def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, t
     lex = _lex()
     if status in ("enacted", "proposed") and not lex.ban_word.search(view.text[trigger.start():]):
         return   # "threatened to raise tariffs": a threat, but of no ban
-    if trigger.group(0).lower() in _MEASURE_NOUNS and re.search(
+    if trigger.group(0).lower() in lex.nouns and re.search(
             r"\b(?:the|a|an|its|their|this|that|any|no)\s+(?:[\w-]+\s+)?$", view.text[:trigger.start()], re.I) \
-            and not (_NOUN_BAN_USE.search(view.text) or _NAMED_BAN.search(view.text)):
+            and not (lex.noun_use.search(view.text) or _NAMED_BAN.search(view.text)):
         return  # "The ban is a blow to ByteDance": the ban is talked about, not reported as imposed here
     if lex.deal_object.search(view.text) and not lex.ban_noun.search(view.text):
         return  # "the FTC sued to block the acquisition": a deal blocked, not a ban

@@ -27,7 +27,7 @@ from newsintel.extract.authorities import find_actors
 from newsintel.extract.companies import CompanyHit, _plausible, slugify
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
-from newsintel.extract.markets import find_markets
+from newsintel.extract.markets import _DEMONYMS, find_markets
 from newsintel.extract.modality import is_modal as _modal
 from newsintel.extract.modality import is_quoted as _quoted
 from newsintel.vocab import BAN_MEASURES, BAN_STATUSES
@@ -627,8 +627,8 @@ def _listed_names(view: SentenceView, at: int) -> list[CompanyHit]:
     return out
 
 
-_NOT_NAME_WORDS = {"The", "A", "An", "Its", "Their", "This", "These", "Those", "Some", "Other", "All", "Chinese",
-                   "Indian", "American", "Russian", "Apps", "Platforms"}
+_NOT_NAME_WORDS = {"The", "A", "An", "Its", "Their", "This", "These", "Those", "Some", "Other", "All", "Apps",
+                   "Platforms", *_DEMONYMS}   # "Chinese apps": a nationality, not a name
 _OWNER_APPOSITION = re.compile(r",\s+(?:the|its)\s+(?:\w+\s+){0,2}?(?:owner|parent)\s+of\s+$")
 
 

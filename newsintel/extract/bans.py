@@ -1,9 +1,10 @@
 """Ban reports: who bans what, where, by which measure, with what status, read from the wording.
 
 What words mean is data (`lexicon/bans.yaml`: each trigger's word forms, the status it signals and what its
-object must be; the objects that make a measure; what is no ban). This module only reads sentences with it:
-every pattern below is compiled from that file, so a new verb is one lexicon line (and one golden sentence
-in `tests/fixtures/golden_bans.yaml`), never a second list to keep in step.
+object must be; the objects that make a measure; what is no ban), compiled by `ban_lexicon.py`. This module
+only reads sentences with it, so a new verb is one lexicon line (and one golden sentence in
+`tests/fixtures/golden_bans.yaml`), never a second list to keep in step. Lists of names are read by
+`ban_lists.py`, who acts for which market by `authorities.py`.
 
 How a sentence is read: its status from the triggers (a lifting needs a ban word beside it; a court's block
 is `blocked`; modal, hypothetical, negated or quoted wording is not a ban); its targets from the companies
@@ -19,142 +20,16 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from newsintel.extract.authorities import find_actors
-from newsintel.extract.companies import CompanyHit, _plausible, slugify
+from newsintel.extract.ban_lexicon import LEXICON, Lexicon, lexicon, load_lexicon
+from newsintel.extract.ban_lists import NAMED_LIST, bulleted, listed_names
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
-from newsintel.extract.markets import _DEMONYMS, find_markets
 from newsintel.extract.modality import is_modal as _modal
 from newsintel.extract.modality import is_quoted as _quoted
-from newsintel.vocab import BAN_MEASURES, BAN_STATUSES
 
-LEXICON = Path(__file__).with_name("lexicon") / "bans.yaml"
-
-
-def _alternation(words) -> str:
-    """Whole-word alternatives, longest first; a space in a form matches any run of spaces."""
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
-
-
-def _entry_pattern(entry: dict) -> str:
-    if "forms" in entry:
-        return _alternation(entry["forms"])
-    return entry["phrase"]
-
-
-def _words_re(words, flags=re.I) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])(?:" + _alternation(words) + r")(?![\w-])", flags)
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The patterns the reader uses, all derived from `lexicon/bans.yaml`."""
-    entries: tuple[tuple[re.Pattern[str], dict], ...]
-    enacted: re.Pattern[str]
-    proposed: re.Pattern[str]
-    lifted: re.Pattern[str]
-    blocked: re.Pattern[str]          # with a court as the actor
-    blocked_any: re.Pattern[str]      # whoever acts ("the ban has been paused")
-    blocked_by_court: re.Pattern[str]  # "halted by a federal judge"
-    court: re.Pattern[str]
-    ban_word: re.Pattern[str]         # any enacted trigger or measure noun: "threatened to <ban word>"
-    ban_noun: re.Pattern[str]         # a ban word that is not also how a deal is blocked
-    lift_object: re.Pattern[str]
-    deal_object: re.Pattern[str]
-    content_object: re.Pattern[str]
-    conduct_object: re.Pattern[str]
-    penalty: re.Pattern[str]
-    compliance: re.Pattern[str]
-    negated: re.Pattern[str]
-    hypothetical: re.Pattern[str]
-    list_cue: re.Pattern[str]
-    measures: tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None], ...]   # (measure, words, with)
-    object_measure: dict[str, str]
-    verbs: str                        # single-word enacted forms, for grammar templates
-    any_trigger: re.Pattern[str]      # a sentence without any trigger is skipped at once (speed; lower-cased)
-    nouns: frozenset[str]             # "the ban", "an embargo": the measure named as a noun
-    noun_use: re.Pattern[str]         # "a ban on", "imposed an embargo": the noun imposed, not talked about
-    ban_object: re.Pattern[str]       # "blocked the order", "halted enforcement of the ban": a court's object
-
-
-@functools.lru_cache(maxsize=4)
-def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    objects = raw["objects"]
-    by_status: dict[str, list[str]] = {s: [] for s in BAN_STATUSES}
-    entries = []
-    for e in raw["triggers"]:
-        if e["status"] not in BAN_STATUSES:
-            raise ValueError(f"{path}: status {e['status']!r} is not one of {BAN_STATUSES}")
-        if e.get("object", "any") not in objects:
-            raise ValueError(f"{path}: object {e.get('object')!r} is not a key of `objects`")
-        if re.search(r"\\[A-Z]", _entry_pattern(e)):
-            raise ValueError(f"{path}: {_entry_pattern(e)!r}: write \\s \\w \\d, not upper-case escapes "
-                             "(triggers are also matched on lower-cased text)")
-        key = "blocked_any" if e["status"] == "blocked" and e.get("court") is False else e["status"]
-        by_status.setdefault(key, []).append(_entry_pattern(e))
-        entries.append((re.compile(r"\b(?:" + _entry_pattern(e) + r")\b", re.I), e))
-    for measure, spec in objects.items():
-        if spec["measure"] not in BAN_MEASURES:
-            raise ValueError(f"{path}: measure {spec['measure']!r} is not one of {BAN_MEASURES}")
-
-    def union(key):
-        parts = by_status.get(key) or ["(?!x)x"]
-        return re.compile(r"\b(" + "|".join(parts) + r")\b", re.I)
-
-    enacted_words = [f for e in raw["triggers"] if e["status"] == "enacted" for f in e.get("forms", [])]
-    deal_verbs = {f for e in raw["triggers"] if e.get("also_of_deals") for f in e.get("forms", [])}
-    nouns = list(raw["measure_nouns"])
-    verbs = _alternation([w for w in enacted_words if " " not in w])
-    nb = raw["not_bans"]
-    trigger_nouns = sorted({n for e in raw["triggers"] for n in e.get("nouns", [])})
-    all_nouns = _alternation(trigger_nouns + nouns)
-    negated = re.compile(
-        rf"\b(no plans? (?:to|for) (?:a |an )?(?:{verbs})|no (?:evidence|case|reason|grounds|need) (?:to|for|that)|"
-        rf"(?:not|never|n't) (?:be |been |yet )?(?:{verbs})\b(?! only)|denied .{{0,30}}\b(?:{verbs})|"
-        rf"refus(?:ed|es) to (?:{verbs})|no (?:{verbs})\b|rul(?:ed|es) out (?:a |an )?(?:{verbs}))", re.I)
-    ban_nouns = _alternation(nouns + [w for w in enacted_words if " " not in w])
-    hypothetical = re.compile(
-        rf"(?:^(?:Should|Were|If|Unless)\b)|\bspeculat\w+|\b(?:fears?|rumou?rs?|warnings?) that\b|"
-        rf"\bavoid\w* (?:\w+ ){{0,3}}(?:{ban_nouns})\b|\b(?:save (?:itself|it|themselves) from|escape (?:a )?(?:{ban_nouns})|"
-        rf"(?:if|unless|whether) .{{0,60}}\b(?:{ban_nouns})|in case of a (?:{ban_nouns})|fear(?:s|ed)? (?:of )?(?:a )?(?:{ban_nouns})|"
-        rf"risk(?:s|ed|ing)? (?:a |being )?(?:{ban_nouns})|face(?:s|d)? (?:a )?(?:possible|potential) (?:{ban_nouns})|"
-        rf"could face)\b", re.I)
-    measures = tuple((spec["measure"], _words_re(spec["words"]) if spec.get("words") else None,
-                      _words_re(spec["with"]) if spec.get("with") else None)
-                     for name, spec in objects.items() if name not in ("access", "operations", "any"))
-    return Lexicon(
-        entries=tuple(entries), enacted=union("enacted"), proposed=union("proposed"), lifted=union("lifted"),
-        blocked=union("blocked"), blocked_any=union("blocked_any"), court=_words_re(raw["court_words"]),
-        blocked_by_court=re.compile(r"\b(?:" + "|".join(by_status["blocked"]) + r"|suspended|frozen) by (?:a |the |two |"
-                                    r"several )?(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b", re.I),
-        ban_word=re.compile(r"\b(?:" + "|".join(by_status["enacted"]) + r"|" + _alternation(nouns) + r")\b", re.I),
-        ban_noun=_words_re([w for w in enacted_words if w not in deal_verbs] + objects["equipment"]["words"][:2]
-                           + ["app", "apps"]),
-        lift_object=_words_re(nouns + enacted_words),
-        deal_object=re.compile(_words_re(nb["deal_objects"]).pattern + "|" + "|".join(nb.get("deal_phrases", [])), re.I),
-        content_object=_words_re(nb["content_objects"]),
-        conduct_object=_words_re(nb["conduct_objects"]), penalty=_words_re(nb["penalties"]),
-        compliance=_words_re(nb["compliance"]), negated=negated, hypothetical=hypothetical,
-        list_cue=re.compile(r"\b(?:" + "|".join(raw["list_cues"]) + r")\b", re.I),
-        measures=measures, object_measure={k: v["measure"] for k, v in objects.items()}, verbs=verbs,
-        # matched on lower-cased text without re.I: five times faster on long alternations (the lexicon's
-        # escapes are all lower-case: \b \w \d), and only a yes/no filter
-        nouns=frozenset(n.lower() for n in trigger_nouns),
-        noun_use=re.compile(rf"\b(?:{_alternation(trigger_nouns)}) (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|"
-                            rf"introduc|extend|declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |"
-                            rf"their )?(?:\w+ ){{0,2}}?(?:{_alternation(trigger_nouns)})\b", re.I),
-        ban_object=re.compile(rf"[^,.;]{{0,35}}?\b(?:{all_nouns})\b", re.I),
-        any_trigger=re.compile((r"\b(?:" + "|".join(p for parts in by_status.values() for p in parts) + r")\b").lower()))
-
-
-def _lex() -> Lexicon:
-    return load_lexicon(LEXICON)
-
+__all__ = ["LEXICON", "BanFinding", "Lexicon", "find_bans", "load_lexicon"]
 
 _SCOPE_OTHER = re.compile(r"\b(\d{1,4})\s+(?:other|more|additional|further)\s+(?:\w+\s+){0,3}?"
                           r"(?:apps|applications|companies|firms|platforms|entities|services|websites)\b", re.I)
@@ -216,7 +91,7 @@ _CONTRAST = re.compile(r",?\s+(?:though|although|but|while|whereas|yet)\s+|;\s*"
 
 def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str, re.Match] | None:
     """The status the sentence states (from offset `pos`) and the trigger that states it, or None."""
-    lex = _lex()
+    lex = lexicon()
     negated = lex.negated.search(text, pos)
     if negated:
         # "Sales were not banned, though its app was blocked": a denial holds for its own clause only
@@ -267,7 +142,7 @@ def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str,
 
 
 def _trigger_object(trigger: re.Match) -> str:
-    for pattern, entry in _lex().entries:
+    for pattern, entry in lexicon().entries:
         if pattern.fullmatch(trigger.group(0)):
             return entry.get("object", "any")
     return "any"
@@ -277,7 +152,7 @@ def _measure(text: str, targets, trigger: re.Match | None = None) -> str:
     """The measure from the sentence's object words (a divestiture needs a word of command beside it;
     equipment counts where no app is named), else an app target, else what the trigger's own object is
     ("embargoed" → transactions)."""
-    for measure, words, needs in _lex().measures:
+    for measure, words, needs in lexicon().measures:
         if measure == "divestiture_order":
             if words.search(text) and needs.search(text):
                 return measure
@@ -288,7 +163,7 @@ def _measure(text: str, targets, trigger: re.Match | None = None) -> str:
             return measure
     if any(t.kind == "app" for t in targets):
         return "app_ban"
-    return _lex().object_measure.get(_trigger_object(trigger), "other") if trigger is not None else "other"
+    return lexicon().object_measure.get(_trigger_object(trigger), "other") if trigger is not None else "other"
 
 
 def _scope(text: str, named: int) -> int | None:
@@ -317,7 +192,7 @@ def _list_continuations(ctx: ArticleContext, found: list[BanFinding], pending=()
     states a ban without naming what it hits: "the ministry announced the ban. The list includes ...")."""
     extra, covered = [], {f.sentence_index for f in found}
     for view in ctx.views:
-        if view.index in covered or not _lex().list_cue.search(view.text):
+        if view.index in covered or not lexicon().list_cue.search(view.text):
             continue
         previous = sorted([f for f in list(found) + list(pending) if view.index - 4 <= f.sentence_index < view.index],
                           key=lambda f: f.sentence_index)
@@ -340,7 +215,7 @@ def _list_continuations(ctx: ArticleContext, found: list[BanFinding], pending=()
 def _find_direct(ctx: ArticleContext, pending: list | None = None) -> list[BanFinding]:
     """Bans each sentence states. A sentence that states a ban with a market but names no target is kept in
     `pending` (target_id empty), for the list that may follow it."""
-    lex = _lex()
+    lex = lexicon()
     found: list[BanFinding] = []
     for view in ctx.views:
         if not lex.any_trigger.search(view.text.lower()):
@@ -362,7 +237,7 @@ def _find_direct(ctx: ArticleContext, pending: list | None = None) -> list[BanFi
 def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, trigger: re.Match,
                  found: list[BanFinding], pending: list | None) -> None:
     """The ban one trigger of the sentence states, appended to `found` (or to `pending` without a target)."""
-    lex = _lex()
+    lex = lexicon()
     if status in ("enacted", "proposed") and not lex.ban_word.search(view.text[trigger.start():]):
         return   # "threatened to raise tariffs": a threat, but of no ban
     if trigger.group(0).lower() in lex.nouns and re.search(
@@ -386,7 +261,7 @@ def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, t
     if subject and subject[-1].kind != "person" and status in ("enacted", "proposed") and not actors \
             and not _GOVERNMENT.search(view.text):
         return  # "Samsung banned employees from using ChatGPT": a company's house rule, not a ban
-    bullets = _bulleted(ctx, view) if ":" in view.text[trigger.start():] else []
+    bullets = bulleted(ctx, view) if ":" in view.text[trigger.start():] else []
     if bullets:   # "the following 26 platforms are banned: - A - B - C"
         targets, explicit_target, in_sentence = bullets, True, False
     else:
@@ -426,70 +301,12 @@ def _anchor(text: str, trigger: re.Match, first_target: int | None) -> int:
     "as countries keep banning it, Australia also banned the app" the second verb (and its subject) counts."""
     if first_target is None or first_target <= trigger.start():
         return trigger.start()
-    lex = _lex()
+    lex = lexicon()
     last = trigger.start()
     for pattern in (lex.enacted, lex.proposed):
         for m in pattern.finditer(text, trigger.start(), first_target):
             last = max(last, m.start())
     return last
-
-
-_BULLET = re.compile(r"^\s*(?:[-–•*·]|\d{1,3}[.)])\s+(.+?)\s*[.;,]?\s*$")
-_INLINE_BULLET = re.compile(r"\s[-–•·]\s+")
-_NAME = re.compile(r"[A-Z0-9][\w&'’.+-]*(?:\s+[A-Z0-9][\w&'’.+-]*){0,3}(?:\s*\([^)]{1,30}\))?")
-# Words that start the next sentence when a flattened list runs into it ("- Hamro Patro In total, 26 ...").
-_STARTERS = {"The", "In", "It", "This", "These", "They", "A", "An", "All", "Some", "According", "As", "But", "And",
-             "However", "Meanwhile", "Which", "What", "Why", "How", "Not", "Other", "Apart", "Besides"}
-
-
-def _list_items(view: SentenceView, ctx: ArticleContext) -> list[tuple[SentenceView, str, int]]:
-    """The items of a bulleted list after a sentence's ':' — on the lines that follow, or run into the same
-    sentence when the page's line breaks were flattened (": - A - B - C In total, ...")."""
-    text = view.text
-    colon = text.rfind(":")
-    tail = text[colon + 1:] if colon >= 0 else ""
-    if colon >= 0 and _INLINE_BULLET.match(" " + tail.lstrip()):
-        items, offset = [], colon + 1
-        for part in _INLINE_BULLET.split(" " + tail)[1:]:
-            at = text.find(part, offset)
-            offset = at + len(part)
-            items.append((view, part, at))
-        return items
-    if not text.rstrip().endswith(":"):
-        return []
-    items = []
-    for v in (v for v in ctx.views if v.index > view.index):
-        m = _BULLET.match(v.text)
-        if not m:
-            break
-        items.append((v, m.group(1), m.start(1)))
-    return items
-
-
-def _bulleted(ctx: ArticleContext, view: SentenceView) -> list[CompanyHit]:
-    """Each item of a bulleted list that follows a ban sentence's ':' and names one company or app is a
-    target. An item whose name the registry lacks is taken as a discovered app (the list says what it is)
-    and added to that sentence's companies, so the name is a mention too."""
-    out: list[CompanyHit] = []
-    for v, item, at in _list_items(view, ctx):
-        known = [p for p in v.parties() if at <= p.start < at + len(item)]
-        if known:
-            out.append(known[0])
-            continue
-        m = _NAME.match(item)
-        if not m or ":" in item[:m.end() + 1]:
-            break   # "- Still available: TikTok, Viber": another list, with its own heading
-        words = m.group(0).split()
-        cut = next((i for i, w in enumerate(words) if i and w in _STARTERS), len(words))
-        name = re.sub(r"\s*\([^)]*\)$", "", " ".join(words[:cut]))
-        if not name or (cut == len(words) and m.end() < len(item.rstrip(" .;,")) and " " not in item[m.end():m.end() + 1]):
-            break
-        hit = CompanyHit(slugify(name), name, name, at, at + len(name), "app", "discovered")
-        v.companies.append(hit)
-        out.append(hit)
-        if cut < len(words):
-            break   # the list ran into the next sentence
-    return out
 
 
 def _places(view: SentenceView, possessive: bool = False):
@@ -514,7 +331,7 @@ _RESUMED = re.compile(r",\s+(?:will|would|has|had|is|was|were|said|says)\s")
 @functools.lru_cache(maxsize=1)
 def _clause_break() -> re.Pattern[str]:
     # "... issued a ban on X and urged agencies to ...": a second predicate (not another ban verb) opens a clause
-    return re.compile(_CLAUSE_BREAK_BASE + r"|\band\s+(?!(?:" + _lex().verbs + r")\b)[a-z]{3,}ed\s+(?!by\b)")
+    return re.compile(_CLAUSE_BREAK_BASE + r"|\band\s+(?!(?:" + lexicon().verbs + r")\b)[a-z]{3,}ed\s+(?!by\b)")
 
 
 def _broken(text: str, start: int, end: int) -> bool:
@@ -528,21 +345,13 @@ _OBJECT_PRONOUN = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(it|them|the app|the platfo
                              re.I)
 _ENUMERATION = re.compile(r"(?:\b(?:including|such as|among them|namely|which include[sd]?|that include[sd]?)|:)\s+",
                           re.I)
-# A list of names a ban's object noun introduces ("blocked five dating apps, Tinder, Tagged and SayHi") or ends
-# ("blocked Facebook, Kora and 20 other platforms"): each named item is a target, known or not.
-_ITEM = r"[A-Z][\w'’.+-]*(?:\s+[A-Z0-9][\w'’.+-]*){0,2}"
-_LIST = rf"{_ITEM}(?:\s*,\s*{_ITEM})*(?:\s*,?\s+(?:and|or)\s+{_ITEM})?"
-_OBJECT_NOUN = r"(?:apps?|applications|platforms|services|websites|sites|games|messengers|networks|brands)"
-_NAMED_LIST = re.compile(rf"\b{_OBJECT_NOUN}\s*(?:,|:|--|—|\bincluding|\bsuch as|\blike|\bnamely|\bamong them)\s+({_LIST})"
-                         rf"|({_LIST}),?\s+(?:and|as well as)\s+(?:\d+|dozens of|several|many|other)\s+(?:[\w-]+\s+){{0,2}}?"
-                         rf"{_OBJECT_NOUN}")
 _NOT_OBJECT_BEFORE = re.compile(r"\b(?:according to|reported by|told|said|says|via|wrote)\s+(?:the\s+)?$", re.I)
 
 
 def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.Match):
     """The banned companies: named in the trigger's clause, after the verb when any are, else before it.
     Media are parties here only as the verb's own object ("banned state media RT and Sputnik")."""
-    lex = _lex()
+    lex = lexicon()
     text = view.text
     parties = [p for p in view.parties() if p.kind != "person"]
     media = [h for h in view.companies if h.kind == "media" and h.start >= trigger.end()
@@ -564,7 +373,7 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
             end = next((m.start() for m in re.finditer(r"[;]|\.\s", text) if m.start() > listed.end()), len(text))
             after = [p for p in parties if listed.end() <= p.start < end]
     if status in ("enacted", "proposed") and not _broken_before_list(text, trigger.end()):
-        after += [h for h in _listed_names(view, trigger.end()) if h not in after]
+        after += [h for h in listed_names(view, trigger.end()) if h not in after]
         after.sort(key=lambda h: h.start)
     chosen = [p for p in (after or before) if not _SPARED.search(text[:p.start])
               and not lex.conduct_object.match(text[p.end:].lstrip(" ’'s"))]
@@ -595,40 +404,10 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
 
 
 def _broken_before_list(text: str, at: int) -> bool:
-    m = _NAMED_LIST.search(text, at)
+    m = NAMED_LIST.search(text, at)
     return m is None or _broken(text, at, m.start())
 
 
-def _listed_names(view: SentenceView, at: int) -> list[CompanyHit]:
-    """The named items of the first list a ban's object noun introduces after `at`. An item the registry
-    lacks becomes a discovered app, added to the sentence's companies so that it is a mention too."""
-    text = view.text
-    m = _NAMED_LIST.search(text, at)
-    if not m:
-        return []
-    group = 1 if m.group(1) else 2
-    out, offset = [], m.start(group)
-    known = view.parties()
-    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", m.group(group))
-    if group == 1 and len(parts) < 2 and re.search(r"(?:,|--|—)\s*$", text[m.start():m.start(1)]):
-        return []   # "blocked the services, Apple said": one name after a comma is no list
-    for part in parts:
-        start = text.find(part, offset)
-        end = start + len(part)
-        offset = end
-        hit = next((p for p in known if p.start < end and start < p.end), None)
-        if hit is None and part.split()[0] not in _NOT_NAME_WORDS and _plausible(part, suffixed=False, text=text) \
-                and not find_markets(part):
-            hit = CompanyHit(slugify(part), part, part, start, end, "app", "discovered")
-            view.companies.append(hit)
-            view.companies.sort(key=lambda h: h.start)
-        if hit is not None:
-            out.append(hit)
-    return out
-
-
-_NOT_NAME_WORDS = {"The", "A", "An", "Its", "Their", "This", "These", "Those", "Some", "Other", "All", "Apps",
-                   "Platforms", *_DEMONYMS}   # "Chinese apps": a nationality, not a name
 _OWNER_APPOSITION = re.compile(r",\s+(?:the|its)\s+(?:\w+\s+){0,2}?(?:owner|parent)\s+of\s+$")
 
 

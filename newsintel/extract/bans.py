@@ -96,7 +96,11 @@ def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str,
     if negated:
         # "Sales were not banned, though its app was blocked": a denial holds for its own clause only
         turn = _CONTRAST.search(text, negated.end())
-        return _status(text, acted_by_state, turn.end()) if turn else None
+        if turn:
+            return _status(text, acted_by_state, turn.end())
+        before = [m for m in _CONTRAST.finditer(text, pos, negated.start())]
+        # "ordered TikTok to wind up its business but did not block the app": the clause before the denial
+        return _status(text[:before[-1].start()], acted_by_state, pos) if before else None
     lifted = lex.lifted.search(text, pos)
     if lifted and lex.lift_object.search(text[:lifted.start()] + " " + text[lifted.end():]):
         if _modal(text, lifted.start()) or _REQUEST.search(text[max(0, lifted.start() - 120):lifted.start()]):
@@ -417,7 +421,17 @@ def _drop_owners(targets, measure: str, text: str = "") -> list[str]:
     described = {b.company_id for a in targets for b in targets
                  if b.start >= a.end and _OWNER_APPOSITION.match(text[a.end:b.start])}
     named = [t for t in targets if t.company_id not in described]
-    return [t.company_id for t in named if not any(t.company_id in o.ancestors for o in named if o is not t)]
+    return [t.company_id for t in named if not any(t.company_id in o.ancestors and not _coordinated(text, t, o)
+                                                   for o in named if o is not t)]
+
+
+def _coordinated(text: str, owner, unit) -> bool:
+    """ "Facebook and WhatsApp", "WhatsApp, Facebook": the owner is a target of its own; in "Alibaba's UC
+    Browser" or "UC Browser, owned by Alibaba" it only says whose the unit is."""
+    if owner.start < 0 or unit.start < 0:
+        return False
+    a, b = sorted((owner, unit), key=lambda h: h.start)
+    return bool(re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)", text[a.end:b.start]))
 
 
 _JURISDICTION_AFTER = re.compile(r"\b(?:in|across|throughout|by|within|on)\s+(?:the\s+)?$", re.I)

@@ -110,3 +110,34 @@ def listed_names(view: SentenceView, at: int) -> list[CompanyHit]:
 
 _NOT_NAME_WORDS = {"The", "A", "An", "Its", "Their", "This", "These", "Those", "Some", "Other", "All", "Apps",
                    "Platforms", *_DEMONYMS}   # "Chinese apps": a nationality, not a name
+
+
+_OBJECT_LIST = re.compile(rf"\s+(?:the\s+)?({_LIST})")
+
+
+def coordinated_names(view: SentenceView, at: int) -> list[CompanyHit]:
+    """ "blocked Steam, Epic Games and PayPal": the verb's object is a coordinated list of names; when the
+    registry knows one of them, the others are companies too (discovered apps where the registry lacks them)."""
+    text = view.text
+    m = _OBJECT_LIST.match(text, at)
+    if not m:
+        return []
+    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", m.group(1))
+    known = view.parties()
+    spans, offset = [], m.start(1)
+    for part in parts:
+        start = text.find(part, offset)
+        offset = start + len(part)
+        spans.append((part, start, offset, next((p for p in known if p.start < offset and start < p.end), None)))
+    if len(spans) < 2 or not any(hit for *_, hit in spans):
+        return []
+    out = []
+    for part, start, end, hit in spans:
+        if hit is None and part.split()[0] not in _NOT_NAME_WORDS and _plausible(part, suffixed=False, text=text) \
+                and not find_markets(part):
+            hit = CompanyHit(slugify(part), part, part, start, end, "app", "discovered")
+            view.companies.append(hit)
+            view.companies.sort(key=lambda h: h.start)
+        if hit is not None:
+            out.append(hit)
+    return out

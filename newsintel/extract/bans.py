@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from newsintel.extract.authorities import find_actors
 from newsintel.extract.ban_lexicon import LEXICON, Lexicon, lexicon, load_lexicon
-from newsintel.extract.ban_lists import NAMED_LIST, bulleted, listed_names
+from newsintel.extract.ban_lists import NAMED_LIST, bulleted, coordinated_names, listed_names
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.dates import EventDate, find_date
 from newsintel.extract.modality import is_modal as _modal
@@ -376,8 +376,9 @@ def _targets(ctx: ArticleContext, view: SentenceView, status: str, trigger: re.M
         if listed:   # "shut down the operations of three firms, citing risks, including A, B and C"
             end = next((m.start() for m in re.finditer(r"[;]|\.\s", text) if m.start() > listed.end()), len(text))
             after = [p for p in parties if listed.end() <= p.start < end]
-    if status in ("enacted", "proposed") and not _broken_before_list(text, trigger.end()):
-        after += [h for h in listed_names(view, trigger.end()) if h not in after]
+    if status in ("enacted", "proposed"):
+        listed = [] if _broken_before_list(text, trigger.end()) else listed_names(view, trigger.end())
+        after += [h for h in listed + coordinated_names(view, trigger.end()) if h not in after]
         after.sort(key=lambda h: h.start)
     chosen = [p for p in (after or before) if not _SPARED.search(text[:p.start])
               and not lex.conduct_object.match(text[p.end:].lstrip(" ’'s"))]

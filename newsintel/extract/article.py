@@ -24,10 +24,12 @@ RULES_VERSION = "2026.11.25-1"   # bump when the rules change
 
 
 def _inputs_digest() -> str:
-    """A digest of everything that decides what is extracted: the rules' code, the registry, the rates."""
+    """A digest of everything that decides what is extracted: the rules' code, the lexicons, the authorities
+    table, the registry, the rates."""
     package = Path(__file__).resolve().parent.parent
     files = sorted((package / "extract").glob("*.py")) + [package / "registry" / "companies.yaml",
                                                           package / "data" / "fx_rates.csv"]
+    files += sorted((package / "extract" / "lexicon").glob("*.yaml")) + [package / "data" / "authorities.yaml"]
     digest = hashlib.sha256()
     files += [path for path in sorted((package / "registry").glob("*.yaml")) if path not in files]  # listed.yaml
     for path in files:
@@ -55,7 +57,8 @@ def report_id(*parts) -> str:
 def extract_article(article_id: str, title: str | None, text: str, published: date | None,
                     matcher: CompanyMatcher) -> ArticleFacts:
     ctx = build_context(article_id, title, text, published, matcher)
-    return ArticleFacts(_mentions(ctx), _metrics(ctx), _ban_reports(ctx), _deal_reports(ctx, matcher))
+    bans = _ban_reports(ctx)   # first: a ban's bulleted list can name apps the registry lacks, mentions too
+    return ArticleFacts(_mentions(ctx), _metrics(ctx), bans, _deal_reports(ctx, matcher))
 
 
 def _mentions(ctx: ArticleContext) -> list[dict]:
@@ -92,6 +95,12 @@ def _metrics(ctx: ArticleContext) -> list[dict]:
 def _ban_reports(ctx: ArticleContext) -> list[dict]:
     groups: dict[tuple[str, str, str], list[BanFinding]] = defaultdict(list)
     findings = find_bans(ctx)
+    ancestors = {h.company_id: set(h.ancestors) for v in ctx.views for h in v.companies}
+    owners = {(f.market_id, a) for f in findings for a in ancestors.get(f.target_id, ())}
+    named = {(f.market_id, f.target_id) for f in findings if not f.provenance}
+    # "apps from Alibaba ... AliExpress and Lalamove": the owner named only as where the banned apps come
+    # from is not a target when its apps are; "Facebook, Instagram and WhatsApp" names Facebook as one
+    findings = [f for f in findings if (f.market_id, f.target_id) not in owners - named]
     specific = {(f.market_id, f.target_id): f.measure for f in findings if f.measure != "other"}
     for f in findings:
         # "Nigeria lifts Twitter ban" says no more than the body's suspension of the app: the same ban

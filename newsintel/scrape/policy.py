@@ -41,6 +41,7 @@ class Policy:
     max_urls: int = 200                     # page fetches per source per run; the rest wait for the next run
     max_index_pages: int = 10               # site: section pages read per run to discover articles
     max_feeds: int = 5                      # site: advertised feeds read per run
+    commit_every: int = 50                  # pages per committed batch: a crash loses at most this many
 
     @classmethod
     def from_source(cls, src: Source) -> "Policy":
@@ -63,7 +64,7 @@ class Policy:
             if not isinstance(default, str) and values[key] < 0:
                 raise SourcesError(f"source {src.id}: politeness.{key} must not be negative")
         policy = cls(**values)
-        for key in ("per_host_concurrency", "workers", "max_attempts", "give_up_after"):
+        for key in ("per_host_concurrency", "workers", "max_attempts", "give_up_after", "commit_every"):
             if getattr(policy, key) < 1:
                 raise SourcesError(f"source {src.id}: politeness.{key} must be at least 1")
         return policy

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from newsintel.sources import Source, SourcesError
+from newsintel.sources import Source, SourcesError, closest
 
 _WORD = re.compile(r"\S+")
 _HTML_TOKEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>|[^\s<]+", re.I | re.S)
@@ -34,7 +34,8 @@ class Limits:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - known)
         if unknown:
-            raise SourcesError(f"source {src.id}: unknown limits option(s) {', '.join(unknown)}; "
+            hints = [f"{k} (did you mean {g}?)" if (g := closest(k, sorted(known))) else k for k in unknown]
+            raise SourcesError(f"source {src.id}: unknown limits option(s) {', '.join(hints)}; "
                                f"known: {', '.join(sorted(known))}")
         for key, value in raw.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

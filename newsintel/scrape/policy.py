@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from newsintel.sources import Source, SourcesError
+from newsintel.sources import Source, SourcesError, closest
 
 USER_AGENT = "newsintel/0.1 (+https://github.com/newsintel)"
 ROBOTS_TOKEN = "newsintel"          # the product token matched against robots.txt User-agent lines
@@ -51,7 +51,8 @@ class Policy:
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(raw) - set(known))
         if unknown:
-            raise SourcesError(f"source {src.id}: unknown politeness option(s) {', '.join(unknown)}; "
+            hints = [f"{k} (did you mean {g}?)" if (g := closest(k, sorted(known))) else k for k in unknown]
+            raise SourcesError(f"source {src.id}: unknown politeness option(s) {', '.join(hints)}; "
                                f"known: {', '.join(sorted(known))}")
         values: dict[str, Any] = {}
         for key, value in raw.items():

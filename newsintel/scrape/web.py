@@ -100,7 +100,7 @@ class _WebRun:
         self.refetch = bool(src.options.get("refetch"))
         self.t0 = time.monotonic()
         self.robots = RobotsCache(con, now, ROBOTS_TOKEN, policy.robots_ttl_hours, policy.crawl_delay_max_seconds)
-        self.client = Client(policy, allow_private=src.local, robots_check=self.robots.check)
+        self.client = Client(policy, allow_loopback=src.local, robots_check=self.robots.check)
         self.robots.client = self.client
         self.state: dict[str, dict[str, Any]] = {}
         self.dirty: set[str] = set()

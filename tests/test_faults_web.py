@@ -216,7 +216,7 @@ def test_kill_9_in_a_web_ingest_loses_at_most_one_batch(tmp_path, server):
     stored = sorted(u.replace(server.base, "") for (u,) in wh.query("SELECT url FROM raw_pages"))
     assert stored == ["/page/1", "/page/2"]        # the first batch, committed with its requests
     assert sorted(u.replace(server.base, "") for (u,) in wh.query(
-        "SELECT url FROM fetch_log WHERE status = 'fetched'")) == ["/page/1", "/page/2"]
+        "SELECT url FROM fetch_log WHERE status = 'fetched'")) == ["/page/1", "/page/2", "/robots.txt"]
 
     before = len(server.hits)
     server.hold_at = None
@@ -225,5 +225,7 @@ def test_kill_9_in_a_web_ingest_loses_at_most_one_batch(tmp_path, server):
     assert sorted(again) == sorted(pages[2:])      # only the lost batch and the rest: nothing fetched twice
     assert report.counts["new"] == 5
     assert wh.query("SELECT count(*) FROM raw_pages") == [(7,)]
-    logged = {u for (u,) in wh.query("SELECT url FROM fetch_log WHERE status = 'fetched'")}
+    logged = {u for (u,) in wh.query("SELECT url FROM fetch_log WHERE role = 'page' AND status = 'fetched'")}
     assert logged == {server.base + p for p in pages}
+    sent = {u.replace(server.base, "") for (u,) in wh.query("SELECT url FROM fetch_log WHERE attempt > 0")}
+    assert sent == set(server.hits)                # every request the server saw is in fetch_log

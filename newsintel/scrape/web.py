@@ -133,6 +133,7 @@ class _WebRun:
 
     def flush(self) -> None:
         cols = set(columns_of(self.con, "fetch_log"))   # an older database lacks our extra columns
+        self.log += [{**r, "source_id": self.src.id} for r in self.robots.take_attempts()]
         insert_rows(self.con, "fetch_log", [{k: v for k, v in r.items() if k in cols} for r in self.log])
         upsert_rows(self.con, "fetch_state", "url_id", [self.state[u] for u in sorted(self.dirty)])
         self.robots.flush()

@@ -101,9 +101,12 @@ def _slot_holders(instance: DagsterInstance) -> dict[str, set[str]]:
 
 
 def _worker_pid(instance: DagsterInstance, run_id: str) -> tuple[int | None, float]:
-    """The process id the run's worker announced last, and when."""
+    """The process id the run's worker announced last, and when. Step-level announcements (a multiprocess
+    executor's child, which ends with its step) are not the run's worker and are passed over."""
     pid, when = None, 0.0
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
+        if entry.step_key:
+            continue
         data = entry.dagster_event.engine_event_data if entry.dagster_event else None
         value = (data.metadata or {}).get("pid") if data else None
         if value is not None and str(value.value).isdigit():

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from newsintel.scrape import netguard, site
-from newsintel.scrape.charset import decode_html
+from newsintel.scrape.charset import decode_html, strip_controls
 from newsintel.scrape.feeds import FeedError, FeedItem, parse_feed
 from newsintel.scrape.http import Attempt, Client, FetchError, Outcome, Response
 from newsintel.scrape.policy import ROBOTS_TOKEN, Policy
@@ -407,7 +407,7 @@ def _decode(resp: Response) -> str:
     declared = resp.charset
     if declared and declared.lower() in _DEFAULT_CHARSETS:
         declared = None
-    return decode_html(resp.body, declared)
+    return strip_controls(decode_html(resp.body, declared))   # a NUL in a page reaches every table otherwise
 
 
 def _interleave_hosts(cands: list[Candidate]) -> list[Candidate]:

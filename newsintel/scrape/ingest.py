@@ -3,10 +3,11 @@
 A record whose normalized URL is already stored with the same body costs one hash and no write, so
 re-running ingest changes nothing; a record that cannot be read is logged and the run goes on.
 
-Given a `Warehouse`, work is committed in batches, each its own write session (committed and published):
-a web source commits every `politeness.commit_every` pages with the fetch_log rows of the requests
-behind them, so a crash loses at most one batch and the next run does not download again what was
-stored. Given a connection (tests, one-off scripts), everything happens in that one transaction.
+Given a `Warehouse`, web work is committed in batches, each its own write session (committed and
+published): a web source commits every `politeness.commit_every` pages with the fetch_log rows of the
+requests behind them, so a crash loses at most one batch and the next run does not download again what
+was stored. A files source is one session (re-reading a file after a crash costs nothing but time).
+Given a connection (tests, one-off scripts), everything happens in that one transaction.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Callable, ContextManager, Iterable, Iterator
+from typing import Any, Callable, ContextManager, Iterable
 
 import duckdb
 
@@ -29,7 +30,7 @@ from newsintel.urls import url_id
 from newsintel.warehouse import Warehouse, insert_rows, upsert_rows
 
 Sessions = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
-FILES_BATCH = 500          # records of a files source per write session: bounds memory, not crash loss
+FILES_BATCH = 500          # records of a files source held in memory at once (all in one write session)
 
 
 @dataclass
@@ -58,10 +59,10 @@ def ingest_sources(target: duckdb.DuckDBPyConnection | Warehouse, sources: list[
         store = _Store(src, now, report)
         try:
             store.max_words = Limits.from_source(src).max_words
-            if src.kind == "files":
+            if src.kind == "files":             # one session: a crash loses nothing a re-read does not redo
                 records = read_files_source(src)
-                while batch := list(islice(records, FILES_BATCH)):
-                    with sessions() as con:
+                with sessions() as con:
+                    while batch := list(islice(records, FILES_BATCH)):
                         store(con, batch)
             else:
                 from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
@@ -132,11 +133,6 @@ class _Store:
         insert_rows(con, "fetch_log", log)
         self.counts.update(batch)
         self.report.counts.update(batch)
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), max(1, size)):
-        yield items[i:i + size]
 
 
 def load_body(blob: bytes) -> str:

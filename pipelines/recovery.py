@@ -76,6 +76,12 @@ def reap_dead_runs(instance: DagsterInstance) -> list[Reaped]:
     return done
 
 
+def slot_holders(instance: DagsterInstance) -> dict[str, list[str]]:
+    """Runs holding a pool slot now (after reaping, live ones): run id → its "pool:step" slots, so a run
+    that has to wait can say for whom."""
+    return {run_id: sorted(slots) for run_id, slots in _slot_holders(instance).items() if slots}
+
+
 def _runs_are_local(instance: DagsterInstance) -> bool:
     from dagster._core.launcher import DefaultRunLauncher
     try:

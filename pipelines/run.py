@@ -14,7 +14,7 @@ from dagster import DagsterInstance
 
 from newsintel.report import summary
 from pipelines.definitions import defs
-from pipelines.recovery import reap_dead_runs
+from pipelines.recovery import reap_dead_runs, slot_holders
 
 
 def ingest_summary(result) -> str | None:
@@ -38,6 +38,9 @@ def main() -> int:
     instance = DagsterInstance.get()
     for item in reap_dead_runs(instance):
         print(f"newsintel: {item.message}", file=sys.stderr)
+    for run_id, slots in slot_holders(instance).items():
+        print(f"newsintel: run {run_id[:8]} is running and holds {', '.join(slots)}; this run's writing steps "
+              "wait for it (one DuckDB writer at a time)", file=sys.stderr)
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if os.environ.get("NEWSINTEL_BRIEFING"):
         run_config["ops"] = {"briefing": {"config": {"path": os.environ["NEWSINTEL_BRIEFING"]}}}

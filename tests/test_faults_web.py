@@ -80,6 +80,14 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.flush()
                     time.sleep(1)
                 return None
+            if path == "/drip-headers":             # the status line, then headers one byte a second
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for byte in b"Content-Type: text/html\r\nX-Slow: " + b"y" * 60:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(1)
+                self.close_connection = True
+                return None
             if path == "/to-metadata":
                 return self.send(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
             if path == "/to-ten":
@@ -157,6 +165,17 @@ def test_a_dripping_body_is_cut_at_total_timeout(tmp_path, server):
     elapsed = time.monotonic() - started
     assert elapsed < 6, f"a 72-second drip held the request {elapsed:.1f}s"   # before: the whole drip
     ((status, error),) = _log(tmp_path / "d.duckdb", server.base)["/drip"]
+    assert status == "failed" and "total_timeout_seconds 1.5s" in error
+
+
+def test_headers_that_drip_are_cut_at_total_timeout(tmp_path, server):
+    yaml = _yaml(tmp_path, f"sources:\n  - {{id: d, kind: urls, local: true, urls: ['{server.base}/drip-headers'], "
+                           f"politeness: {{{FAST}, total_timeout_seconds: 1.5}}}}\n")
+    started = time.monotonic()
+    _ingest_in_one_session(tmp_path / "h.duckdb", yaml)
+    elapsed = time.monotonic() - started
+    assert elapsed < 6, f"headers dripping for 80 seconds held the request {elapsed:.1f}s"
+    ((status, error),) = _log(tmp_path / "h.duckdb", server.base)["/drip-headers"]
     assert status == "failed" and "total_timeout_seconds 1.5s" in error
 
 

@@ -30,7 +30,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from newsintel.scrape.netguard import BlockedHostError, check_url, pool_classes
+from newsintel.scrape.netguard import BlockedHostError, check_url, headers_deadline, pool_classes
 from newsintel.scrape.policy import Policy
 from newsintel.urls import normalize_url
 
@@ -255,11 +255,15 @@ class Client:
              "Accept-Encoding": "gzip, deflate", **(headers or {})}
         with self.gate.slot(host_key(url)):
             try:
-                r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
-                                      preload_content=False, decode_content=True, timeout=self.timeout)
+                with headers_deadline(deadline):
+                    r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
+                                          preload_content=False, decode_content=True, timeout=self.timeout)
             except BlockedHostError as exc:
                 raise FetchError(str(exc), "blocked", final_url=url) from None
             except Exception as exc:  # noqa: BLE001 - every network failure becomes a FetchError
+                if time.monotonic() >= deadline:
+                    raise FetchError(f"no complete headers within total_timeout_seconds "
+                                     f"{self.policy.total_timeout_seconds:g}s", "timeout", final_url=url) from None
                 raise _network_error(exc, url) from None
             complete = False
             try:

@@ -12,8 +12,11 @@ any other source's, before a socket is opened.
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -64,9 +67,42 @@ def check_url(url: str, allow_loopback: bool) -> None:
     resolve(parts.hostname, parts.port, allow_loopback)
 
 
+_HEADERS_DEADLINE = threading.local()
+
+
+@contextlib.contextmanager
+def headers_deadline(deadline: float):
+    """While in this block, a response's status line and headers must have arrived by `deadline`
+    (time.monotonic()): a server dripping its headers a byte at a time never trips the per-read timeout."""
+    _HEADERS_DEADLINE.value = deadline
+    try:
+        yield
+    finally:
+        _HEADERS_DEADLINE.value = None
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 class _Guarded:
-    """Mixin for urllib3 connections: resolve, check, then connect to a checked address only."""
+    """Mixin for urllib3 connections: resolve, check, then connect to a checked address only; and read
+    headers by the deadline `headers_deadline` sets (a watchdog shuts the socket down at that time)."""
     allow_loopback = False
+
+    def getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        deadline = getattr(_HEADERS_DEADLINE, "value", None)
+        sock = getattr(self, "sock", None)
+        if deadline is None or sock is None:
+            return super().getresponse(*args, **kwargs)
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            watchdog.cancel()
 
     def _new_conn(self):  # type: ignore[no-untyped-def]
         original = self._dns_host

@@ -57,7 +57,7 @@ def _kill_at(env: dict[str, str], instance: DagsterInstance, step: str, timeout:
             if any(s.step_key == step for s in slots):
                 os.kill(proc.pid, signal.SIGKILL)
                 break
-            time.sleep(0.005)             # the shortest pool step holds its slot for ~0.1 s
+            time.sleep(0.005)             # pool steps hold their slot for 0.3 s or more
     finally:
         if proc.poll() is None and time.monotonic() >= deadline:
             os.kill(proc.pid, signal.SIGKILL)

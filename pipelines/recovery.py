@@ -25,10 +25,10 @@ import os
 import time
 from dataclasses import dataclass
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster._core.storage.dagster_run import FINISHED_STATUSES
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, DefaultRunLauncher, RunsFilter
 
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+FINISHED_STATUSES = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,6 @@ def slot_holders(instance: DagsterInstance) -> dict[str, list[str]]:
 
 
 def _runs_are_local(instance: DagsterInstance) -> bool:
-    from dagster._core.launcher import DefaultRunLauncher
     try:
         launcher = instance.run_launcher
     except Exception:  # noqa: BLE001 - an instance without a loadable launcher runs in process only

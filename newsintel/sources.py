@@ -5,6 +5,7 @@ wrong and the user should not need a traceback to find it.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,16 @@ from newsintel.warehouse import REPO_ROOT
 DEFAULT_SOURCES_PATH = REPO_ROOT / "data" / "sources.yaml"
 KINDS = ("feed", "site", "urls", "files")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The keys each kind takes. Anything else is an error naming the closest valid key: a typo (`loacl`,
+# `delay_secs`) silently ignored means a source that runs with settings nobody chose.
+_COMMON = ("id", "kind", "limits")
+_WEB = ("local", "politeness", "refetch")
+KEYS: dict[str, tuple[str, ...]] = {
+    "feed": _COMMON + ("url",) + _WEB,
+    "site": _COMMON + ("url",) + _WEB,
+    "urls": _COMMON + ("urls",) + _WEB,
+    "files": _COMMON + ("path",),
+}
 
 
 class SourcesError(ValueError):
@@ -31,7 +42,7 @@ class Source:
     url: str | None = None              # feed, site
     urls: tuple[str, ...] = ()          # urls
     path: str | None = None             # files: a path or glob
-    local: bool = False                 # web kinds: allow loopback/private hosts (tests, demos)
+    local: bool = False                 # web kinds: allow loopback hosts only (tests, demos)
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -45,6 +56,10 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
         raise SourcesError(f"{yaml_path}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
         raise SourcesError(f"{yaml_path}: expected a mapping with a list 'sources'")
+    extra = sorted(set(doc) - {"sources"})
+    if extra:
+        raise SourcesError(f"{yaml_path}: unknown top-level key(s) {', '.join(map(repr, extra))}; "
+                           "the file holds one key, 'sources'")
     sources, seen = [], set()
     for n, entry in enumerate(doc["sources"], 1):
         where = f"{yaml_path}: source #{n}"
@@ -58,6 +73,7 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
         seen.add(sid)
         if kind not in KINDS:
             raise SourcesError(f"{where} ({sid}): 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+        _check_keys(entry, kind, f"{where} ({sid})")
         known = {"id", "kind", "url", "urls", "path", "local"}
         src = Source(id=sid, kind=kind, base_dir=yaml_path.resolve().parent,
                      url=entry.get("url"), urls=tuple(entry.get("urls") or ()), path=entry.get("path"),
@@ -68,6 +84,24 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
     return sources
 
 
+def closest(key: object, valid: tuple[str, ...] | list[str]) -> str | None:
+    """The valid key a typo most likely meant (difflib's ratio), if any is close."""
+    hits = difflib.get_close_matches(str(key), list(valid), n=1, cutoff=0.5)
+    return hits[0] if hits else None
+
+
+def _check_keys(entry: dict, kind: str, where: str) -> None:
+    valid = KEYS[kind]
+    for key in entry:
+        if key in valid:
+            continue
+        if key in {k for keys in KEYS.values() for k in keys}:
+            raise SourcesError(f"{where}: key {key!r} is not used by kind {kind} (it takes: {', '.join(valid)})")
+        guess = closest(key, valid)
+        hint = f"; did you mean {guess!r}?" if guess else f"; valid keys for kind {kind}: {', '.join(valid)}"
+        raise SourcesError(f"{where}: unknown key {key!r}{hint}")
+
+
 def _check(src: Source, where: str) -> None:
     if src.kind in ("feed", "site") and not (isinstance(src.url, str) and src.url.startswith(("http://", "https://"))):
         raise SourcesError(f"{where} ({src.id}): kind {src.kind} needs an http(s) 'url'")
@@ -75,3 +109,6 @@ def _check(src: Source, where: str) -> None:
         raise SourcesError(f"{where} ({src.id}): kind urls needs a non-empty list 'urls'")
     if src.kind == "files" and not (isinstance(src.path, str) and src.path.strip()):
         raise SourcesError(f"{where} ({src.id}): kind files needs a 'path' (a path or glob)")
+    for key in ("politeness", "limits"):
+        if key in src.options and not isinstance(src.options[key], dict):
+            raise SourcesError(f"{where} ({src.id}): '{key}' must be a mapping of options")

@@ -13,7 +13,7 @@ from dagster import (
 from assets import checks, clean, extract, ingest, models, report, resolve
 from pipelines.resources import default_resources
 from pipelines.schedules import scrape_schedule
-from pipelines.sensors import inbox_sensor
+from pipelines.sensors import dead_run_sensor, inbox_sensor
 
 ALL_ASSETS = load_assets_from_modules([ingest, clean, extract, resolve, models])
 # The briefing writes reports/briefing.html: kept out of ALL_ASSETS so tests that materialize ALL_ASSETS
@@ -35,6 +35,6 @@ defs = Definitions(
     asset_checks=checks.CHECKS,
     jobs=[newsintel_job],
     schedules=[scrape_schedule],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, dead_run_sensor],
     resources=default_resources(),
 )

@@ -1,6 +1,12 @@
-"""`make run`: the main job in this process (run history kept in DAGSTER_HOME), then a summary."""
+"""`make run`: the main job in this process (run history kept in DAGSTER_HOME), then a summary.
+
+Before the run, runs that died without finishing (kill -9, OOM, power cut) are marked failed and their
+`duckdb` pool slots freed (`pipelines.recovery`), so one crash never blocks the next `make run`.
+NEWSINTEL_BRIEFING, when set, is where the briefing page goes (tests keep it out of reports/).
+"""
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -8,14 +14,38 @@ from dagster import DagsterInstance
 
 from newsintel.report import summary
 from pipelines.definitions import defs
+from pipelines.recovery import reap_dead_runs, slot_holders
+
+
+def ingest_summary(result) -> str | None:
+    """One line on what ingest read and what it could not, from the raw_pages materialization."""
+    mats = result.asset_materializations_for_node("raw_pages")
+    if not mats:
+        return None
+    meta = {k: v.value for k, v in mats[-1].metadata.items()}
+    line = (f"Ingest: {meta.get('new', 0)} new, {meta.get('updated', 0)} updated, "
+            f"{meta.get('unchanged', 0)} unchanged, {meta.get('failed', 0)} failed records")
+    if meta.get("failed"):
+        line += " (each one is in fetch_log with its path and position: status 'failed')"
+    dead = meta.get("sources_with_only_failures")
+    if dead:
+        line += f"\nWARNING: these sources yielded only failures, nothing was read from them: {dead}"
+    return line
 
 
 def main() -> int:
     started = time.monotonic()
     instance = DagsterInstance.get()
+    for item in reap_dead_runs(instance):
+        print(f"newsintel: {item.message}", file=sys.stderr)
+    for run_id, slots in slot_holders(instance).items():
+        print(f"newsintel: run {run_id[:8]} is running and holds {', '.join(slots)}; this run's writing steps "
+              "wait for it (one DuckDB writer at a time)", file=sys.stderr)
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if os.environ.get("NEWSINTEL_BRIEFING"):
+        run_config["ops"] = {"briefing": {"config": {"path": os.environ["NEWSINTEL_BRIEFING"]}}}
     result = defs.resolve_job_def("newsintel_job").execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        instance=instance, raise_on_error=False, run_config=run_config)
     warehouse = defs.resources["warehouse"].get()
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
@@ -23,6 +53,9 @@ def main() -> int:
         return 1
     with warehouse.reader() as con:
         print(summary(con))
+    ingested = ingest_summary(result)
+    if ingested:
+        print("\n" + ingested)
     print(f"\nDatabase: {warehouse.path}   run {result.run_id[:8]}   {time.monotonic() - started:.1f} s")
     return 0
 

@@ -20,10 +20,11 @@ import os
 import time
 from pathlib import Path
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from newsintel.scrape.files import SUFFIXES, kind_suffix
 from newsintel.warehouse import REPO_ROOT
+from pipelines.recovery import reap_dead_runs
 from pipelines.resources import SourcesResource
 from pipelines.schedules import JOB_NAME
 
@@ -91,3 +92,15 @@ def inbox_sensor(context: SensorEvaluationContext, sources: SourcesResource):
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@sensor(name="dead_run_sensor", minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
+        description="Marks failed any run whose process died without finishing (kill -9, OOM, power cut) and "
+                    "frees its 'duckdb' pool slots, so later runs and schedule ticks are never blocked by it.")
+def dead_run_sensor(context: SensorEvaluationContext):
+    done = reap_dead_runs(context.instance)
+    for item in done:
+        context.log.warning(f"newsintel: {item.message}")
+    if not done:
+        return SkipReason("every run in progress is alive; no pool slot is held by a finished run")
+    return SkipReason("; ".join(item.message for item in done))

@@ -459,7 +459,8 @@ def test_politeness_delay_concurrency_and_refetch(tmp_path, server):
         NOW + timedelta(hours=1))
     again = server.hits[hits:]
     assert len(again) == 3 and all(h["inm"] and h["status"] == 304 for h in again)
-    statuses = [s for (s,) in query(tmp_path, "SELECT status FROM fetch_log ORDER BY attempted_at")]
+    statuses = [s for (s,) in query(tmp_path, "SELECT status FROM fetch_log WHERE role <> 'robots' "
+                                              "ORDER BY attempted_at")]
     assert statuses == ["fetched"] * 3 + ["unchanged"] * 3
 
 
@@ -467,8 +468,9 @@ def test_robots_unavailable_means_disallow_for_this_run(tmp_path, server):
     server.robots_status = 503
     yaml = f"sources:\n  - {{id: r, kind: urls, local: true, urls: ['{server.base}/good1.html'], {FAST}}}\n"
     run(tmp_path, yaml)
-    (status, error), = query(tmp_path, "SELECT status, error FROM fetch_log")
+    (status, error), = query(tmp_path, "SELECT status, error FROM fetch_log WHERE role <> 'robots'")
     assert status == "skipped" and "robots.txt unavailable" in error
+    assert query(tmp_path, "SELECT status, http_status FROM fetch_log WHERE role = 'robots'") == [("failed", 503)]
     assert server.paths() == ["/robots.txt"]
     server.robots_status = 200
     run(tmp_path, yaml, NOW + timedelta(hours=1))                 # rechecked soon, not in a day

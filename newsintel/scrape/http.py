@@ -30,7 +30,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from newsintel.scrape.netguard import BlockedHostError, check_url, pool_classes
+from newsintel.scrape.netguard import BlockedHostError, check_url, headers_deadline, pool_classes
 from newsintel.scrape.policy import Policy
 from newsintel.urls import normalize_url
 
@@ -200,9 +200,9 @@ def _looks_like(kind: str, head: bytes) -> bool:
 class Client:
     """One per source and run: a connection pool with the address guard, the host gate, the policy."""
 
-    def __init__(self, policy: Policy, allow_private: bool,
+    def __init__(self, policy: Policy, allow_loopback: bool,
                  robots_check: Callable[[str], None] | None = None):
-        self.policy, self.allow_private = policy, allow_private
+        self.policy, self.allow_loopback = policy, allow_loopback
         self.gate = HostGate(policy.delay_seconds, policy.per_host_concurrency)
         self.robots_check = robots_check        # raises FetchError(kind robots...) for a disallowed URL
         kw: dict = {}
@@ -211,7 +211,7 @@ class Client:
             kw["ca_certs"] = certifi.where()
         self.pool = urllib3.PoolManager(num_pools=50, maxsize=max(1, policy.per_host_concurrency),
                                         block=False, cert_reqs="CERT_REQUIRED", **kw)
-        self.pool.pool_classes_by_scheme = pool_classes(allow_private)
+        self.pool.pool_classes_by_scheme = pool_classes(allow_loopback)
         self.timeout = urllib3.Timeout(connect=policy.timeout_seconds, read=policy.timeout_seconds)
 
     def close(self) -> None:
@@ -228,7 +228,7 @@ class Client:
                 raise FetchError(f"redirected to a non-http URL {current}", "redirect", final_url=current)
             if hop:                        # a redirect is a new URL: check it as if it were listed
                 try:
-                    check_url(current, self.allow_private)
+                    check_url(current, self.allow_loopback)
                 except BlockedHostError as exc:
                     raise FetchError(f"refused redirect to {current}: {exc}", "blocked", final_url=current) from None
                 except OSError as exc:
@@ -255,11 +255,15 @@ class Client:
              "Accept-Encoding": "gzip, deflate", **(headers or {})}
         with self.gate.slot(host_key(url)):
             try:
-                r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
-                                      preload_content=False, decode_content=True, timeout=self.timeout)
+                with headers_deadline(deadline):
+                    r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
+                                          preload_content=False, decode_content=True, timeout=self.timeout)
             except BlockedHostError as exc:
                 raise FetchError(str(exc), "blocked", final_url=url) from None
             except Exception as exc:  # noqa: BLE001 - every network failure becomes a FetchError
+                if time.monotonic() >= deadline:
+                    raise FetchError(f"no complete headers within total_timeout_seconds "
+                                     f"{self.policy.total_timeout_seconds:g}s", "timeout", final_url=url) from None
                 raise _network_error(exc, url) from None
             complete = False
             try:
@@ -315,6 +319,21 @@ class Client:
                          resp.status, final_url=resp.url)
 
     def _read(self, r: urllib3.BaseHTTPResponse, url: str, deadline: float) -> bytes:
+        """The body, at most max_bytes of it, by the deadline. A read blocks until its whole chunk has
+        arrived, so a body that drips one byte a second would never reach a check between chunks: a
+        watchdog shuts the socket down at the deadline, which ends the blocked read at once."""
+        fired = threading.Event()
+
+        def expire() -> None:
+            fired.set()
+            with contextlib.suppress(Exception):
+                r.shutdown()
+
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+        watchdog.daemon = True
+        watchdog.start()
+        late = FetchError(f"response took longer than total_timeout_seconds {self.policy.total_timeout_seconds:g}s "
+                          "(stopped reading)", "timeout", r.status, final_url=url)
         chunks, size = [], 0
         try:
             for chunk in r.stream(64 * 1024, decode_content=True):
@@ -322,14 +341,17 @@ class Client:
                 if size > self.policy.max_bytes:
                     raise FetchError(f"body exceeds max_bytes {self.policy.max_bytes} (stopped reading)",
                                      "too_large", r.status, final_url=url)
-                if time.monotonic() > deadline:
-                    raise FetchError(f"response took longer than {self.policy.total_timeout_seconds:g}s",
-                                     "timeout", r.status, final_url=url)
+                if fired.is_set() or time.monotonic() > deadline:
+                    raise late
                 chunks.append(chunk)
         except FetchError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise _network_error(exc, url) from None
+            raise late if fired.is_set() else _network_error(exc, url) from None
+        finally:
+            watchdog.cancel()
+        if fired.is_set():             # the shutdown can look like a normal end of a body without a length
+            raise late
         return b"".join(chunks)
 
     # -- attempts with backoff -----------------------------------------------------------------------

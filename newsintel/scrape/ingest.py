@@ -2,93 +2,137 @@
 
 A record whose normalized URL is already stored with the same body costs one hash and no write, so
 re-running ingest changes nothing; a record that cannot be read is logged and the run goes on.
+
+Given a `Warehouse`, web work is committed in batches, each its own write session (committed and
+published): a web source commits every `politeness.commit_every` pages with the fetch_log rows of the
+requests behind them, so a crash loses at most one batch and the next run does not download again what
+was stored. A files source is one session (re-reading a file after a crash costs nothing but time).
+Given a connection (tests, one-off scripts), everything happens in that one transaction.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any, Callable, ContextManager, Iterable
 
 import duckdb
 
 from newsintel.scrape.files import read_files_source
+from newsintel.scrape.limits import Limits, cap_words
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source
 from newsintel.urls import url_id
-from newsintel.warehouse import insert_rows, upsert_rows
+from newsintel.warehouse import Warehouse, insert_rows, upsert_rows
 
-Reader = Callable[[Source, duckdb.DuckDBPyConnection, datetime], Iterable[RawRecord | RecordError]]
+Sessions = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
+FILES_BATCH = 500          # records of a files source held in memory at once (all in one write session)
 
 
 @dataclass
 class IngestReport:
-    counts: Counter = field(default_factory=Counter)     # new | updated | unchanged | failed
+    counts: Counter = field(default_factory=Counter)     # new | updated | unchanged | failed | truncated
     per_source: dict[str, Counter] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)   # records kept with a change (truncated)
 
-
-def _read_files(src: Source, con: duckdb.DuckDBPyConnection, now: datetime) -> Iterator[RawRecord | RecordError]:
-    return read_files_source(src)
-
-
-def _web_reader(src: Source, con: duckdb.DuckDBPyConnection, now: datetime) -> Iterable[RawRecord | RecordError]:
-    from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
-    return web.read_web_source(src, con, now)
-
-
-READERS: dict[str, Reader] = {"files": _read_files, "feed": _web_reader, "site": _web_reader, "urls": _web_reader}
+    @property
+    def sources_with_only_failures(self) -> list[str]:
+        """Sources that yielded failures and not one record: the run must say so loudly."""
+        return sorted(sid for sid, c in self.per_source.items()
+                      if c["failed"] and not (c["new"] + c["updated"] + c["unchanged"]))
 
 
 def body_sha256(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def ingest_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], now: datetime) -> IngestReport:
+def ingest_sources(target: duckdb.DuckDBPyConnection | Warehouse, sources: list[Source],
+                   now: datetime) -> IngestReport:
+    sessions = _sessions(target)
     report = IngestReport()
-    stored: dict[str, str] = {}   # page_id → body hash, for the pages this run touches (not the whole archive)
     for src in sources:
-        counts = report.per_source.setdefault(src.id, Counter())
-        reader_logs = src.kind != "files"  # web readers write every attempt to fetch_log themselves
+        store = _Store(src, now, report)
         try:
-            records = list(READERS[src.kind](src, con, now))
-        except Exception as exc:  # a whole source failing (bad glob, unreachable host) is logged, not fatal
-            reader_logs = False
-            records = [RecordError(src.url or src.path or src.id, src.id, f"source failed: {type(exc).__name__}: {exc}")]
-        pages, log = [], []
+            store.max_words = Limits.from_source(src).max_words
+            if src.kind == "files":             # one session: a crash loses nothing a re-read does not redo
+                records = read_files_source(src)
+                with sessions() as con:
+                    while batch := list(islice(records, FILES_BATCH)):
+                        store(con, batch)
+            else:
+                from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
+                web.ingest_web_source(src, sessions, now, store)
+        except Exception as exc:  # a whole source failing (bad glob, bad options, host down) is logged, not fatal
+            failure = RecordError(src.url or src.path or src.id, src.id, f"source failed: {type(exc).__name__}: {exc}")
+            with sessions() as con:
+                store(con, [failure], reader_logged=False)
+    return report
+
+
+def _sessions(target: duckdb.DuckDBPyConnection | Warehouse) -> Sessions:
+    if isinstance(target, duckdb.DuckDBPyConnection):
+        return lambda: contextlib.nullcontext(target)
+    return target.writer
+
+
+class _Store:
+    """Writes one source's records, batch by batch, and counts them in the report."""
+
+    def __init__(self, src: Source, now: datetime, report: IngestReport):
+        self.src, self.now, self.report = src, now, report
+        self.counts = report.per_source.setdefault(src.id, Counter())
+        self.max_words = Limits().max_words    # the source's own bound is set once its options are read
+        self.stored: dict[str, str] = {}       # page_id → body hash, for the pages this run touches
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, records: Iterable[RawRecord | RecordError],
+                 reader_logged: bool | None = None) -> None:
+        # web readers write every attempt to fetch_log themselves; files and whole-source failures do not
+        logs_here = self.src.kind == "files" if reader_logged is None else not reader_logged
+        records = list(records)
         ids = [url_id(r.url) for r in records if isinstance(r, RawRecord)]
         if ids:
-            stored.update(con.execute("SELECT page_id, body_sha256 FROM raw_pages WHERE page_id IN "
-                                      "(SELECT unnest(CAST(? AS TEXT[])))", [ids]).fetchall())
+            self.stored.update(con.execute("SELECT page_id, body_sha256 FROM raw_pages WHERE page_id IN "
+                                           "(SELECT unnest(CAST(? AS TEXT[])))", [ids]).fetchall())
+        pages: dict[str, dict[str, Any]] = {}
+        log: list[dict[str, Any]] = []
+        batch = Counter()
         for rec in records:
             if isinstance(rec, RecordError):
-                counts["failed"] += 1
-                report.errors.append((rec.url, rec.reason))
-                if not reader_logs:
-                    log.append(dict(url=rec.url, source_id=src.id, status="failed", error=rec.reason,
-                                    attempt=1, attempted_at=now))
+                batch["failed"] += 1
+                self.report.errors.append((rec.url, rec.reason))
+                if logs_here:
+                    log.append(dict(url=rec.url, source_id=self.src.id, status="failed", error=rec.reason,
+                                    attempt=1, attempted_at=self.now))
                 continue
-            pid, sha = url_id(rec.url), body_sha256(rec.body)
-            if stored.get(pid) == sha:
-                counts["unchanged"] += 1
+            body, words = cap_words(rec.body, rec.body_format, self.max_words)
+            note = None
+            if words is not None:
+                note = f"truncated to {self.max_words} of {words} words (limits.max_words)"
+                batch["truncated"] += 1
+                self.report.notes.append((rec.url, note))
+            pid, sha = url_id(rec.url), body_sha256(body)
+            if self.stored.get(pid) == sha:
+                batch["unchanged"] += 1
                 continue
-            counts["updated" if pid in stored else "new"] += 1
-            stored[pid] = sha
-            pages.append(dict(page_id=pid, url=rec.url, source_id=src.id, body_format=rec.body_format,
-                              body=zlib.compress(rec.body.encode("utf-8"), 6), body_sha256=sha,
+            if logs_here:
+                log.append(dict(url=rec.url, source_id=self.src.id, status="read", http_status=None, error=note,
+                                attempt=1, attempted_at=self.now))
+            batch["updated" if pid in self.stored else "new"] += 1
+            self.stored[pid] = sha
+            pages[pid] = dict(page_id=pid, url=rec.url, source_id=self.src.id, body_format=rec.body_format,
+                              body=zlib.compress(body.encode("utf-8"), 6), body_sha256=sha,
                               title_hint=rec.title_hint, published_hint=rec.published_hint,
                               http_status=rec.http_status, content_type=rec.content_type,
-                              fetched_at=now, updated_at=now))
-            if src.kind == "files":
-                log.append(dict(url=rec.url, source_id=src.id, status="read", http_status=None,
-                                attempt=1, attempted_at=now))
-        # a page listed twice in one run keeps its last body
-        upsert_rows(con, "raw_pages", "page_id", list({p["page_id"]: p for p in pages}.values()))
+                              fetched_at=self.now, updated_at=self.now)   # listed twice: the last body wins
+        upsert_rows(con, "raw_pages", "page_id", list(pages.values()))
         insert_rows(con, "fetch_log", log)
-        report.counts.update(counts)
-    return report
+        self.counts.update(batch)
+        self.report.counts.update(batch)
 
 
 def load_body(blob: bytes) -> str:

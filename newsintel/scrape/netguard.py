@@ -1,15 +1,22 @@
-"""Refuse web fetches to private, loopback and link-local addresses (unless a source is `local: true`).
+"""Refuse web fetches to private, loopback and link-local addresses; `local: true` allows loopback only.
 
 A sources YAML or a feed is input we do not control: a feed item pointing at `http://169.254.169.254/`
 or an intranet name must not make the pipeline fetch from inside the network. The check runs on the
 addresses a name resolves to, before any socket connects, and again inside the HTTP connection, which
 then connects only to the address it checked (so a DNS answer that changes between the two, "DNS
 rebinding", cannot slip a private address through), including every redirect hop.
+
+`local: true` (tests, a demo server on this machine) opens loopback (127.0.0.0/8, ::1) and nothing else:
+a local source's page that redirects to 169.254.169.254 (cloud metadata) or 10.0.0.1 is refused like
+any other source's, before a socket is opened.
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -28,35 +35,79 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def resolve(host: str, port: int | None, allow_private: bool) -> list[str]:
-    """The host's addresses, all of them checked; raises BlockedHostError if any is not public."""
+def is_loopback(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def resolve(host: str, port: int | None, allow_loopback: bool) -> list[str]:
+    """The host's addresses, all of them checked; raises BlockedHostError if any is not public (or, with
+    `allow_loopback`, loopback)."""
     host = host.strip("[]").rstrip(".")
     infos = socket.getaddrinfo(host, port or 80, 0, socket.SOCK_STREAM)
     addrs = list(dict.fromkeys(info[4][0] for info in infos))
-    if not allow_private:
-        bad = [a for a in addrs if not is_public(ipaddress.ip_address(a.split("%", 1)[0]))]
-        if bad:
+    ips = [(a, ipaddress.ip_address(a.split("%", 1)[0])) for a in addrs]
+    bad = [a for a, ip in ips if not is_public(ip) and not (allow_loopback and is_loopback(ip))]
+    if bad:
+        if allow_loopback:
             raise BlockedHostError(f"host {host} resolves to non-public address {', '.join(bad)} "
-                                   "(mark the source `local: true` to allow)")
+                                   "(`local: true` allows loopback only, never private or link-local ranges)")
+        hint = ("mark the source `local: true` to allow loopback" if all(is_loopback(ip) for _, ip in ips)
+                else "private and link-local addresses are never fetched; `local: true` allows loopback only")
+        raise BlockedHostError(f"host {host} resolves to non-public address {', '.join(bad)} ({hint})")
     return addrs
 
 
-def check_url(url: str, allow_private: bool) -> None:
+def check_url(url: str, allow_loopback: bool) -> None:
     """Raise BlockedHostError for a URL web sources may not fetch; socket.gaierror if it does not resolve."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedHostError(f"not an http(s) URL: {url}")
-    resolve(parts.hostname, parts.port, allow_private)
+    resolve(parts.hostname, parts.port, allow_loopback)
+
+
+_HEADERS_DEADLINE = threading.local()
+
+
+@contextlib.contextmanager
+def headers_deadline(deadline: float):
+    """While in this block, a response's status line and headers must have arrived by `deadline`
+    (time.monotonic()): a server dripping its headers a byte at a time never trips the per-read timeout."""
+    _HEADERS_DEADLINE.value = deadline
+    try:
+        yield
+    finally:
+        _HEADERS_DEADLINE.value = None
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Guarded:
-    """Mixin for urllib3 connections: resolve, check, then connect to a checked address only."""
-    allow_private = False
+    """Mixin for urllib3 connections: resolve, check, then connect to a checked address only; and read
+    headers by the deadline `headers_deadline` sets (a watchdog shuts the socket down at that time)."""
+    allow_loopback = False
+
+    def getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        deadline = getattr(_HEADERS_DEADLINE, "value", None)
+        sock = getattr(self, "sock", None)
+        if deadline is None or sock is None:
+            return super().getresponse(*args, **kwargs)
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            watchdog.cancel()
 
     def _new_conn(self):  # type: ignore[no-untyped-def]
         original = self._dns_host
         try:
-            addrs = resolve(original, self.port, self.allow_private)
+            addrs = resolve(original, self.port, self.allow_loopback)
         except socket.gaierror as exc:
             raise NameResolutionError(self.host, self, exc) from exc
         last: Exception | None = None
@@ -72,9 +123,9 @@ class _Guarded:
         raise last
 
 
-def pool_classes(allow_private: bool) -> dict[str, type]:
+def pool_classes(allow_loopback: bool) -> dict[str, type]:
     """Connection-pool classes for urllib3's PoolManager whose connections enforce the guard."""
-    http_conn = type("GuardedHTTPConnection", (_Guarded, HTTPConnection), {"allow_private": allow_private})
-    https_conn = type("GuardedHTTPSConnection", (_Guarded, HTTPSConnection), {"allow_private": allow_private})
+    http_conn = type("GuardedHTTPConnection", (_Guarded, HTTPConnection), {"allow_loopback": allow_loopback})
+    https_conn = type("GuardedHTTPSConnection", (_Guarded, HTTPSConnection), {"allow_loopback": allow_loopback})
     return {"http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
             "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn})}

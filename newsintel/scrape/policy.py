@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from newsintel.sources import Source, SourcesError
+from newsintel.sources import Source, SourcesError, closest
 
 USER_AGENT = "newsintel/0.1 (+https://github.com/newsintel)"
 ROBOTS_TOKEN = "newsintel"          # the product token matched against robots.txt User-agent lines
@@ -41,6 +41,7 @@ class Policy:
     max_urls: int = 200                     # page fetches per source per run; the rest wait for the next run
     max_index_pages: int = 10               # site: section pages read per run to discover articles
     max_feeds: int = 5                      # site: advertised feeds read per run
+    commit_every: int = 50                  # pages per committed batch: a crash loses at most this many
 
     @classmethod
     def from_source(cls, src: Source) -> "Policy":
@@ -50,7 +51,8 @@ class Policy:
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(raw) - set(known))
         if unknown:
-            raise SourcesError(f"source {src.id}: unknown politeness option(s) {', '.join(unknown)}; "
+            hints = [f"{k} (did you mean {g}?)" if (g := closest(k, sorted(known))) else k for k in unknown]
+            raise SourcesError(f"source {src.id}: unknown politeness option(s) {', '.join(hints)}; "
                                f"known: {', '.join(sorted(known))}")
         values: dict[str, Any] = {}
         for key, value in raw.items():
@@ -63,7 +65,7 @@ class Policy:
             if not isinstance(default, str) and values[key] < 0:
                 raise SourcesError(f"source {src.id}: politeness.{key} must not be negative")
         policy = cls(**values)
-        for key in ("per_host_concurrency", "workers", "max_attempts", "give_up_after"):
+        for key in ("per_host_concurrency", "workers", "max_attempts", "give_up_after", "commit_every"):
             if getattr(policy, key) < 1:
                 raise SourcesError(f"source {src.id}: politeness.{key} must be at least 1")
         return policy

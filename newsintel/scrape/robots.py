@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -115,6 +116,7 @@ class RobotsCache:
             origin: (status, body, fetched) for origin, status, body, fetched in con.execute(
                 "SELECT origin, http_status, body, fetched_at FROM robots_txt").fetchall()}
         self.to_store: list[dict] = []      # written by flush(), from the caller's thread
+        self.attempts: list[dict] = []      # every robots.txt request sent: fetch_log rows (role robots)
         self.client: Client | None = None
 
     def check(self, url: str) -> None:
@@ -146,13 +148,18 @@ class RobotsCache:
             return self._from_status(stored[0], stored[1])
         from newsintel.scrape.http import FetchError
         assert self.client is not None
+        url = origin + "/robots.txt"
+        started = time.monotonic()
         try:
-            resp = self.client.fetch(origin + "/robots.txt", "robots")
+            resp = self.client.fetch(url, "robots")
         except FetchError as exc:
+            self._attempt(url, "skipped" if exc.skip else "failed", exc.http_status, exc.reason, started,
+                          sent=not exc.skip)
             if exc.kind == "http" and exc.http_status and 400 <= exc.http_status < 500 and exc.http_status != 429:
                 self._remember(origin, exc.http_status, None)
                 return Rules()
             return Rules(unavailable=True)         # 5xx, 429, timeout, unreachable: not stored
+        self._attempt(url, "fetched", resp.status, None, started, size=len(resp.body))
         text = resp.body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
         self._remember(origin, resp.status, text)
         return self._from_status(resp.status, text)
@@ -161,6 +168,19 @@ class RobotsCache:
         if status and 200 <= status < 300 and body is not None:
             return parse(body, self.token)
         return Rules()
+
+    def _attempt(self, url: str, status: str, http_status: int | None, error: str | None, started: float,
+                 size: int | None = None, sent: bool = True) -> None:
+        elapsed = time.monotonic() - started
+        with self._lock:
+            self.attempts.append(dict(url=url, source_id=None, status=status, http_status=http_status, error=error,
+                                      attempt=1 if sent else 0, attempted_at=self.now, role="robots",
+                                      bytes=size, elapsed_ms=int(elapsed * 1000)))
+
+    def take_attempts(self) -> list[dict]:
+        with self._lock:
+            rows, self.attempts = self.attempts, []
+        return rows
 
     def _remember(self, origin: str, status: int, body: str | None) -> None:
         with self._lock:

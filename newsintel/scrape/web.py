@@ -1,6 +1,6 @@
 """The web source kinds (`feed`, `site`, `urls`): discover article URLs, fetch the new ones politely.
 
-One run of one source, inside the ingest write transaction:
+One run of one source (the ingest commits it in batches, see `ingest_web_source`):
 1. discover: poll the feed (conditional GET) / read the site's front and section pages / take the list;
 2. select: normalize and dedupe; drop URLs already in `raw_pages` (unless `refetch: true`), given up,
    or still backing off; add earlier failures that are due again; at most `max_urls` per run;
@@ -21,13 +21,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import zip_longest
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import duckdb
 
 from newsintel.scrape import netguard, site
-from newsintel.scrape.charset import decode_html
+from newsintel.scrape.charset import decode_html, strip_controls
 from newsintel.scrape.feeds import FeedError, FeedItem, parse_feed
 from newsintel.scrape.http import Attempt, Client, FetchError, Outcome, Response
 from newsintel.scrape.policy import ROBOTS_TOKEN, Policy
@@ -56,11 +56,38 @@ class Candidate:
 
 def read_web_source(src: Source, con: duckdb.DuckDBPyConnection,
                     now: datetime | None = None) -> Iterator[RawRecord | RecordError]:
-    """Records of one feed/site/urls source; see the module docstring. `now` is the run's clock."""
+    """Records of one feed/site/urls source, all in one session `con`; see the module docstring."""
     if src.kind not in WEB_KINDS:
         raise SourcesError(f"source {src.id}: kind {src.kind!r} is not a web kind")
     policy = Policy.from_source(src)              # a broken configuration raises here, before any fetch
     return _WebRun(src, con, _naive_utc(now or datetime.now(timezone.utc)), policy).records()
+
+
+def ingest_web_source(src: Source, sessions: Callable[[], ContextManager[duckdb.DuckDBPyConnection]],
+                      now: datetime, store: Callable[[duckdb.DuckDBPyConnection, list], None]) -> None:
+    """One web source in committed batches: discovery and selection in a first write session, then every
+    `politeness.commit_every` pages fetched (no session held while the network is slow) and written with
+    the fetch_log and fetch_state rows of their requests in a session of their own. `store(con, records)`
+    is the ingest's writer for raw_pages. A crash loses at most the batch being fetched."""
+    if src.kind not in WEB_KINDS:
+        raise SourcesError(f"source {src.id}: kind {src.kind!r} is not a web kind")
+    policy = Policy.from_source(src)
+    run: _WebRun | None = None
+    try:
+        with sessions() as con:
+            run = _WebRun(src, con, _naive_utc(now), policy)
+            todo = run.discover_and_select()
+            store(con, run.take_errors())
+            run.flush()
+        for start in range(0, len(todo), policy.commit_every):
+            records = list(run._fetch_pages(todo[start:start + policy.commit_every]))
+            with sessions() as con:
+                run.bind(con)
+                store(con, records + run.take_errors())
+                run.flush()
+    finally:
+        if run is not None:
+            run.client.close()
 
 
 def _naive_utc(dt: datetime) -> datetime:
@@ -73,7 +100,7 @@ class _WebRun:
         self.refetch = bool(src.options.get("refetch"))
         self.t0 = time.monotonic()
         self.robots = RobotsCache(con, now, ROBOTS_TOKEN, policy.robots_ttl_hours, policy.crawl_delay_max_seconds)
-        self.client = Client(policy, allow_private=src.local, robots_check=self.robots.check)
+        self.client = Client(policy, allow_loopback=src.local, robots_check=self.robots.check)
         self.robots.client = self.client
         self.state: dict[str, dict[str, Any]] = {}
         self.dirty: set[str] = set()
@@ -84,17 +111,29 @@ class _WebRun:
     # -- the run ---------------------------------------------------------------------------------------
     def records(self) -> Iterator[RawRecord | RecordError]:
         try:
-            found = {"feed": self._discover_feed, "site": self._discover_site,
-                     "urls": lambda: self._candidates((u, None, None) for u in self.src.urls)}[self.src.kind]()
-            todo = self._select(found)
-            yield from self.errors
+            todo = self.discover_and_select()
+            yield from self.take_errors()
             yield from self._fetch_pages(todo)
         finally:
             self.flush()
             self.client.close()
 
+    def discover_and_select(self) -> list[Candidate]:
+        found = {"feed": self._discover_feed, "site": self._discover_site,
+                 "urls": lambda: self._candidates((u, None, None) for u in self.src.urls)}[self.src.kind]()
+        return self._select(found)
+
+    def take_errors(self) -> list[RecordError]:
+        errors, self.errors = self.errors, []
+        return errors
+
+    def bind(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Write the next batch through another session."""
+        self.con = self.robots.con = con
+
     def flush(self) -> None:
         cols = set(columns_of(self.con, "fetch_log"))   # an older database lacks our extra columns
+        self.log += [{**r, "source_id": self.src.id} for r in self.robots.take_attempts()]
         insert_rows(self.con, "fetch_log", [{k: v for k, v in r.items() if k in cols} for r in self.log])
         upsert_rows(self.con, "fetch_state", "url_id", [self.state[u] for u in sorted(self.dirty)])
         self.robots.flush()
@@ -237,7 +276,7 @@ class _WebRun:
     def _fetch_pages(self, todo: list[Candidate]) -> Iterator[RawRecord | RecordError]:
         if not todo:
             return
-        states = self._load_states([c.uid for c in todo])
+        states = {c.uid: self.state[c.uid] for c in todo if c.uid in self.state}   # _select loaded them
         pool = ThreadPoolExecutor(max_workers=self.policy.workers, thread_name_prefix=f"fetch-{self.src.id}")
         try:
             futures = {pool.submit(self._process, c, "html",
@@ -368,7 +407,7 @@ def _decode(resp: Response) -> str:
     declared = resp.charset
     if declared and declared.lower() in _DEFAULT_CHARSETS:
         declared = None
-    return decode_html(resp.body, declared)
+    return strip_controls(decode_html(resp.body, declared))   # a NUL in a page reaches every table otherwise
 
 
 def _interleave_hosts(cands: list[Candidate]) -> list[Candidate]:

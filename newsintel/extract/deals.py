@@ -200,6 +200,8 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
             units = _clauses(text)
         for lo, hi in units:
             parties = [p for p in all_parties if lo <= p.start < hi]
+            if not parties:
+                continue   # "the boards have approved the transaction, which ...": a clause naming no party
             for pair, directed in _pairs(ctx, view, parties, lo, hi):
                 findings.append(_finding(ctx, view, pair, directed, text[lo:hi], parties))
     return findings
@@ -287,6 +289,8 @@ def _joined(text: str, group) -> list:
 def _assign(text: str, parties, deal_type: str | None, type_at: int):
     """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
     ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
+    if len(parties) < 2:
+        return []   # one party and no implied other: no pair to report
     if type_at < 0:
         p, q = parties[0], parties[1]
         between, after_q = text[p.end:q.start], text[q.end:q.end + 50]

@@ -24,10 +24,10 @@ RULES_VERSION = "2026.11.25-1"   # bump when the rules change
 
 
 def _inputs_digest() -> str:
-    """A digest of everything that decides what is extracted: the rules' code, the registry, the rates."""
+    """A digest of everything that decides what is extracted: the rules' code, the lexicons, the registry, the rates."""
     package = Path(__file__).resolve().parent.parent
-    files = sorted((package / "extract").glob("*.py")) + [package / "registry" / "companies.yaml",
-                                                          package / "data" / "fx_rates.csv"]
+    files = sorted((package / "extract").glob("*.py")) + sorted((package / "extract" / "lexicon").glob("*.yaml")) \
+        + [package / "registry" / "companies.yaml", package / "data" / "fx_rates.csv"]
     digest = hashlib.sha256()
     for path in files:
         if path.exists():

@@ -17,7 +17,7 @@ from newsintel.extract.companies import CompanyMatcher
 from newsintel.extract.context import ArticleContext, build_context
 from newsintel.extract.deals import DealFinding, find_deal_sentences, sellers, unit_assets
 from newsintel.extract.metrics import find_metrics
-from newsintel.vocab import BAN_STATUS_ORDER, DEAL_TYPE_PRIORITY
+from newsintel.vocab import BAN_STATUS_ORDER, DEAL_TYPE_PRIORITY, NEGOTIATING_DEAL_STATUSES
 from newsintel.vocab import DEAL_STATUS_ORDER as STATUS_ORDER
 
 RULES_VERSION = "2026.11.25-1"   # bump when the rules change
@@ -121,9 +121,7 @@ STATUS_CEILING = {"rumored": 0.55, "proposed": 0.6}
 
 
 def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
-    findings = [f for f in find_deal_sentences(ctx)
-                if not (ctx.published and f.event_date and f.event_date.value < ctx.published - BACKGROUND_AGE)]
-    # a deal dated well before the article ("which bought Nuance in 2022") is background, not this news
+    findings = find_deal_sentences(ctx)
     if not findings:
         return []
     selling = sellers(ctx)
@@ -146,7 +144,11 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         f.parties = (a, b)
         groups[frozenset((a, b))].append(f)
     rows = []
+    denied = ctx.memo.get("denied", set())
     for pair, fs in groups.items():
+        # A deal dated well before the article ("which bought LinkedIn in 2016") is background: reported with
+        # its own status and date, and only when the article tells nothing newer of the same pair.
+        fs = [f for f in fs if not _background(ctx, f)] or fs
         votes = Counter()
         for f in fs:   # who buys from whom: a sentence about buying or investing outweighs one about partnering
             if f.directed:
@@ -172,6 +174,8 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         if not explicit:
             continue   # no word says where the deal stands: on the labeled sets such pairs were nearly always wrong
         status = max((f.status for f in explicit), key=STATUS_ORDER.__getitem__)
+        if pair in denied and status in NEGOTIATING_DEAL_STATUSES:
+            continue   # "Shell has no intention of making an offer for BP": the reported talks are denied
         chosen = [f for f in fs if f.status == status] or fs
         best = min(chosen, key=lambda f: (f.is_title, not f.directed, f.sentence_index))
         dated = next((f.event_date for f in chosen if f.event_date), None)
@@ -192,6 +196,10 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
             attributed_to=attributed, evidence=best.evidence,
             confidence=round(min(confidence, STATUS_CEILING.get(status, 0.95)), 2)))
     return rows
+
+
+def _background(ctx: ArticleContext, f: DealFinding) -> bool:
+    return bool(ctx.published and f.event_date and f.event_date.value < ctx.published - BACKGROUND_AGE)
 
 
 def _asset_for(candidates: list[str], market_id: str | None) -> str | None:

@@ -102,6 +102,7 @@ class DealLexicon:
         roles = data["roles"]
         self.offer_from = re.compile(rf"\b(?:{_alternation(roles['offer_from'])})\s+from\s+$", re.I)
         self.by_buyer = re.compile(rf"\b(?:{_alternation(roles['by_buyer'])})\s+by\s+$", re.I)
+        self.nominal_by = re.compile(rf"\b(?:{_alternation(roles['nominal_by'])})\b[^.;]{{0,80}}?\bby\s+$", re.I)
         self.chosen = re.compile(rf"\b(?:{_alternation(roles['chosen'])})\s+$", re.I)
         self.receives = _compile(_alternation(roles["receives"]), "roles.receives")
         links = _alternation(data["link_nouns"])
@@ -120,6 +121,8 @@ class DealLexicon:
             cues = [StatusCue(status, bool(e.get("party_first")), _compile(_alternation(e), f"status {status}"))
                     for e in entries]
             self.statuses.append((status, cues))
+        self.status_pattern = {name: re.compile("|".join(f"(?:{c.pattern.pattern})" for c in cues), re.I)
+                               for name, cues in self.statuses}
 
     def cue_of(self, m: re.Match[str]) -> Cue:
         """The cue whose wording a type pattern's match is."""

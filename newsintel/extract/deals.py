@@ -50,7 +50,8 @@ class DealFinding:
 
 
 _CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?:which|who)\s+|"
-                           r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
+                           r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said|sold|bought|"
+                           r"acquired|agreed|signed)\b)")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
 _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed|ing)? up with|join(?:s|ed|ing)?|"
                          r"partner(?:s|ed|ing)? with)\b")
@@ -110,6 +111,8 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
     for view in ctx.views:
         text = view.text
         if LEX.denial.search(text):
+            ids = {p.seller_id for p in _deal_parties(view)}
+            ctx.memo.setdefault("denied", set()).update(frozenset((x, y)) for x in ids for y in ids if x != y)
             continue
         all_parties = _deal_parties(view)
         if not all_parties or (sentence_type(text, all_parties)[0] is None and not LEX.deal_nouns.search(text)):
@@ -176,8 +179,11 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
         if spoken and len(local) - len(spoken) >= 2:
             local = [p for p in local if p not in spoken]
     if len(local) == 1:
-        if deal_type in (None, "divestiture") or not LEX.implied_target.search(text) or local[0].start > type_at \
-                or cue.direction == "seller":
+        implied = LEX.implied_target.search(text)
+        if deal_type is None and implied:
+            deal_type, type_at = "acquisition", implied.start()   # "Amazon has weighed a potential deal"
+        if deal_type in (None, "divestiture") or not implied or local[0].start > type_at \
+                or (cue is not None and cue.direction == "seller"):
             return []
         other = _implied_target(ctx, view, local[0].company_id)
         return [((local[0].company_id, other), True)] if other else []
@@ -227,12 +233,19 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         sellers = sold[:1] or before[-1:]
         if buyers and sellers:
             return [((b.company_id, sellers[0].company_id), True) for b in buyers]
+        origin = [p for p in after if re.search(r"\bfrom\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", text[type_at:p.start])]
+        if origin and before:   # "Pango was spun off from Aura": the unit and the owner it left
+            return [(tuple(sorted((before[-1].company_id, origin[0].company_id))), False)]
+        if before and after and LEX.status_pattern["blocked"].search(text):
+            # "Nexperia ordered to sell its stake in Newport Wafer Fab": the buyer made to undo its purchase
+            return [((before[-1].company_id, after[0].company_id), True)]
         return []
     if len(parties) >= 2 and LEX.chosen.search(text[:parties[1].start]):
         return [((parties[1].company_id, parties[0].company_id), True)]   # "ByteDance has chosen Oracle"
     for p in parties:   # "an offer from Microsoft", "acquired by Nvidia"
         lead = text[:p.start]
-        if LEX.offer_from.search(lead) or LEX.by_buyer.search(lead):
+        if LEX.offer_from.search(lead) or LEX.by_buyer.search(lead) or (
+                LEX.nominal_by.search(lead) and any(q.end <= p.start for q in parties if q is not p)):
             others = [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
     after = [p for p in after if not re.search(r"\bfrom\s+$", text[:p.start])] or after  # "from SoftBank": the seller
@@ -244,6 +257,10 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
             others = [q for q in after if q is not p] or [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
+    if deal_type == "merger" and len(after) >= 2 and re.search(r"\b(?:of|between)\s+(?:the\s+)?(?:[\w–-]+\s+){0,4}$",
+                                                              text[type_at:after[0].start]) \
+            and re.fullmatch(r"\s+(?:and|&)\s+(?:the\s+)?(?:[\w–-]+\s+){0,3}", text[after[0].end:after[1].start]):
+        return [(tuple(sorted((after[0].company_id, after[1].company_id))), False)]   # "the merger of X and Y"
     if deal_type == "merger" and len(before) >= 2:   # "Vodafone and CK Hutchison completed the merger of ..."
         return [(tuple(sorted((before[0].company_id, before[1].company_id))), False)]
     if before and after:
@@ -254,7 +271,12 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
             acquirers.insert(0, a)
         target = after[0]
         acquirers = [a for a in acquirers if a.company_id not in target.ancestors] or acquirers  # the owner sells
-        return [((a.company_id, target.company_id), True) for a in acquirers]
+        targets = [target]
+        for p, q in zip(after, after[1:]):   # "acquired LinkedIn ... and GitHub": each object of the verb
+            if not _listed(text, p, q):
+                break
+            targets.append(q)
+        return [((a.company_id, t.company_id), True) for a in acquirers for t in targets]
     if len(before) >= 2:
         p, q = before[0], before[1]
         if deal_type == "acquisition" and re.search(r"\b(talks|discussions|negotiat\w*)\s+with\s+$",
@@ -265,6 +287,15 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         p, q = after[0], after[1]
         return [(tuple(sorted((p.company_id, q.company_id))), False)]
     return []
+
+
+_LIST_GAP = re.compile(r"(?:\s+for\s+\S+(?:\s+(?:billion|million|bn|mn))?)?\s*(?:,\s*(?:and\s+)?|,?\s+and\s+)"
+                       r"(?:(?:also\s+)?(?:[a-z][\w-]*\s+){0,5})?")
+
+
+def _listed(text: str, p, q) -> bool:
+    """'acquired LinkedIn for $26 billion and code repository GitHub': the next of a list of objects."""
+    return bool(_LIST_GAP.fullmatch(text[p.end:q.start]))
 
 
 def _implied_target(ctx: ArticleContext, view: SentenceView, party: str) -> str | None:

@@ -175,7 +175,8 @@ def _diff(ev: Evaluation, doc: str, label: dict, facts) -> None:
     show("ban", {(_market(b["market"]), b["target"], b["status"]) for b in label.get("bans") or []},
          {(b["market_id"], b["target_id"], b["status"]) for b in facts.ban_reports})
     show("deal", {(d["acquirer"], d["target"], d["deal_type"], d["status"]) for d in label.get("deals") or []},
-         {(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"]) for d in facts.deal_reports})
+         {(d["acquirer_id"], d["target_id"], d["deal_type"], d["status"])
+          for d in _news_deals(label, facts, {(d["acquirer"], d["target"]) for d in label.get("deals") or []})})
     show("metric", {(m["company"], m["metric"], float(m["value"])) for m in label.get("metrics") or []},
          {(m["company_id"], m["metric"], float(m["value"])) for m in facts.market_metrics})
 

@@ -69,7 +69,7 @@ def _form(form: str) -> str:
 
 def _compile(alternation: str, what: str, flags=re.I) -> re.Pattern[str]:
     try:
-        return re.compile(rf"\b(?:{alternation})\b", flags)
+        return re.compile(rf"\b(?:{alternation})(?:\b|(?<=%))", flags)   # "secured 39.87%": a word ending in %
     except re.error as err:
         raise LexiconError(f"{what}: {err}") from err
 

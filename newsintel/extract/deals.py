@@ -9,7 +9,7 @@ settled.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsintel.extract.amounts import find_money, to_usd
 from newsintel.extract.context import ArticleContext, SentenceView, shift
@@ -49,7 +49,8 @@ class DealFinding:
     parents: dict[str, str | None] = field(default_factory=dict)
 
 
-_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?:which|who)\s+|"
+_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?P<rel>which|who)\s+|"
+                           r",\s+(?P<resume>(?=(?:is|are|was|were|has|have|had|will|would|could|can|may|might|should)\s))|"
                            r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said|sold|bought|"
                            r"acquired|agreed|signed)\b)")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
@@ -96,13 +97,22 @@ def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str,
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
+    return [(lo, hi) for lo, hi, _ in _clause_subjects(text)]
+
+
+def _clause_subjects(text: str) -> list[tuple[int, int, str | None]]:
+    """Clauses, each with where its unnamed subject stands: 'prev' for "..., which bought X" (the party just
+    before), 'first' for the main clause resumed after it ("Microsoft, which ..., is in talks")."""
+    spans, start, subject = [], 0, None
     for m in _CLAUSE_SPLIT.finditer(text):
         if m.group(0).strip() == "and" and len(text[start:m.start()].split()) < 5:
             continue  # "Nvidia and SoftBank said": one subject of two names, not two clauses
-        spans.append((start, m.start()))
+        if m.group("resume") is not None and subject != "prev":
+            continue  # ", is": a resumed main clause only after a relative one
+        spans.append((start, m.start(), subject))
         start = m.end()
-    spans.append((start, len(text)))
+        subject = "prev" if m.group("rel") else "first" if m.group("resume") is not None else None
+    spans.append((start, len(text), subject))
     return spans
 
 
@@ -118,13 +128,17 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
         if not all_parties or (sentence_type(text, all_parties)[0] is None and not LEX.deal_nouns.search(text)):
             continue
         # Whole sentence first; clause by clause when its parties stand in different clauses.
-        units = [(0, len(text))]
+        units = [(0, len(text), None)]
         if len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1:
-            units = _clauses(text)
-        for lo, hi in units:
+            units = _clause_subjects(text)
+        for lo, hi, subject in units:
             parties = [p for p in all_parties if lo <= p.start < hi]
             if not parties:
                 continue   # "the boards have approved the transaction, which ...": a clause naming no party
+            antecedent = ([p for p in all_parties if p.end <= lo][-1:] if subject == "prev" else
+                          all_parties[:1] if subject == "first" else [])
+            if antecedent and antecedent[0].company_id not in {p.company_id for p in parties}:
+                parties = [replace(antecedent[0], start=lo - 1, end=lo - 1)] + parties   # the unnamed subject
             for pair, directed in _pairs(ctx, view, parties, lo, hi):
                 findings.append(_finding(ctx, view, pair, directed, text[lo:hi], parties))
     return findings
@@ -154,6 +168,8 @@ def _deal_parties(view: SentenceView):
             drop.add(hi.company_id)             # "Tokopedia, the e-commerce unit of GoTo": GoTo only describes
         elif hi is owner and not _OWNERSHIP_WORDS.search(gap) and sentence_type(view.text)[0] == "acquisition":
             continue   # "Meta sells Giphy to Shutterstock": the registry's owner is the buyer, the unit is sold
+        elif lo is owner and _buys_between(gap):
+            continue   # "Microsoft, which bought LinkedIn in 2016": how the owner came to own it
         elif lo is owner and re.fullmatch(r"[’']s?\s+", gap) and p.kind != "app":
             drop.add(owner.company_id)          # "Alphabet's Google"
         elif p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
@@ -162,6 +178,16 @@ def _deal_parties(view: SentenceView):
     if len(kept) == 1 and len(parties) == 2 and sentence_type(view.text)[0] in ("acquisition", "investment"):
         return parties   # "Zomato approved the acquisition of Blinkit": the registry's owner is its buyer
     return kept
+
+
+def _buys_between(gap: str) -> bool:
+    """A buying word between an owner and what it owns: the sentence tells how it came to own it."""
+    if len(gap) > 60:
+        return False
+    return any(LEX.cue_of(m).direction == "buyer" and re.fullmatch(r"\w+(?:ed|ought|ook(?: over)?)", m.group(0))
+               and re.fullmatch(r"(?:,\s+(?:which|who|that)\s+|\s+)(?:(?:has|had|have|also|already|recently)\s+)*",
+                                gap[:m.start()])
+               for t, pat in LEX.type_patterns if t in ("acquisition", "merger") for m in pat.finditer(gap))
 
 
 def _clause_of(p, clauses) -> int:
@@ -330,7 +356,7 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
         asset=unit.group(1) if unit else None,
         value_usd=(usd.amount if usd.currency == "USD" else to_usd(usd.amount, usd.currency, year)) if usd else None,
         amount=usd.amount if usd else None, currency=usd.currency if usd else None,
-        market_id=places[0].market_id if places else None, event_date=find_date(view.text, ctx.published),
+        market_id=places[0].market_id if places else None, event_date=find_date(text, ctx.published),
         attributed_to=_attribution(ctx, view), evidence=view.text, sentence_index=view.index,
         is_title=view.is_title, kinds={h.company_id: h.kind for h in view.companies},
         parents={h.company_id: h.parent_id for h in view.companies})

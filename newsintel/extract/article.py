@@ -148,7 +148,8 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
     for pair, fs in groups.items():
         # A deal dated well before the article ("which bought LinkedIn in 2016") is background: reported with
         # its own status and date, and only when the article tells nothing newer of the same pair.
-        fs = [f for f in fs if not _background(ctx, f)] or fs
+        fresh = [f for f in fs if not _background(ctx, f)]
+        fs = fresh if any(f.status_explicit for f in fresh) else [f for f in fs if f not in fresh] or fs
         votes = Counter()
         for f in fs:   # who buys from whom: a sentence about buying or investing outweighs one about partnering
             if f.directed:

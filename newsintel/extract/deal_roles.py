@@ -5,7 +5,7 @@
 and the one after "acquisition of", "bid for", "merger with", "to buy", is a party to a deal whatever its
 name. A capitalised name standing in such a place becomes a discovered company, and every later mention of
 it in the article (also its short form: "JetBlue Airways" then "JetBlue") counts too. This is the deal
-extractor's hook into organisation discovery (`role_hits`, called from context.build_context): it only
+extractor's hook into organisation discovery (`with_role_hits`, called from context.build_context): it only
 adds names no other rule found; the deal cues come from the deal lexicon (lexicon/deals.yaml).
 
 Written by hand (no NER model): the roles are the deal grammar's own, and a statistical tagger would still
@@ -91,46 +91,55 @@ _POSSESSIVE = re.compile(r"^[’']s?\s+(?:[\w$.,-]+\s+){0,4}?(?:proposed\s+|plan
                          r"approach)\b", re.I)
 
 
-def role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -> list[CompanyHit]:
-    """Discovered companies that the text's deal grammar names as parties, with their later mentions; only
-    where no other hit stands."""
+def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -> list[CompanyHit]:
+    """The text's company hits with the parties its deal grammar names added (and their later mentions), in
+    text order. A discovered fragment inside a longer name in a role ("Holdings" of "Seven & i Holdings")
+    gives way to the name; registry hits are never touched."""
     lex = deal_lexicon()
     acts = [m for _, pat in lex.type_patterns for m in pat.finditer(text)] + list(_ACT_WORDS.finditer(text))
-    anchors = (acts, acts + list(_OBJECT_ONLY_WORDS.finditer(text)))
     if not acts:
-        return []
+        return hits
+    anchors = (acts, acts + list(_OBJECT_ONLY_WORDS.finditer(text)))
     names = [m for m in _NAME.finditer(text)]
-    taken = [(h.start, h.end) for h in hits]
-    found: dict[str, str] = {}   # surface -> company id
     sellers = [m for m in lex.seller.finditer(text)] + [m for c in lex.cues if c.direction == "seller"
                                                         for m in re.finditer(rf"\b(?:{c.regex})\b", text, re.I)]
     in_role = [n for n in names if _in_role(text, n, anchors) or _sold_to(text, n, sellers)]
     joined = [n for n in names if any(_coordinated(text, r, n) for r in in_role)]
+    fragments = set()
+    found: dict[str, str] = {}   # surface -> company id
     for n in sorted(set(in_role) | set(joined), key=lambda n: n.start()):
-        if any(s < n.end() and n.start() < e for s, e in taken) or any(
-                0 <= n.start() - e <= 1 for s, e in taken):
-            continue   # taken, or a ticker right after a name ("Shell plc SHEL")
         surface = _clean(n.group(0), text)
-        if surface and _plausible_party(text, surface, n.start() + n.group(0).find(surface)):
+        at = n.start() + n.group(0).find(surface)
+        inside = [h for h in hits if h.start < at + len(surface) and at < h.end]
+        if inside and not all(h.origin == "discovered" and at <= h.start and h.end <= at + len(surface)
+                              and len(h.surface) < len(surface) for h in inside):
+            continue   # another rule's name stands here
+        if any(0 <= at - h.end <= 1 for h in hits):
+            continue   # a ticker right after a name ("Shell plc SHEL")
+        if surface and _plausible_party(text, surface, at):
             found.setdefault(surface, matcher.resolve_name(surface) or slugify(strip_corporate_suffix(surface)))
-    if not found:
-        return []
+            fragments.update(id(h) for h in inside)
+    hits = [h for h in hits if id(h) not in fragments]
+    discovered = {h.surface: h.company_id for h in hits if h.origin == "discovered"}
     # "Spirit" or "Couche-Tard" found alone is the "Spirit Airlines" or "Alimentation Couche-Tard" named before
-    longer = {**{h.surface: h.company_id for h in hits if h.origin == "discovered"}, **found}
+    longer = {**discovered, **found}
     for short in list(found):
         for surface, cid in sorted(longer.items(), key=lambda x: -len(x[0])):
             if surface != short and _part_of(short, surface):
                 found[short] = cid
                 break
     forms = dict(found)
-    for surface, cid in found.items():
+    for surface, cid in {**discovered, **found}.items():   # later, shorter mentions: "Pango" of "Pango Group"
         short = _short_form(surface)
-        if short and short not in forms and _plausible_party(text, short, -1):
+        if short and short not in forms and short not in discovered and _plausible_party(text, short, -1):
             forms[short] = cid
-    out = []
+    if not forms:
+        return hits
+    names_of = {cid: strip_corporate_suffix(s) for s, cid in {**discovered, **found}.items()}
+    taken = [(h.start, h.end) for h in hits]
+    out = list(hits)
     pattern = re.compile(r"(?<![\w&'’.-])(" + "|".join(re.escape(s) for s in sorted(forms, key=len, reverse=True))
                          + r")(?![\w&-])")
-    names_of = {cid: s for s, cid in found.items()}
     for m in pattern.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
@@ -138,10 +147,10 @@ def role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -> lis
         if cid in matcher.registry:
             out.append(matcher._hit(cid, m.group(1), m.start(), m.end()))
         else:
-            out.append(CompanyHit(cid, strip_corporate_suffix(names_of[cid]), m.group(1), m.start(), m.end(),
+            out.append(CompanyHit(cid, names_of.get(cid, m.group(1)), m.group(1), m.start(), m.end(),
                                   "company", "discovered"))
         taken.append((m.start(), m.end()))
-    return out
+    return sorted(out, key=lambda h: h.start)
 
 
 def _in_role(text: str, n: re.Match, anchors) -> bool:

@@ -247,7 +247,7 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         p, q = parties[0], parties[1]
         between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
         linked = LEX.link_with.search(text[:q.start]) or (
-            re.fullmatch(r"\s*(?:and|,)\s*", between) and LEX.link_verb.match(after_q)
+            re.fullmatch(r"\s*(?:and|,)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}", between) and LEX.link_verb.match(after_q)
             and not re.search(r"\bthe\s+$", text[:p.start]))
         return [(tuple(sorted(ids(parties[:2]))), False)] if linked else []
     before = [p for p in parties if p.end <= type_at]
@@ -282,7 +282,7 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
     for p in parties:   # "Nvidia's $40 billion purchase of Arm"
         if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
             others = [q for q in after if q is not p] or [q for q in parties if q is not p]
-            return [((p.company_id, others[0].company_id), True)] if others else []
+            return [((p.company_id, t.company_id), True) for t in _objects(text, others)] if others else []
     if deal_type == "merger" and len(after) >= 2 and re.search(r"\b(?:of|between)\s+(?:the\s+)?(?:[\w–-]+\s+){0,4}$",
                                                               text[type_at:after[0].start]) \
             and re.fullmatch(r"\s+(?:and|&)\s+(?:the\s+)?(?:[\w–-]+\s+){0,3}", text[after[0].end:after[1].start]):
@@ -297,11 +297,7 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
             acquirers.insert(0, a)
         target = after[0]
         acquirers = [a for a in acquirers if a.company_id not in target.ancestors] or acquirers  # the owner sells
-        targets = [target]
-        for p, q in zip(after, after[1:]):   # "acquired LinkedIn ... and GitHub": each object of the verb
-            if not _listed(text, p, q):
-                break
-            targets.append(q)
+        targets = _objects(text, after)
         return [((a.company_id, t.company_id), True) for a in acquirers for t in targets]
     if len(before) >= 2:
         p, q = before[0], before[1]
@@ -317,6 +313,16 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
 
 _LIST_GAP = re.compile(r"(?:\s+for\s+\S+(?:\s+(?:billion|million|bn|mn))?)?\s*(?:,\s*(?:and\s+)?|,?\s+and\s+)"
                        r"(?:(?:also\s+)?(?:[a-z][\w-]*\s+){0,5})?")
+
+
+def _objects(text: str, after: list) -> list:
+    """The first party after the verb, and those listed with it: "acquired LinkedIn ... and GitHub"."""
+    out = after[:1]
+    for p, q in zip(after, after[1:]):
+        if not _listed(text, p, q):
+            break
+        out.append(q)
+    return out
 
 
 def _listed(text: str, p, q) -> bool:

@@ -67,13 +67,16 @@ def sentence_cue(text: str, parties=()) -> tuple[Cue | None, int, str | None]:
     lexicon's order: a unit changing hands is an acquisition even when 'invest' is said."""
     for name, pat in LEX.type_patterns:
         for m in pat.finditer(text):
+            if any(p.start <= m.start() < p.end for p in parties):
+                continue   # "Public Investment Fund": a word inside a name is no cue
             cue = LEX.cue_of(m)
             if cue.object == "company":
                 rest = text[m.end():]
                 if LEX.goods.match(rest):
                     continue   # "to purchase 30 of Boeing's 787-9 jets": an order for goods, not a deal for a company
-                if not (LEX.company_object.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
-                    continue
+                if not LEX.company_object.search(rest) and (
+                        LEX.goods_words.match(rest) or not any(0 <= p.start - m.end() < 60 for p in parties)):
+                    continue   # "sold $700 million worth of equipment to Bell": goods again
             if name in LEX.stake_types and (
                     re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake", text[m.start():])
                     or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):

@@ -111,8 +111,7 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
         surface = _clean(n.group(0), text)
         at = n.start() + n.group(0).find(surface)
         inside = [h for h in hits if h.start < at + len(surface) and at < h.end]
-        if inside and not all(h.origin == "discovered" and at <= h.start and h.end <= at + len(surface)
-                              and len(h.surface) < len(surface) for h in inside):
+        if inside and not all(h.origin == "discovered" and at < h.start < at + len(surface) for h in inside):
             continue   # another rule's name stands here
         if any(0 <= at - h.end <= 1 for h in hits):
             continue   # a ticker right after a name ("Shell plc SHEL")

@@ -139,12 +139,29 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
             if not parties:
                 continue   # "the boards have approved the transaction, which ...": a clause naming no party
             antecedent = ([p for p in all_parties if p.end <= lo][-1:] if subject == "prev" else
-                          all_parties[:1] if subject == "first" else [])
+                          all_parties[:1] if subject == "first" else
+                          _referent(ctx, view) if lo == 0 and _ANAPHOR.match(text) else [])
             if antecedent and antecedent[0].company_id not in {p.company_id for p in parties}:
                 parties = [replace(antecedent[0], start=lo - 1, end=lo - 1)] + parties   # the unnamed subject
             for pair, directed in _pairs(ctx, view, parties, lo, hi):
                 findings.append(_finding(ctx, view, pair, directed, text[lo:hi], parties))
     return findings
+
+
+# "The tech giant has acquired ...", "The company agreed to buy ...": a sentence whose subject names no one.
+_ANAPHOR = re.compile(r"(?:The|the)\s+(?:[\w,-]+\s+){0,3}?(?:giant|company|firm|group|maker|conglomerate|carrier|"
+                      r"bank|retailer|chipmaker|carmaker|automaker|insurer|lender|operator|investor|start-?up)\s+"
+                      r"(?:(?:has|had|have|also|already|recently|then|later|is|was|will|would|said|says|agreed|"
+                      r"announced)\s+)*(?=\w)")
+
+
+def _referent(ctx: ArticleContext, view: SentenceView) -> list:
+    """Whom such a subject means: the first party of the nearest sentence before that names one."""
+    for v in reversed([v for v in ctx.views if view.index - 3 <= v.index < view.index]):
+        parties = _deal_parties(v)
+        if parties:
+            return parties[:1]
+    return []
 
 
 _OWNERSHIP_WORDS = re.compile(r"[’']s\s*$|\b(parent|owner|unit|subsidiary|arm|division|owned by)\b", re.I)

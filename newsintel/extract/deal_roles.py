@@ -103,7 +103,8 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
     names = [m for m in _NAME.finditer(text)]
     sellers = [m for m in lex.seller.finditer(text)] + [m for c in lex.cues if c.direction == "seller"
                                                         for m in re.finditer(rf"\b(?:{c.regex})\b", text, re.I)]
-    in_role = [n for n in names if _in_role(text, n, anchors) or _sold_to(text, n, sellers)]
+    listed = {id(n) for lst in _NAMED_LIST.finditer(text) for n in names if lst.start(1) <= n.start() < lst.end(1)}
+    in_role = [n for n in names if _in_role(text, n, anchors) or _sold_to(text, n, sellers) or id(n) in listed]
     joined = [n for n in names if any(_coordinated(text, r, n) for r in in_role)]
     fragments = set()
     found: dict[str, str] = {}   # surface -> company id
@@ -132,6 +133,12 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
         short = _short_form(surface)
         if short and short not in forms and short not in discovered and _plausible_party(text, short, -1):
             forms[short] = cid
+    for h in hits:   # "Berkshire" of "Berkshire Hathaway", "Walgreens" of "Walgreens Boots Alliance"
+        first = h.surface.split()[0] if " " in h.surface else ""
+        if len(first) >= 4 and first not in forms and first not in matcher._surface and not _is_place(first) \
+                and re.search(rf"\b{re.escape(first)}\b(?!\s+{re.escape(h.surface.split()[1])})", text) \
+                and _plausible_party(text, first, -1):
+            forms[first] = h.company_id
     if not forms:
         return hits
     names_of = {cid: strip_corporate_suffix(s) for s, cid in {**discovered, **found}.items()}
@@ -170,6 +177,14 @@ def _in_role(text: str, n: re.Match, anchors) -> bool:
         if start >= a.end() and start - a.end() <= 70 and _OBJECT_GAP.match(text[a.end():start]):
             return True
     return False
+
+
+# "The companies are Itochu, Marubeni, Mitsubishi, Mitsui and Sumitomo": a list a deal sentence then refers to
+# ("buying shares in the five").
+_LIST_ITEM = r"[A-Z][\w&.-]*(?: [A-Z][\w&.-]*){0,2}"
+_NAMED_LIST = re.compile(rf"\b(?:companies|firms|groups|trading houses|businesses|startups|start-ups|investees|"
+                         rf"targets)\s+(?:are|were|include|included|being|:)\s+((?:{_LIST_ITEM},\s+)+{_LIST_ITEM},?"
+                         rf"\s+and\s+{_LIST_ITEM})")
 
 
 def _part_of(short: str, surface: str) -> bool:

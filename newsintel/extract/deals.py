@@ -78,7 +78,8 @@ def sentence_cue(text: str, parties=()) -> tuple[Cue | None, int, str | None]:
                         LEX.goods_words.match(rest) or not any(0 <= p.start - m.end() < 60 for p in parties)):
                     continue   # "sold $700 million worth of equipment to Bell": goods again
             if name in LEX.stake_types and (
-                    re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake", text[m.start():])
+                    re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?(?:stake|shares\s+in)",
+                             text[m.start():])
                     or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):
                 return cue, m.start(), "investment"   # "bought a 12.1% stake": an investment, not a takeover
             return cue, m.start(), name
@@ -231,6 +232,11 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
         if deal_type in (None, "divestiture") or not implied or local[0].start > type_at \
                 or (cue is not None and cue.direction == "seller"):
             return []
+        counted = _COUNTED.search(text, type_at)
+        if counted:   # "buying shares in the five": each company of the list named just before
+            listed = _counted_list(ctx, view, _NUMBER.get(counted.group(1).lower(), 0), local[0].company_id)
+            if listed:
+                return [((local[0].company_id, t), True) for t in listed]
         other = _implied_target(ctx, view, local[0].company_id)
         return [((local[0].company_id, other), True)] if other else []
     pairs = _assign(text, local, deal_type, type_at, cue)
@@ -245,6 +251,21 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
                     target = a if a in owned else b
                     return [((b if target == a else a, target), True)]
     return pairs
+
+
+_NUMBER = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+           "both": 2}
+_COUNTED = re.compile(r"\b(?:in|of|into)\s+(?:the|all|each of the|all of the)\s+(two|three|four|five|six|seven|eight|nine|"
+                      r"ten)\b(?!\s+(?:years|months|weeks|days|percent|per cent|%))", re.I)
+
+
+def _counted_list(ctx: ArticleContext, view: SentenceView, n: int, party: str) -> list[str]:
+    """The n companies one of the sentences just before names together ("The companies are A, B, C, D and E")."""
+    for v in reversed([v for v in ctx.views if view.index - 2 <= v.index < view.index]):
+        ids = list(dict.fromkeys(h.seller_id for h in v.parties() if h.company_id != party))
+        if len(ids) == n:
+            return ids
+    return []
 
 
 def _joined(text: str, group) -> list:

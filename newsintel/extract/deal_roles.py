@@ -122,7 +122,7 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
     hits = [h for h in hits if id(h) not in fragments]
     discovered = {h.surface: h.company_id for h in hits if h.origin == "discovered"}
     # "Spirit" or "Couche-Tard" found alone is the "Spirit Airlines" or "Alimentation Couche-Tard" named before
-    longer = {**discovered, **found}
+    longer = {**{h.surface: h.company_id for h in hits}, **found}
     for short in list(found):
         for surface, cid in sorted(longer.items(), key=lambda x: -len(x[0])):
             if surface != short and _part_of(short, surface):

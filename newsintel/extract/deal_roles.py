@@ -13,6 +13,7 @@ need them to tell a buyer from a bystander.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -48,6 +49,11 @@ _NOT_NAME = _LEADING | _OFFICIAL
 _TITLE_WORDS = (r"\b(?:CEO|[Cc]hief [Ee]xecutive|[Cc]hairman|[Cc]hairwoman|President|president|[Ff]ounder|"
                 r"[Mm]inister|[Ss]ecretary|[Jj]udge|[Cc]ommissioner|[Ss]enator|[Gg]overnor|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)")
 _TITLED = re.compile(_TITLE_WORDS)
+
+
+@functools.lru_cache(maxsize=8)
+def _titled(text: str) -> bool:
+    return bool(_TITLED.search(text))
 _TITLE_BEFORE = re.compile(r"\b(?:CEO|chief executive|chairman|chairwoman|president|founder|minister|secretary|"
                            r"judge|commissioner|spokesperson|spokesman|spokeswoman|analyst|executive|Mr|Ms|Mrs|Dr)\.?"
                            r"\s+$", re.I)
@@ -73,11 +79,10 @@ _OBJECT_GAP = re.compile(r"^\s+(?:(?:of|for|with|in|into|to|from|by|between|the|
                          r"[A-Z]{2,3}|(?:[A-Z][\w.&-]*\s+){1,3}(?:owner|parent|maker|operator))\s+){0,7}$")
 # Deal words a party performs ("Xerox launched a bid"), and those that also take an object only ("blocked
 # Vodacom's merger": whoever blocks is a regulator, not a party).
-_ACT_WORDS = re.compile(r"\b(?:acquisition|purchase|takeover|buyout|merger|combination|bid|offer|proposal|"
-                        r"approach|stake|investment|acquire|acquired|acquiring|buy|buying|bought|take over|taking over|"
-                        r"took over|invest|invests|invested|investing|merge|merged|merging|sell|sold|selling|"
-                        r"divest\w*|offload\w*|joint venture|tie-up|talks|discussions|negotiations)\b", re.I)
-_OBJECT_ONLY_WORDS = re.compile(r"\b(?:deal|sale|to block|blocked|blocking)\b", re.I)
+# Deal nouns a party performs besides the lexicon's cues ("Xerox launched a bid", "in talks"), and those that
+# take an object only ("blocked Vodacom's merger": whoever blocks is a regulator, not a party).
+_ACT_WORDS = re.compile(r"\b(?:bid|bids|offer|proposal|approach|purchase|combination|talks|discussions|negotiations|"
+                        r"(?P<only>deal|sale|to block|blocked|blocking))\b", re.I)
 _OWNER_DESCRIPTOR = re.compile(r"\s+(?:owner|parent|maker|operator|developer|publisher)\s+(?=[A-Z])")
 _DEAL_NOUN = re.compile(r"(?:stakes?|investments?|acquisition|merger|takeover|deal|talks|discussions|negotiations|"
                         r"joint venture|partnership|tie-up|alliance|sale|purchase|buyout|combination|proposal|"
@@ -96,16 +101,25 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
     text order. A discovered fragment inside a longer name in a role ("Holdings" of "Seven & i Holdings")
     gives way to the name; registry hits are never touched."""
     lex = deal_lexicon()
-    acts = [m for _, pat in lex.type_patterns for m in pat.finditer(text)] + list(_ACT_WORDS.finditer(text))
-    if not acts:
-        return hits
-    anchors = (acts, acts + list(_OBJECT_ONLY_WORDS.finditer(text)))
+    cues = list(lex.any_cue.finditer(text))
+    if not cues and not lex.deal_nouns.search(text):
+        return hits   # no word of a deal anywhere: nothing to look for
+    more = list(_ACT_WORDS.finditer(text))
+    acts = sorted(cues + [m for m in more if not m.group("only")], key=lambda m: m.start())
+    objects = sorted(cues + more, key=lambda m: m.end())
+    anchors = (acts, [m.start() for m in acts], objects, [m.end() for m in objects])
     names = [m for m in _NAME.finditer(text)]
-    sellers = [m for m in lex.seller.finditer(text)] + [m for c in lex.cues if c.direction == "seller"
-                                                        for m in re.finditer(rf"\b(?:{c.regex})\b", text, re.I)]
+    sellers = [m for m in cues if lex.seller_cues.fullmatch(m.group(0))]
     listed = {id(n) for lst in _NAMED_LIST.finditer(text) for n in names if lst.start(1) <= n.start() < lst.end(1)}
-    in_role = [n for n in names if _in_role(text, n, anchors) or _sold_to(text, n, sellers) or id(n) in listed]
-    joined = [n for n in names if any(_coordinated(text, r, n) for r in in_role)]
+    sellers.sort(key=lambda m: m.end())
+    seller_ends = [m.end() for m in sellers]
+    in_role = [n for n in names if id(n) in listed or _in_role(text, n, anchors)
+               or _sold_to(text, n, sellers[bisect.bisect_left(seller_ends, n.start() - 140):
+                                            bisect.bisect_left(seller_ends, n.start())])]
+    starts = [n.start() for n in names]
+    joined = [names[i] for r in in_role for i in range(bisect.bisect_right(starts, r.end()),
+                                                       bisect.bisect_right(starts, r.end() + 8))
+              if _coordinated(text, r, names[i])]
     fragments = set()
     found: dict[str, str] = {}   # surface -> company id
     for n in sorted(set(in_role) | set(joined), key=lambda n: n.start()):
@@ -162,19 +176,21 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
 def _in_role(text: str, n: re.Match, anchors) -> bool:
     """The name acts before a deal word, follows one as its object, or owns one ("Vodacom's merger")."""
     start, end = n.start(), n.end()
-    if _OWNER_DESCRIPTOR.match(text, end) or _PRODUCT_BEFORE.search(text, max(0, start - 40), start) \
-            or _ASSET_AFTER.match(text, end):
-        return False   # "Roomba maker iRobot", "the maker of Roomba": the maker is the party, not its product
-    if _POSSESSIVE.match(text, end):
-        return True
-    acts, objects = anchors
-    for a in acts:
+    if not (_POSSESSIVE.match(text, end) or _acts(text, start, end, anchors)):
+        return False
+    # "Roomba maker iRobot", "the maker of Roomba", "the Stabroek oil field": the maker or owner is the party
+    return not (_OWNER_DESCRIPTOR.match(text, end) or _PRODUCT_BEFORE.search(text, max(0, start - 40), start)
+                or _ASSET_AFTER.match(text, end))
+
+
+def _acts(text: str, start: int, end: int, anchors) -> bool:
+    acts, act_starts, objects, object_ends = anchors
+    for a in acts[bisect.bisect_left(act_starts, end):bisect.bisect_right(act_starts, end + 90)]:
         gap = text[end:a.start()]
-        if a.start() >= end and a.start() - end <= 90 and _SUBJECT_GAP.match(gap) and not (
-                not gap.strip() and _DEAL_NOUN.fullmatch(a.group(0))):   # "its SPDC JV stake": a compound
-            return True
-    for a in objects:
-        if start >= a.end() and start - a.end() <= 70 and _OBJECT_GAP.match(text[a.end():start]):
+        if _SUBJECT_GAP.match(gap) and not (not gap.strip() and _DEAL_NOUN.fullmatch(a.group(0))):
+            return True   # (not "its SPDC JV stake": a compound)
+    for a in objects[bisect.bisect_left(object_ends, start - 70):bisect.bisect_right(object_ends, start)]:
+        if _OBJECT_GAP.match(text[a.end():start]):
             return True
     return False
 
@@ -220,6 +236,7 @@ def _clean(surface: str, text: str = "") -> str:
     return " ".join(words).strip(" .,")
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_place(word: str) -> bool:
     hits = find_markets(word)
     return bool(hits) and hits[0].start == 0 and hits[0].end >= len(word.rstrip("’'s")) - 1 or \
@@ -239,7 +256,7 @@ def _plausible_party(text: str, name: str, at: int) -> bool:
         return False
     if at >= 0 and _TITLE_BEFORE.search(text[max(0, at - 30):at]):
         return False   # "CEO John Visentin": a person
-    if _TITLED.search(text) and re.search(rf"{_TITLE_WORDS}\s+(?:[A-Z][\w.-]*\s+)?{re.escape(name)}\b", text):
+    if _titled(text) and re.search(rf"{_TITLE_WORDS}\s+(?:[A-Z][\w.-]*\s+)?{re.escape(name)}\b", text):
         return False   # "President Donald Trump" once makes "Trump" a person everywhere
     if re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", text):
         return False   # the same words in lower case elsewhere: an ordinary phrase

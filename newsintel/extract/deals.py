@@ -8,6 +8,7 @@ settled.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -65,6 +66,11 @@ def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
 def sentence_cue(text: str, parties=()) -> tuple[Cue | None, int, str | None]:
     """The lexicon cue a text states, where, and the deal type it makes there. Types are tried in the
     lexicon's order: a unit changing hands is an acquisition even when 'invest' is said."""
+    return _sentence_cue(text, tuple(parties))
+
+
+@functools.lru_cache(maxsize=4096)   # one sentence is asked several times (parties, clauses, the finding)
+def _sentence_cue(text: str, parties: tuple) -> tuple[Cue | None, int, str | None]:
     for name, pat in LEX.type_patterns:
         for m in pat.finditer(text):
             if any(p.start <= m.start() < p.end for p in parties):
@@ -88,6 +94,8 @@ def sentence_cue(text: str, parties=()) -> tuple[Cue | None, int, str | None]:
 
 def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str, bool]:
     for name, cues in LEX.statuses:
+        if not LEX.status_pattern[name].search(text):
+            continue
         hits = sorted((m.start(), c.party_first) for c in cues for m in c.pattern.finditer(text))
         at = next((h for h in hits if name in ("talks", "rumored") or not is_modal(text, h[0])), None)
         if at is None:

@@ -76,7 +76,9 @@ _OBJECT_GAP = re.compile(r"^\s+(?:(?:of|for|with|in|into|to|from|by|between|the|
                          r"conglomerate|giant|provider|developer|unit|lender|insurer|miner|producer|platform)\b)|"
                          r"group|firm|company|maker|bank|carrier|airline|operator|retailer|chain|startup|start-up|"
                          r"conglomerate|giant|provider|developer|lender|insurer|miner|producer|platform|electric|"
-                         r"[A-Z]{2,3}|(?:[A-Z][\w.&-]*\s+){1,3}(?:owner|parent|maker|operator))\s+){0,7}$")
+                         r"[A-Z]{2,3}|(?:[A-Z][\w.&-]*\s+){1,3}(?:owner|parent|maker|operator)|"
+                         r"[A-Z][a-z]+(?:[–-][A-Z][a-z]+)?(?=\s+(?:[a-z-]+\s+)?(?:group|firm|company|maker|bank|carrier|"
+                         r"conglomerate|giant|automaker|carmaker|chipmaker|operator|retailer|rival)\b))\s+){0,7}$")
 # Deal words a party performs ("Xerox launched a bid"), and those that also take an object only ("blocked
 # Vodacom's merger": whoever blocks is a regulator, not a party).
 # Deal nouns a party performs besides the lexicon's cues ("Xerox launched a bid", "in talks"), and those that
@@ -118,7 +120,7 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
                                             bisect.bisect_left(seller_ends, n.start())])]
     starts = [n.start() for n in names]
     joined = [names[i] for r in in_role for i in range(bisect.bisect_right(starts, r.end()),
-                                                       bisect.bisect_right(starts, r.end() + 8))
+                                                       bisect.bisect_right(starts, r.end() + 12))
               if _coordinated(text, r, names[i])]
     fragments = set()
     found: dict[str, str] = {}   # surface -> company id
@@ -126,7 +128,8 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
         surface = _clean(n.group(0), text)
         at = n.start() + n.group(0).find(surface)
         inside = [h for h in hits if h.start < at + len(surface) and at < h.end]
-        if inside and not all(h.origin == "discovered" and at < h.start < at + len(surface) for h in inside):
+        if inside and not all(h.origin == "discovered" and (at < h.start < at + len(surface) or _demonym_led(text, h, at))
+                              for h in inside):
             continue   # another rule's name stands here
         if any(0 <= at - h.end <= 1 for h in hits):
             continue   # a ticker right after a name ("Shell plc SHEL")
@@ -134,6 +137,10 @@ def with_role_hits(text: str, hits: list[CompanyHit], matcher: CompanyMatcher) -
             found.setdefault(surface, matcher.resolve_name(surface) or slugify(strip_corporate_suffix(surface)))
             fragments.update(id(h) for h in inside)
     hits = [h for h in hits if id(h) not in fragments]
+    for h in hits:   # "Reliance Retail Ventures Ltd (RRVL)": the letters in brackets name the same company
+        m = _ACRONYM.match(text, h.end)
+        if m and m.group(1) not in matcher._surface:
+            found[m.group(1)] = h.company_id
     discovered = {h.surface: h.company_id for h in hits if h.origin == "discovered"}
     # "Spirit" or "Couche-Tard" found alone is the "Spirit Airlines" or "Alimentation Couche-Tard" named before
     longer = {**{h.surface: h.company_id for h in hits}, **found}
@@ -203,6 +210,17 @@ _NAMED_LIST = re.compile(rf"\b(?:companies|firms|groups|trading houses|businesse
                          rf"\s+and\s+{_LIST_ITEM})")
 
 
+_ACRONYM = re.compile(r"\s*\(([A-Z][A-Z0-9&]{1,6})\)")
+
+
+def _demonym_led(text: str, h: CompanyHit, at: int) -> bool:
+    """'the French PSA Group' found whole by another rule: after an article the nationality is an adjective,
+    no part of the name (unlike 'Korean Air has ...')."""
+    lead = h.surface[:max(0, at - h.start)].split()
+    return h.start < at and len(lead) == 1 and lead[0] in _DEMONYM_WORDS and bool(
+        re.search(r"\b(?:the|a|an)\s+$", text[max(0, h.start - 6):h.start], re.I))
+
+
 def _part_of(short: str, surface: str) -> bool:
     """'Spirit' in 'Spirit Airlines', 'Couche-Tard' in 'Alimentation Couche-Tard': the first or last words."""
     a, b = short.split(), strip_corporate_suffix(surface).split()
@@ -217,7 +235,7 @@ def _sold_to(text: str, n: re.Match, sellers) -> bool:
 
 def _coordinated(text: str, first: re.Match, n: re.Match) -> bool:
     """'between Germany's Siemens and France's Alstom': the name joined by 'and' shares the role."""
-    return 0 < n.start() - first.end() <= 8 and bool(re.fullmatch(r"\s+(?:and|&)\s+", text[first.end():n.start()]))
+    return 0 < n.start() - first.end() <= 12 and bool(re.fullmatch(r"\s+(?:and|&)\s+(?:the\s+)?", text[first.end():n.start()]))
 
 
 def _clean(surface: str, text: str = "") -> str:
@@ -274,7 +292,9 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(s.name for s in pycountry.subdivisions)
 
 
-_SHORT_DROP = set(CORPORATE_SUFFIXES) | {"Airways", "Alliance", "Energies", "Brands", "Resources", "Mauritius"}
+_SHORT_DROP = set(CORPORATE_SUFFIXES) | {"Airways", "Alliance", "Energies", "Brands", "Resources", "Mauritius",
+                                         "Information", "International", "Global", "Services", "Solutions",
+                                         "Sciences", "Science", "Products", "Development", "Investment", "Investments"}
 
 
 def _short_form(surface: str) -> str | None:

@@ -3,7 +3,7 @@ with sqlglot, so the lineage in the UI is never kept by hand."""
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from assets._metadata import POOL, table_metadata
-from newsintel.models import create_view, load_models
+from newsintel.models import create_view, load_models, write_vocab_tables
 from pipelines.resources import WarehouseResource
 
 # Tables written as a side product of another asset: a view reading them depends on that asset.
@@ -25,6 +25,7 @@ def _spec(model) -> AssetSpec:
 def sql_models(context: AssetExecutionContext, warehouse: WarehouseResource):
     selected = {k.path[-1] for k in context.selected_asset_keys}
     with warehouse.get().writer() as con:
+        write_vocab_tables(con)   # the statuses the views join, from newsintel/vocab.py
         for model in MODELS:
             create_view(con, model)  # every view, so that a selected view's upstream views exist
         for model in MODELS:

@@ -19,12 +19,20 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from newsintel.vocab import vocab_tables
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQL_DIR = REPO_ROOT / "sql"
 DIALECT = "duckdb"
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _COLUMN_LINE = re.compile(r"^-\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+
+
+# Small tables of `newsintel/vocab.py`'s vocabularies that the views join (status order, which are open), written
+# by the models stage itself before the views, so SQL never re-lists a status.
+# Not upstream data: a model's deps leave them out.
+VOCAB_TABLES = frozenset(vocab_tables())
 
 
 class ModelError(ValueError):
@@ -93,7 +101,7 @@ def load_model(path: Path) -> Model:
         raise ModelError(f"{path}: {err}") from err
     description, columns = parse_header(sql)
     return Model(name=name, path=path, sql=sql, description=description, columns=columns,
-                 deps=deps - {name})
+                 deps=deps - {name} - VOCAB_TABLES)
 
 
 def sort_models(models: Iterable[Model], known_tables: Iterable[str] | None = None) -> list[Model]:
@@ -162,9 +170,19 @@ def create_view(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {model.name} AS\n{view_body(model)}\n")
 
 
+def write_vocab_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)write the vocabulary tables from vocab.py: a vocabulary edit reaches SQL on the next models run."""
+    for name, rows in vocab_tables().items():
+        cols = list(rows[0])
+        values = ", ".join("(" + ", ".join("?" * len(cols)) + ")" for _ in rows)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM (VALUES {values}) AS v({', '.join(cols)})",
+                    [r[c] for r in rows for c in cols])
+
+
 def create_views(con: duckdb.DuckDBPyConnection, models: Iterable[Model] | None = None) -> list[str]:
     """Create every view (default: all models, in dependency order); returns their names."""
     models = load_models() if models is None else sort_models(models)
+    write_vocab_tables(con)
     for model in models:
         create_view(con, model)
     return [m.name for m in models]

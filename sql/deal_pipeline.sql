@@ -7,8 +7,9 @@
 -- Columns:
 -- - deal_id: the consolidated deal (deal_talks.deal_id)
 -- - status: latest known status: rumored | talks | agreed | completed | abandoned | blocked
--- - stage_order: the status as a number for sorting, 1 = rumored ... 4 = completed, 5 = abandoned, 6 = blocked
--- - is_open: true while the latest status is rumored, talks or agreed
+-- - stage_order: the status as a number for sorting, from 1 = rumored, in newsintel/vocab.py's DEAL_STATUS_ORDER
+--   (vocab_deal_status)
+-- - is_open: true while the latest status is an open one (vocab.OPEN_DEAL_STATUSES: rumored, talks, agreed)
 -- - acquirer_id: company_id of the buyer, investor or initiating partner
 -- - acquirer_name: its canonical name
 -- - target_id: company_id of the company bought, invested in, or whose unit is sold
@@ -52,11 +53,8 @@ paths AS (
 SELECT
     d.deal_id,
     d.status,
-    CASE d.status
-        WHEN 'rumored' THEN 1 WHEN 'talks' THEN 2 WHEN 'agreed' THEN 3
-        WHEN 'completed' THEN 4 WHEN 'abandoned' THEN 5 WHEN 'blocked' THEN 6
-    END AS stage_order,
-    d.status IN ('rumored', 'talks', 'agreed') AS is_open,
+    v.stage_order,
+    coalesce(v.is_open, false) AS is_open,
     d.acquirer_id,
     coalesce(acq.name, d.acquirer_id) AS acquirer_name,
     d.target_id,
@@ -76,5 +74,6 @@ SELECT
     d.article_count
 FROM deal_talks AS d
 JOIN paths AS p ON p.deal_id = d.deal_id
+LEFT JOIN vocab_deal_status AS v ON v.status = d.status
 LEFT JOIN companies AS acq ON acq.company_id = d.acquirer_id
 LEFT JOIN companies AS tgt ON tgt.company_id = d.target_id

@@ -215,7 +215,9 @@ def test_a_reuters_style_story_end_to_end():
      [("microsoft", "activision-blizzard", "acquisition", "blocked")]),
     ("TikTok owner ByteDance denied a report that it was in talks to sell a stake in TikTok's U.S. business.",
      date(2020, 8, 1), []),
-    ("Amazon acquired Whole Foods for $13.7 billion in 2017, its largest deal ever.", date(2023, 6, 1), []),
+    # a past deal the story recalls is reported with its own status (and date, see test_background_deal_keeps_its_date)
+    ("Amazon acquired Whole Foods for $13.7 billion in 2017, its largest deal ever.", date(2023, 6, 1),
+     [("amazon", "whole-foods-market", "acquisition", "completed")]),
 ])
 def test_deal_sentences_in_wire_style(text, published, deals):
     f = facts(text, published=published)

@@ -17,7 +17,7 @@ from newsintel.extract.companies import CompanyMatcher
 from newsintel.extract.context import ArticleContext, build_context
 from newsintel.extract.deals import DealFinding, find_deal_sentences, sellers, unit_assets
 from newsintel.extract.metrics import find_metrics
-from newsintel.vocab import BAN_STATUS_ORDER, DEAL_TYPE_PRIORITY
+from newsintel.vocab import BAN_STATUS_ORDER, DEAL_TYPE_PRIORITY, NEGOTIATING_DEAL_STATUSES
 from newsintel.vocab import DEAL_STATUS_ORDER as STATUS_ORDER
 
 RULES_VERSION = "2026.11.25-1"   # bump when the rules change
@@ -25,13 +25,12 @@ RULES_VERSION = "2026.11.25-1"   # bump when the rules change
 
 def _inputs_digest() -> str:
     """A digest of everything that decides what is extracted: the rules' code, the lexicons, the authorities
-    table, the registry, the rates."""
+    table, every registry file, the rates."""
     package = Path(__file__).resolve().parent.parent
-    files = sorted((package / "extract").glob("*.py")) + [package / "registry" / "companies.yaml",
-                                                          package / "data" / "fx_rates.csv"]
-    files += sorted((package / "extract" / "lexicon").glob("*.yaml")) + [package / "data" / "authorities.yaml"]
+    files = (sorted((package / "extract").glob("*.py")) + sorted((package / "extract" / "lexicon").glob("*.yaml"))
+             + sorted((package / "registry").glob("*.yaml"))
+             + [package / "data" / "authorities.yaml", package / "data" / "fx_rates.csv"])
     digest = hashlib.sha256()
-    files += [path for path in sorted((package / "registry").glob("*.yaml")) if path not in files]  # listed.yaml
     for path in files:
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())
@@ -131,9 +130,7 @@ STATUS_CEILING = {"rumored": 0.55, "proposed": 0.6}
 
 
 def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
-    findings = [f for f in find_deal_sentences(ctx)
-                if not (ctx.published and f.event_date and f.event_date.value < ctx.published - BACKGROUND_AGE)]
-    # a deal dated well before the article ("which bought Nuance in 2022") is background, not this news
+    findings = find_deal_sentences(ctx)
     if not findings:
         return []
     selling = sellers(ctx)
@@ -156,7 +153,12 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         f.parties = (a, b)
         groups[frozenset((a, b))].append(f)
     rows = []
+    denied = ctx.memo.get("denied", set())
     for pair, fs in groups.items():
+        # A deal dated well before the article ("which bought LinkedIn in 2016") is background: reported with
+        # its own status and date, and only when the article tells nothing newer of the same pair.
+        fresh = [f for f in fs if not _background(ctx, f)]
+        fs = fresh if any(f.status_explicit for f in fresh) else [f for f in fs if f not in fresh] or fs
         votes = Counter()
         for f in fs:   # who buys from whom: a sentence about buying or investing outweighs one about partnering
             if f.directed:
@@ -182,6 +184,8 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         if not explicit:
             continue   # no word says where the deal stands: on the labeled sets such pairs were nearly always wrong
         status = max((f.status for f in explicit), key=STATUS_ORDER.__getitem__)
+        if pair in denied and status in NEGOTIATING_DEAL_STATUSES:
+            continue   # "Shell has no intention of making an offer for BP": the reported talks are denied
         chosen = [f for f in fs if f.status == status] or fs
         best = min(chosen, key=lambda f: (f.is_title, not f.directed, f.sentence_index))
         dated = next((f.event_date for f in chosen if f.event_date), None)
@@ -202,6 +206,10 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
             attributed_to=attributed, evidence=best.evidence,
             confidence=round(min(confidence, STATUS_CEILING.get(status, 0.95)), 2)))
     return rows
+
+
+def _background(ctx: ArticleContext, f: DealFinding) -> bool:
+    return bool(ctx.published and f.event_date and f.event_date.value < ctx.published - BACKGROUND_AGE)
 
 
 def _asset_for(candidates: list[str], market_id: str | None) -> str | None:

@@ -8,75 +8,17 @@ settled.
 """
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsintel.extract.amounts import find_money, to_usd
 from newsintel.extract.context import ArticleContext, SentenceView, shift
 from newsintel.extract.dates import EventDate, find_date
+from newsintel.extract.deal_lexicon import Cue, deal_lexicon
 from newsintel.extract.modality import is_modal
 
-TYPE_CUES = [  # first match wins: a unit changing hands is an acquisition even when "investment" is said
-    ("divestiture", re.compile(r"\b(divest(?:s|ed|ing|iture)?|spin(?:s|ning)?[- ]off|spun off|carve-?out)\b", re.I)),
-    # "merge with", "their merger"; not "merge its own unit into it", which is part of another deal
-    ("merger", re.compile(r"\b(mergers?|merg(?:e|es|ed|ing) (?:with|to form|their|the two)|to merge|combine[sd]? with)\b",
-                          re.I)),
-    ("acquisition", re.compile(r"\b(acquir(?:e|es|ed|ing)|acquisition|buy(?:s|ing|out)?|bought|purchas(?:e|es|ed|ing)|"
-                               r"takeover|take over|took over|taking over|(?:won|wins|win) the (?:bidding|auction|race|contest) for|bidder for|"
-                               r"(?:take|takes|took|taken|taking|gain|gains|gained|win|wins|won) "
-                               r"(?:a )?(?:controlling (?:stake|interest) in|control of)|(?:bid|offer|deal) for|tender offer|"
-                               r"pa(?:y|ys|id|ying) (?:\S+\s+){0,4}?for|"
-                               r"sales? (?:of|to)|sell(?:s|ing)?|"
-                               r"sold)\b", re.I)),
-    ("investment", re.compile(r"\b(invest(?:s|ed|ing|ment|ments|or|ors)?|stakes?|shareholding|backing|"
-                              r"rais(?:es|ed|ing) (?:about |nearly |some |over )?(?:US\$|\$|Rs\.? ?|₹|€|£)[\d.,]+.{0,40}?\bfrom(?=\s+(?-i:[A-Z]))|"
-                              r"(?:secur|acquir|buy|bought|tak|took)\w* (?:a |about |nearly |some )?[\d.]+\s*(?:%|per ?cent)|financially back|"
-                              r"funding|fund(?:s|ed|ing)? |capital injection|put money)\b", re.I)),
-    ("partnership", re.compile(r"\b(partner(?:s|ed|ing|ship)?|alliance|joint venture|tie-up|collaborat(?:e|ion|ing)|"
-                               r"team(?:s|ed)? up|trusted technology provider)\b", re.I)),
-]
-_DEAL_WORDS = re.compile(r"\b(deal|talks|discussions|negotiat\w*|agreement|offer|bid|conversations|"
-                         r"transaction)\b", re.I)
-STATUS_CUES = [  # checked in this order: the furthest stage a sentence states wins
-    ("abandoned", re.compile(r"\b(abandon(?:s|ed|ing)?|call(?:s|ed)? off|scrap(?:s|ped)?|terminat(?:e|es|ed|ing)|"
-                             r"walk(?:s|ed)? away|reject(?:s|ed)|collaps(?:e|es|ed)|fell through|fall(?:s|en)? through|"
-                             r"shelv(?:e|es|ed)|dropp(?:ed)? (?:its|the) (?:bid|offer|plan)|pull(?:s|ed)? out|"
-                             r"end(?:s|ed)? (?:the )?talks|turn(?:s|ed)? down|declin(?:e|ed) (?:the|an) offer|"
-                             r"no longer|fail(?:s|ed) to (?:reach|agree|close))\b", re.I)),
-    ("blocked", re.compile(r"\b((?:sue[sd]?|su(?:ing)|mov(?:e|es|ed)|seek(?:s|ing)?|vot(?:e|ed)) to block|"
-                           r"block(?:s|ed|ing)? (?:\S+\s+){0,5}?(?:deal|merger|acquisition|takeover|purchase|transaction|bid)|"
-                           r"prohibit(?:s|ed)? the (?:deal|merger|acquisition)|veto(?:es|ed)?|"
-                           r"challeng(?:e|es|ed|ing) the (?:deal|merger|acquisition)|(?:deal|merger|acquisition) was blocked|"
-                           r"blocked by)\b", re.I)),
-    ("completed", re.compile(r"\b(completed|completes|completion of|raised (?:US\$|\$|Rs\.? ?|₹|€|£)[\d.,]+.{0,40}?\bfrom(?=\s+(?-i:[A-Z]))|(?:has|have|had) (?:now )?(?:secured|received|won) "
-                             r"(?:a |an |the )?(?:\$?[\d.,]+\s*\w*\s+)?(?:investment|funding|stake|backing|capital|"
-                             r"control|majority)|"
-                             r"secured [\d.]+\s*(?:%|per ?cent)|closed (?:the|its) (?:deal|acquisition|purchase|transaction)|"
-                             r"(?:deal|acquisition|purchase|transaction) (?:has )?closed|finali[sz](?:e|es|ed)|now owns|"
-                             r"has acquired|acquired|bought|invested|took over|wrapped up|completion)\b", re.I)),
-    ("agreed", re.compile(r"\b(extend(?:s|ed)? (?:its|their|the) (?:\w+ )?(?:partnership|agreement|deal|alliance)|"
-                          r"(?:is|are) to be (?:acquired|bought|sold|taken over)|will be (?:acquired|bought|sold)|"
-                          r"(?:are|is) being (?:combined|merged)|to form|under (?:a|the|an) (?:\w+ )?(?:partnership|deal|"
-                          r"agreement|arrangement|pact|licensing deal)|agree(?:s|d)?|agreement to|sign(?:s|ed)|struck|strikes?|announc(?:e|es|ed|ing)|"
-                          r"will (?:acquire|buy|invest|take)|to (?:acquire|buy) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|definitive|in principle|"
-                          r"tentative|approv(?:e|es|ed)|accept(?:s|ed)? (?:an|the) offer|picked|chose|selected|"
-                          r"won the (?:bid|bidding|auction|race|contest)|emerged as the winner|chosen|winning bidder|"
-                          r"said (?:\w+ ){0,3}?(?:it|they) would (?:invest|acquire|buy|take|sell|merge)|"
-                          r"would (?:acquire|buy|sell) .{0,80}\bfor (?:\$|US\$|Rs|₹|€|£)|deal (?:is|was) valued)\b", re.I)),
-    ("talks", re.compile(r"\b(talks|discussions?|negotiat\w*|conversations|engag(?:ed|ing) (?:in|with)|approached|"
-                         r"(?:made|making|submitted|submits?|launch(?:ed|es)?|on) an? (?:\w+ )?(?:bid|offer)|"
-                         r"in contact)\b", re.I)),
-    ("rumored", re.compile(r"\b(reportedly|rumou?r\w*|said to be|consider(?:s|ed|ing)?|explor(?:e|es|ed|ing)|mull\w*|"
-                           r"eye(?:s|ing|d)|weigh(?:s|ing|ed)|interest(?:ed)? in|could|may|might|potential|possible|"
-                           r"suggests?|plan(?:s|ned)? to|sources)\b", re.I)),
-]
-_DENIAL = re.compile(
-    r"\b(den(?:y|ies|ied)|no (?:talks|plans|discussions|intention)|not (?:in|engaged in) (?:any )?(?:talks|negotiations|"
-    r"discussions)|not (?:currently )?negotiating|not (?:for sale|selling)|not (?:planning|looking|seeking) to (?:buy|sell|"
-    r"acquire|bid)|(?:does|did|do) not intend to (?:make an offer|bid|buy|acquire)|rul(?:es|ed|ing) out (?:a |any )?"
-    r"(?:bid|offer|deal|takeover)|dismiss(?:es|ed|ing) (?:the )?(?:reports?|speculation)|without basis|baseless|"
-    r"(?:pure |complete )?fiction|untrue|speculative|no truth|(?:reject|refut|dismiss|den)\w* (?:a |the )?(?:media )?"
-    r"reports?)\b", re.I)
+LEX = deal_lexicon()   # what words mean (lexicon/deals.yaml); this module only reads sentences
 _ATTRIBUTION = re.compile(r"\b(people (?:familiar|briefed|with knowledge) (?:with|on|of) the (?:matter|talks|deal|plans)|"
                           r"(?:two|three|several|multiple)? ?sources (?:familiar|close|said|told)|"
                           r"according to (?:a |the )?(?:report|people|sources))", re.I)
@@ -84,8 +26,7 @@ _REPORT_VERB = re.compile(r"\b(report(?:s|ed|ing)?|said|says|according to|cit(?:
 _UNIT = re.compile(r"((?:[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*|its|the app's|the company's)[’']s?\s+(?:(?:[A-Z][\w.]*|U\.S\.|"
                    r"global|international|overseas|domestic|Indian|American|European)\s+)*"
                    r"(?:business(?:es)?|operations?|unit|arm|division|assets|subsidiary)(?:\s+in\s+[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)")
-_SELLER = re.compile(r"\b(must sell|to sell|selling|sell(?:s)? (?:off )?(?:its|a stake)|divest\w*|put .{0,30}\bup for sale|"
-                     r"find a buyer|sale of (?:its|their))\b", re.I)
+
 
 
 @dataclass
@@ -109,79 +50,81 @@ class DealFinding:
     parents: dict[str, str | None] = field(default_factory=dict)
 
 
-_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?:which|who)\s+|"
-                           r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said)\b)")
+_CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?P<rel>which|who)\s+|"
+                           r",\s+(?P<resume>(?=(?:is|are|was|were|has|have|had|will|would|could|can|may|might|should)\s))|"
+                           r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said|sold|bought|"
+                           r"acquired|agreed|signed)\b)")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
 _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed|ing)? up with|join(?:s|ed|ing)?|"
                          r"partner(?:s|ed|ing)? with)\b")
-# A buy/sell word is a deal only when what changes hands is a company or a business, not groceries or ads.
-_DEAL_OBJECT = re.compile(r"^\W*(?:\S+\s+){0,6}?(?:stakes?|business(?:es)?|units?|operations|assets|compan(?:y|ies)|"
-                          r"firms?|division|shares|arm|rights|subsidiary|startup|the app|its app|platform|control)\b", re.I)
-_GOODS = re.compile(r"^\s+(?:(?:up to|about|some|another|more than)\s+)?\d[\d,.]*(?!\s*(?:%|per ?cent|"
-                    r"stake|shares?|million|billion|crore|lakh))\s", re.I)
-_IMPLIED_TARGET = re.compile(r"\b(the (?:business|app|unit|operations|platform|video app|service)|a (?:possible )?bid|"
-                             r"[\d.]+\s*(?:%|per ?cent)|a (?:minority |majority )?stake|"
-                             r"its (?:[A-Z][\w.]*|American|global|international) (?:business|operations|unit|arm))\b",
-                             re.I)
-_REJECT = re.compile(r"\b(reject(?:s|ed)|turn(?:s|ed)? down|declin(?:e|es|ed) (?:the|an) offer)\b", re.I)
-# Without a word of buying or investing, two companies are in a deal only when the text ties them together.
-_LINK_WITH = re.compile(r"\b(?:talks|discussions|negotiations|conversations|deal|agreement|partnership|tie-up|"
-                        r"alliance|contact)\s+(?:\w+\s+){0,3}?(?:with|between)\s+(?:\S+\s+){0,4}$", re.I)
-# "Reliance and ByteDance began conversations": a verb phrase; "the Oracle and Walmart deal" is a name.
-_TALK_VERB = re.compile(r"\s+(?:\w+\s+){0,3}?(?:talks|discussions|negotiat\w*|conversations|agreed|signed)\b", re.I)
-_TITLE_FUTURE = re.compile(r"\bto (?:acquire|buy|invest|merge|take over|purchase|sell|be (?:acquired|bought|sold))\b",
-                           re.I)
-
-
 def sentence_type(text: str, parties=()) -> tuple[str | None, int]:
-    """The deal type a text states, and where; a buy/sell word needs a company or business as its object.
-    Types are tried in TYPE_CUES order: a unit changing hands is an acquisition even when 'invest' is said."""
-    for name, pat in TYPE_CUES:
-        hit = _first_cue(name, pat, text, parties)
-        if hit[0]:
-            return hit
-    return None, -1
+    """The deal type a text states, and where; a buy/sell word needs a company or business as its object."""
+    cue, at, deal_type = sentence_cue(text, parties)
+    return deal_type, at
 
 
-def _first_cue(name: str, pat: re.Pattern[str], text: str, parties) -> tuple[str | None, int]:
-    for m in pat.finditer(text):
-        if name == "acquisition" and m.group(1).lower().startswith(("sell", "sold", "sale", "buy", "bought",
-                                                                   "purchas")):
-            rest = text[m.end():]
-            if _GOODS.match(rest):
-                continue   # "to purchase 30 of Boeing's 787-9 jets": an order for goods, not a deal for a company
-            if not (_DEAL_OBJECT.search(rest) or any(0 <= p.start - m.end() < 60 for p in parties)):
-                continue
-        if name == "acquisition" and (re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?stake",
-                                               text[m.start():])
-                                      or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):
-            return "investment", m.start()   # "bought a 12.1% stake": an investment, not a takeover
-        return name, m.start()
-    return None, -1
+def sentence_cue(text: str, parties=()) -> tuple[Cue | None, int, str | None]:
+    """The lexicon cue a text states, where, and the deal type it makes there. Types are tried in the
+    lexicon's order: a unit changing hands is an acquisition even when 'invest' is said."""
+    return _sentence_cue(text, tuple(parties))
+
+
+@functools.lru_cache(maxsize=4096)   # one sentence is asked several times (parties, clauses, the finding)
+def _sentence_cue(text: str, parties: tuple) -> tuple[Cue | None, int, str | None]:
+    for name, pat in LEX.type_patterns:
+        for m in pat.finditer(text):
+            if any(p.start <= m.start() < p.end for p in parties):
+                continue   # "Public Investment Fund": a word inside a name is no cue
+            cue = LEX.cue_of(m)
+            if cue.object == "company":
+                rest = text[m.end():]
+                if LEX.goods.match(rest):
+                    continue   # "to purchase 30 of Boeing's 787-9 jets": an order for goods, not a deal for a company
+                if not LEX.company_object.search(rest) and (
+                        LEX.goods_words.match(rest) or not any(0 <= p.start - m.end() < 60 for p in parties)):
+                    continue   # "sold $700 million worth of equipment to Bell": goods again
+            if name in LEX.stake_types and (
+                    re.match(r"\w+\s+(?:a\s+)?(?:[\d.]+\s*(?:%|per ?cent)\s+)?(?:minority\s+)?(?:stake|shares\s+in)",
+                             text[m.start():])
+                    or re.search(r"\bstakes?\b.{0,60}$", text[:m.start()])):
+                return cue, m.start(), "investment"   # "bought a 12.1% stake": an investment, not a takeover
+            return cue, m.start(), name
+    return None, -1, None
 
 
 def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str, bool]:
-    for name, pat in STATUS_CUES:
-        m = next((m for m in pat.finditer(text)
-                  if name in ("talks", "rumored") or not is_modal(text, m.start())), None)
-        if not m:
+    for name, cues in LEX.statuses:
+        if not LEX.status_pattern[name].search(text):
+            continue
+        hits = sorted((m.start(), c.party_first) for c in cues for m in c.pattern.finditer(text))
+        at = next((h for h in hits if name in ("talks", "rumored") or not is_modal(text, h[0])), None)
+        if at is None:
             continue  # "if it bought the business" completes nothing
-        if name == "abandoned" and _REJECT.match(text, m.start()) and not any(p.end <= m.start() for p in parties):
+        if any(pf and h[0] == at[0] for h in hits for pf in (h[1],)) and not any(p.end <= at[0] for p in parties):
             continue  # "It rejected Microsoft's offer": a regulator's no is not a party walking away
         return name, True
-    if is_title and _TITLE_FUTURE.search(text):
+    if is_title and LEX.headline_agreed.search(text):
         return "agreed", True  # headline grammar: "Nvidia to buy Arm" reports an agreed deal
     return "rumored", False
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
+    return [(lo, hi) for lo, hi, _ in _clause_subjects(text)]
+
+
+def _clause_subjects(text: str) -> list[tuple[int, int, str | None]]:
+    """Clauses, each with where its unnamed subject stands: 'prev' for "..., which bought X" (the party just
+    before), 'first' for the main clause resumed after it ("Microsoft, which ..., is in talks")."""
+    spans, start, subject = [], 0, None
     for m in _CLAUSE_SPLIT.finditer(text):
         if m.group(0).strip() == "and" and len(text[start:m.start()].split()) < 5:
             continue  # "Nvidia and SoftBank said": one subject of two names, not two clauses
-        spans.append((start, m.start()))
+        if m.group("resume") is not None and subject != "prev":
+            continue  # ", is": a resumed main clause only after a relative one
+        spans.append((start, m.start(), subject))
         start = m.end()
-    spans.append((start, len(text)))
+        subject = "prev" if m.group("rel") else "first" if m.group("resume") is not None else None
+    spans.append((start, len(text), subject))
     return spans
 
 
@@ -189,20 +132,45 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
     findings = []
     for view in ctx.views:
         text = view.text
-        if _DENIAL.search(text):
+        if LEX.denial.search(text):
+            ids = {p.seller_id for p in _deal_parties(view)}
+            ctx.memo.setdefault("denied", set()).update(frozenset((x, y)) for x in ids for y in ids if x != y)
             continue
         all_parties = _deal_parties(view)
-        if not all_parties or (sentence_type(text, all_parties)[0] is None and not _DEAL_WORDS.search(text)):
+        if not all_parties or (sentence_type(text, all_parties)[0] is None and not LEX.deal_nouns.search(text)):
             continue
         # Whole sentence first; clause by clause when its parties stand in different clauses.
-        units = [(0, len(text))]
+        units = [(0, len(text), None)]
         if len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1:
-            units = _clauses(text)
-        for lo, hi in units:
+            units = _clause_subjects(text)
+        for lo, hi, subject in units:
             parties = [p for p in all_parties if lo <= p.start < hi]
+            if not parties:
+                continue   # "the boards have approved the transaction, which ...": a clause naming no party
+            antecedent = ([p for p in all_parties if p.end <= lo][-1:] if subject == "prev" else
+                          all_parties[:1] if subject == "first" else
+                          _referent(ctx, view) if lo == 0 and _ANAPHOR.match(text) else [])
+            if antecedent and antecedent[0].company_id not in {p.company_id for p in parties}:
+                parties = [replace(antecedent[0], start=lo - 1, end=lo - 1)] + parties   # the unnamed subject
             for pair, directed in _pairs(ctx, view, parties, lo, hi):
                 findings.append(_finding(ctx, view, pair, directed, text[lo:hi], parties))
     return findings
+
+
+# "The tech giant has acquired ...", "The company agreed to buy ...": a sentence whose subject names no one.
+_ANAPHOR = re.compile(r"(?:The|the)\s+(?:[\w,-]+\s+){0,3}?(?:giant|company|firm|group|maker|conglomerate|carrier|"
+                      r"bank|retailer|chipmaker|carmaker|automaker|insurer|lender|operator|investor|start-?up)\s+"
+                      r"(?:(?:has|had|have|also|already|recently|then|later|is|was|will|would|said|says|agreed|"
+                      r"announced)\s+)*(?=\w)")
+
+
+def _referent(ctx: ArticleContext, view: SentenceView) -> list:
+    """Whom such a subject means: the first party of the nearest sentence before that names one."""
+    for v in reversed([v for v in ctx.views if view.index - 3 <= v.index < view.index]):
+        parties = _deal_parties(v)
+        if parties:
+            return parties[:1]
+    return []
 
 
 _OWNERSHIP_WORDS = re.compile(r"[’']s\s*$|\b(parent|owner|unit|subsidiary|arm|division|owned by)\b", re.I)
@@ -229,6 +197,8 @@ def _deal_parties(view: SentenceView):
             drop.add(hi.company_id)             # "Tokopedia, the e-commerce unit of GoTo": GoTo only describes
         elif hi is owner and not _OWNERSHIP_WORDS.search(gap) and sentence_type(view.text)[0] == "acquisition":
             continue   # "Meta sells Giphy to Shutterstock": the registry's owner is the buyer, the unit is sold
+        elif lo is owner and _buys_between(gap):
+            continue   # "Microsoft, which bought LinkedIn in 2016": how the owner came to own it
         elif lo is owner and re.fullmatch(r"[’']s?\s+", gap) and p.kind != "app":
             drop.add(owner.company_id)          # "Alphabet's Google"
         elif p.kind == "app" or (len(gap) < 60 and _OWNERSHIP_WORDS.search(gap)):
@@ -239,6 +209,16 @@ def _deal_parties(view: SentenceView):
     return kept
 
 
+def _buys_between(gap: str) -> bool:
+    """A buying word between an owner and what it owns: the sentence tells how it came to own it."""
+    if len(gap) > 60:
+        return False
+    return any(LEX.cue_of(m).direction == "buyer" and re.fullmatch(r"\w+(?:ed|ought|ook(?: over)?)", m.group(0))
+               and re.fullmatch(r"(?:,\s+(?:which|who|that)\s+|\s+)(?:(?:has|had|have|also|already|recently)\s+)*",
+                                gap[:m.start()])
+               for t, pat in LEX.type_patterns if t in ("acquisition", "merger") for m in pat.finditer(gap))
+
+
 def _clause_of(p, clauses) -> int:
     return next((i for i, (lo, hi) in enumerate(clauses) if lo <= p.start < hi), -1)
 
@@ -246,20 +226,28 @@ def _clause_of(p, clauses) -> int:
 def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
     text = view.text[lo:hi]
     local = [shift(p, -lo) for p in parties]
-    deal_type, type_at = sentence_type(text, local)
-    if deal_type is None and not _DEAL_WORDS.search(text):
+    cue, type_at, deal_type = sentence_cue(text, local)
+    if deal_type is None and not LEX.deal_nouns.search(text):
         return []
     if len(local) > 2:  # the speaker of "..., Reliance said" is not a party when three are named
         spoken = [p for p in local if _SPEAKER.match(text[p.end:]) and p.start > type_at >= 0]
         if spoken and len(local) - len(spoken) >= 2:
             local = [p for p in local if p not in spoken]
     if len(local) == 1:
-        if deal_type in (None, "divestiture") or not _IMPLIED_TARGET.search(text) or local[0].start > type_at \
-                or text[type_at:type_at + 4].lower() in ("sell", "sold", "sale"):
+        implied = LEX.implied_target.search(text)
+        if deal_type is None and implied:
+            deal_type, type_at = "acquisition", implied.start()   # "Amazon has weighed a potential deal"
+        if deal_type in (None, "divestiture") or not implied or local[0].start > type_at \
+                or (cue is not None and cue.direction == "seller"):
             return []
+        counted = _COUNTED.search(text, type_at)
+        if counted:   # "buying shares in the five": each company of the list named just before
+            listed = _counted_list(ctx, view, _NUMBER.get(counted.group(1).lower(), 0), local[0].company_id)
+            if listed:
+                return [((local[0].company_id, t), True) for t in listed]
         other = _implied_target(ctx, view, local[0].company_id)
         return [((local[0].company_id, other), True)] if other else []
-    pairs = _assign(text, local, deal_type, type_at)
+    pairs = _assign(text, local, deal_type, type_at, cue)
     if len(pairs) == 1 and not pairs[0][1] and deal_type in ("acquisition", "investment"):
         # "ByteDance held talks with Reliance about the conglomerate investing in TikTok's business": what is
         # bought belongs to one side, so the other side is the buyer
@@ -273,6 +261,21 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
     return pairs
 
 
+_NUMBER = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+           "both": 2}
+_COUNTED = re.compile(r"\b(?:in|of|into)\s+(?:the|all|each of the|all of the)\s+(two|three|four|five|six|seven|eight|nine|"
+                      r"ten)\b(?!\s+(?:years|months|weeks|days|percent|per cent|%))", re.I)
+
+
+def _counted_list(ctx: ArticleContext, view: SentenceView, n: int, party: str) -> list[str]:
+    """The n companies one of the sentences just before names together ("The companies are A, B, C, D and E")."""
+    for v in reversed([v for v in ctx.views if view.index - 2 <= v.index < view.index]):
+        ids = list(dict.fromkeys(h.seller_id for h in v.parties() if h.company_id != party))
+        if len(ids) == n:
+            return ids
+    return []
+
+
 def _joined(text: str, group) -> list:
     """The parties of a run joined by 'and', 'with', commas ('Oracle and Walmart'), from its first one."""
     run = group[:1]
@@ -284,46 +287,55 @@ def _joined(text: str, group) -> list:
     return run
 
 
-def _assign(text: str, parties, deal_type: str | None, type_at: int):
+def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | None = None):
     """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
     ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
+    if len(parties) < 2:
+        return []   # one party and no implied other: no pair to report
     if type_at < 0:
         p, q = parties[0], parties[1]
         between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
-        linked = _LINK_WITH.search(text[:q.start]) or (
-            re.fullmatch(r"\s*(?:and|,)\s*", between) and _TALK_VERB.match(after_q)
+        linked = LEX.link_with.search(text[:q.start]) or (
+            re.fullmatch(r"\s*(?:and|,)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}", between) and LEX.link_verb.match(after_q)
             and not re.search(r"\bthe\s+$", text[:p.start]))
         return [(tuple(sorted(ids(parties[:2]))), False)] if linked else []
-    trigger = text[type_at:type_at + 12].lower()
     before = [p for p in parties if p.end <= type_at]
     after = [p for p in parties if p.start >= type_at]
-    if trigger.startswith(("sell", "sold", "sale")):
+    if cue is not None and cue.direction == "seller":
         to_at = text.find(" to ", type_at)
         buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
         sold = [p for p in after if to_at >= 0 and p.start < to_at]     # "Meta sells Giphy to Shutterstock"
         sellers = sold[:1] or before[-1:]
         if buyers and sellers:
             return [((b.company_id, sellers[0].company_id), True) for b in buyers]
+        origin = [p for p in after if re.search(r"\bfrom\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", text[type_at:p.start])]
+        if origin and before:   # "Pango was spun off from Aura": the unit and the owner it left
+            return [(tuple(sorted((before[-1].company_id, origin[0].company_id))), False)]
+        if before and after and LEX.status_pattern["blocked"].search(text):
+            # "Nexperia ordered to sell its stake in Newport Wafer Fab": the buyer made to undo its purchase
+            return [((before[-1].company_id, after[0].company_id), True)]
         return []
-    if len(parties) >= 2 and re.search(r"\b(?:chose|chosen|selected|picked|prefer(?:s|red)?)\s+$",
-                                       text[:parties[1].start]):
+    if len(parties) >= 2 and LEX.chosen.search(text[:parties[1].start]):
         return [((parties[1].company_id, parties[0].company_id), True)]   # "ByteDance has chosen Oracle"
     for p in parties:   # "an offer from Microsoft", "acquired by Nvidia"
         lead = text[:p.start]
-        if re.search(r"\b(?:offer|bid|proposal|approach)\s+from\s+$", lead) or re.search(
-                r"\b(?:acquired|bought|purchased|taken over|backed|funded|owned)\s+by\s+$", lead):
+        if LEX.offer_from.search(lead) or LEX.by_buyer.search(lead) or (
+                LEX.nominal_by.search(lead) and any(q.end <= p.start for q in parties if q is not p)):
             others = [q for q in parties if q is not p]
             return [((p.company_id, others[0].company_id), True)] if others else []
     after = [p for p in after if not re.search(r"\bfrom\s+$", text[:p.start])] or after  # "from SoftBank": the seller
     if deal_type == "investment" and len(parties) >= 2:   # "Nubank gets a Berkshire investment", "... from Y"
         p, q = parties[0], parties[1]
-        if re.search(r"\b(?:gets?|got|receives?|received|secures?|secured|raises?|raised|lands?|landed|wins?|won|"
-                     r"attracts?|attracted|draws?|drew)\b", text[p.end:max(q.start, type_at)]):
+        if LEX.receives.search(text[p.end:max(q.start, type_at)]):
             return [((q.company_id, p.company_id), True)]
     for p in parties:   # "Nvidia's $40 billion purchase of Arm"
         if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
             others = [q for q in after if q is not p] or [q for q in parties if q is not p]
-            return [((p.company_id, others[0].company_id), True)] if others else []
+            return [((p.company_id, t.company_id), True) for t in _objects(text, others)] if others else []
+    if deal_type == "merger" and len(after) >= 2 and re.search(r"\b(?:of|between)\s+(?:the\s+)?(?:[\w–-]+\s+){0,4}$",
+                                                              text[type_at:after[0].start]) \
+            and re.fullmatch(r"\s+(?:and|&)\s+(?:the\s+)?(?:[\w–-]+\s+){0,3}", text[after[0].end:after[1].start]):
+        return [(tuple(sorted((after[0].company_id, after[1].company_id))), False)]   # "the merger of X and Y"
     if deal_type == "merger" and len(before) >= 2:   # "Vodafone and CK Hutchison completed the merger of ..."
         return [(tuple(sorted((before[0].company_id, before[1].company_id))), False)]
     if before and after:
@@ -334,7 +346,8 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
             acquirers.insert(0, a)
         target = after[0]
         acquirers = [a for a in acquirers if a.company_id not in target.ancestors] or acquirers  # the owner sells
-        return [((a.company_id, target.company_id), True) for a in acquirers]
+        targets = _objects(text, after)
+        return [((a.company_id, t.company_id), True) for a in acquirers for t in targets]
     if len(before) >= 2:
         p, q = before[0], before[1]
         if deal_type == "acquisition" and re.search(r"\b(talks|discussions|negotiat\w*)\s+with\s+$",
@@ -345,6 +358,25 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int):
         p, q = after[0], after[1]
         return [(tuple(sorted((p.company_id, q.company_id))), False)]
     return []
+
+
+_LIST_GAP = re.compile(r"(?:\s+for\s+\S+(?:\s+(?:billion|million|bn|mn))?)?\s*(?:,\s*(?:and\s+)?|,?\s+and\s+)"
+                       r"(?:(?:also\s+)?(?:[a-z][\w-]*\s+){0,5})?")
+
+
+def _objects(text: str, after: list) -> list:
+    """The first party after the verb, and those listed with it: "acquired LinkedIn ... and GitHub"."""
+    out = after[:1]
+    for p, q in zip(after, after[1:]):
+        if not _listed(text, p, q):
+            break
+        out.append(q)
+    return out
+
+
+def _listed(text: str, p, q) -> bool:
+    """'acquired LinkedIn for $26 billion and code repository GitHub': the next of a list of objects."""
+    return bool(_LIST_GAP.fullmatch(text[p.end:q.start]))
 
 
 def _implied_target(ctx: ArticleContext, view: SentenceView, party: str) -> str | None:
@@ -379,7 +411,7 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
         asset=unit.group(1) if unit else None,
         value_usd=(usd.amount if usd.currency == "USD" else to_usd(usd.amount, usd.currency, year)) if usd else None,
         amount=usd.amount if usd else None, currency=usd.currency if usd else None,
-        market_id=places[0].market_id if places else None, event_date=find_date(view.text, ctx.published),
+        market_id=places[0].market_id if places else None, event_date=find_date(text, ctx.published),
         attributed_to=_attribution(ctx, view), evidence=view.text, sentence_index=view.index,
         is_title=view.is_title, kinds={h.company_id: h.kind for h in view.companies},
         parents={h.company_id: h.parent_id for h in view.companies})
@@ -412,7 +444,7 @@ def sellers(ctx: ArticleContext) -> set[str]:
 def _find_sellers(ctx: ArticleContext) -> set[str]:
     out = set()
     for view in ctx.views:
-        m = _SELLER.search(view.text)
+        m = LEX.seller.search(view.text)
         if not m:
             continue
         before = [h for h in view.parties() if h.end <= m.start()]

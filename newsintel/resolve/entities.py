@@ -23,6 +23,10 @@ def company_rows(con: duckdb.DuckDBPyConnection, registry: Mapping[str, Registry
         FROM named n JOIN articles a USING (article_id)
         GROUP BY n.company_id""").fetchall()
     stats = {r[0]: r[1:] for r in seen}
+    # How the news wrote a discovered company ("JetBlue" for JetBlue Airways) are its aliases.
+    written = dict(con.execute("""
+        SELECT entity_id, list(DISTINCT surface ORDER BY surface) FROM mentions
+        WHERE entity_kind = 'company' AND origin = 'discovered' GROUP BY entity_id""").fetchall())
     wanted = set(stats)
     # Owners of what the news names are rows too, so that every parent_id resolves.
     frontier = list(wanted)
@@ -41,7 +45,8 @@ def company_rows(con: duckdb.DuckDBPyConnection, registry: Mapping[str, Registry
                              country=c.country, kind=c.kind, first_seen=first, last_seen=last,
                              article_count=count, origin="registry"))
         else:
-            rows.append(dict(company_id=cid, name=name or cid, aliases=[], parent_id=None, country=None,
+            aliases = [a for a in written.get(cid, []) if a and a != (name or cid)]
+            rows.append(dict(company_id=cid, name=name or cid, aliases=aliases, parent_id=None, country=None,
                              kind=kind or "company", first_seen=first, last_seen=last, article_count=count,
                              origin="discovered"))
     return rows

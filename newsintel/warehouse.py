@@ -342,7 +342,7 @@ def open_store(target: str):
     tables in the connection's default schema) and `reader()` (a read-only view of the last committed
     state that never blocks a writer)."""
     if target.startswith("ducklake:"):
-        from newsintel.lake import LakeStore   # loads the DuckLake extensions only when a lake is used
+        from newsintel.lake import LakeStore  # loads the DuckLake extensions only when a lake is used
         return LakeStore(target)
     if target.startswith(("md:", "motherduck:")):
         raise WarehouseError(

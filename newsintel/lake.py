@@ -83,7 +83,7 @@ def split_target(target: str) -> tuple[str, str | None]:
 def extensions_for(catalog: str) -> list[str]:
     """The extensions an ATTACH of this catalog needs, in load order."""
     backend = catalog[len(PREFIX):]
-    needed = ["parquet"]
+    needed = ["parquet"]   # built into the duckdb wheel: LOAD is a no-op that states the need
     if backend.startswith(("postgres:", "postgresql:")):
         needed.append("postgres_scanner")
     elif backend.startswith("sqlite:"):
@@ -243,9 +243,11 @@ class LakeStore:
         except WarehouseError as exc:
             raise WarehouseError(f"{exc}; run the pipeline first to create the lake") from exc
         try:
+            # One transaction: its first read of the catalog (just below) fixes the snapshot that every
+            # statement of the session sees, whatever writers commit meanwhile.
+            con.execute("BEGIN TRANSACTION")
             if not _has_tables(con):
                 raise WarehouseError(f"no newsintel tables in the lake {self.catalog!r}: run the pipeline first")
-            con.execute("BEGIN TRANSACTION")   # every statement of the session sees one snapshot
             yield con
         finally:
             with contextlib.suppress(duckdb.Error):

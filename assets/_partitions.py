@@ -8,10 +8,10 @@ job, the schedule, the inbox sensor, `make run`) extracts what is pending, as on
 On the single DuckDB file there are no partitions: its writers queue on one lock, so parallel runs
 would only wait for each other (the "duckdb" pool of one stays, dagster.yaml).
 
-Why ingest and clean are not partitioned: cleaning is where one story seen under several sources' URLs
-becomes one article, which needs one writer that sees every source's articles, and a page's day is
-known only once it is cleaned. Ingest fans out by source instead: runs with different
-`only_sources` write concurrently on a lake (docs/deploy.md).
+Why ingest and clean are not partitioned (and stay in the "duckdb" pool of one on a lake too): two
+sources may list the same URL, and cleaning is where one story seen under several sources' URLs becomes
+one article. Two sessions storing the same page or story at once would both insert it, since DuckLake
+has no key to refuse the second; and a page's day is known only once it is cleaned (docs/deploy.md).
 """
 from __future__ import annotations
 

@@ -346,7 +346,7 @@ def open_store(target: str):
         return LakeStore(target)
     if target.startswith(("md:", "motherduck:")):
         raise WarehouseError(
-            f"{target!r}: MotherDuck needs a DuckDB extension that is downloaded at run time, which this "
+            f"{target!r}: MotherDuck needs DuckDB extensions that are downloaded at run time, which this "
             "deployment does not allow; use a local .duckdb path or a ducklake: target (newsintel/lake.py)")
     return FileStore(target)
 

@@ -242,9 +242,10 @@ def test_a_backfill_over_the_demo_dates_in_parallel_runs_lands_the_rows_of_one_r
     lake = Warehouse(target)
     days = [d for (d,) in lake.query("SELECT CAST(published_at AS DATE) FROM articles ORDER BY 1")]
     assert lake.query("SELECT count(*) FROM mentions") == [(0,)] and days[0] is not None
-    middle = days[len(days) // 2]
-    halves = [(str(days[0]), str(middle)), (str(middle + timedelta(days=1)), str(days[-1]))]
-    # Two runs of the partitioned extraction, one per half of the date range, each in its own process
+    months = sorted({d.replace(day=1) for d in days})          # the partition keys the demo's dates fall in
+    cut = months[len(months) // 2]
+    halves = [(str(months[0]), str(cut)), (str((cut + timedelta(days=32)).replace(day=1)), str(months[-1]))]
+    # Two runs of the partitioned extraction, one per half of the months, each in its own process
     # (and its step in a process of its own, the multiprocess executor), committing concurrently.
     procs = [subprocess.Popen([sys.executable, "-m", "dagster", "job", "execute", "-m", "pipelines.definitions",
                                "-j", "extract_job", "--tags", json.dumps({

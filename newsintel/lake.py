@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import re
 import time
 from typing import Iterator
 
@@ -58,6 +59,8 @@ CONFIG = {
     "autoload_known_extensions": False,
 }
 SCHEMA_RETRIES = 8
+_SCHEMA_READY: set[str] = set()   # targets whose schema this process has checked (it only ever grows)
+_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
 
 
 class CommitConflict(WarehouseError):
@@ -151,15 +154,15 @@ class LakeStore:
     def __init__(self, target: str):
         self.target = target
         self.catalog, self.data_path = split_target(target)
-        self._schema_checked = False
 
     def __str__(self) -> str:
-        return self.catalog   # the data path is not secret, but the catalog names the lake
+        return self.path
 
     @property
     def path(self) -> str:
-        """What users are shown as 'the database' (the CLI, the briefing's footer)."""
-        return self.catalog
+        """What users are shown as 'the database' (the CLI, the briefing's footer, run metadata):
+        the catalog, with any password in the connection string blanked out."""
+        return _PASSWORD.sub(r"\1***", self.catalog)
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB session with the lake attached as `lake` and made the default catalog."""
@@ -172,12 +175,30 @@ class LakeStore:
                 options.append("DATA_PATH " + _quote(self.data_path))
             if read_only:
                 options.append("READ_ONLY")
-            con.execute(f"ATTACH {_quote(self.catalog)} AS {ALIAS}" + (f" ({', '.join(options)})" if options else ""))
+            self._attach(con, f"ATTACH {_quote(self.catalog)} AS {ALIAS}" +
+                         (f" ({', '.join(options)})" if options else ""))
             con.execute(f"USE {ALIAS}")
         except duckdb.Error as exc:
             con.close()
-            raise WarehouseError(f"cannot open the lake {self.catalog!r}: {exc}") from exc
+            raise WarehouseError(f"cannot open the lake {self.path!r}: {exc}") from exc
         return con
+
+    def _attach(self, con: duckdb.DuckDBPyConnection, statement: str) -> None:
+        """ATTACH, retried while another process is creating the same new lake's catalog tables (the
+        first sessions of a fresh lake race to create them; the losers find them on the next try)."""
+        for attempt in range(SCHEMA_RETRIES):
+            try:
+                con.execute(statement)
+                return
+            except duckdb.Error as exc:
+                message = str(exc)
+                racing = "initialize DuckLake" in message and ("already exists" in message or "duplicate key" in message)
+                if not racing or attempt == SCHEMA_RETRIES - 1:
+                    raise
+                wait = backoff_seconds(attempt)
+                log.warning("lake catalog: another session is creating it (%s); retry %d in %.2f s",
+                            message.splitlines()[-1][:120], attempt + 1, wait)
+                time.sleep(wait)
 
     def exists(self) -> bool:
         """True when the lake's catalog holds our tables (a reachable catalog that is still empty is not)."""
@@ -192,8 +213,6 @@ class LakeStore:
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
         """Schema changes in their own transaction, retried when a concurrent writer made the same ones."""
-        if self._schema_checked:
-            return
         for attempt in range(SCHEMA_RETRIES):
             con.execute("BEGIN TRANSACTION")
             try:
@@ -209,14 +228,20 @@ class LakeStore:
                 log.warning("lake schema: a concurrent writer changed the catalog first (%s); "
                             "retry %d in %.2f s", str(exc).splitlines()[-1][:120], attempt + 1, wait)
                 time.sleep(wait)
-        self._schema_checked = True
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write session: one transaction, committed as one snapshot; other writers are not waited for."""
         con = self.connect()
         try:
-            self._ensure_schema(con)
+            if self.target not in _SCHEMA_READY:
+                self._ensure_schema(con)
+                # A fresh session for the writes: one that raced other sessions creating the catalog
+                # can fail its commits later ("Failed to parse catalog entry", DuckLake 0.3, seen with
+                # 4 writers on a new lake); a new session attaches the catalog as it now is.
+                con.close()
+                con = self.connect()
+                _SCHEMA_READY.add(self.target)
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
@@ -229,7 +254,7 @@ class LakeStore:
             except duckdb.Error as exc:
                 if _is_conflict(exc):
                     raise CommitConflict(
-                        f"{self.catalog}: another writer committed a conflicting change first; the session "
+                        f"{self.path}: another writer committed a conflicting change first; the session "
                         f"was rolled back and can be run again ({str(exc).splitlines()[-1][:200]})") from exc
                 raise
         finally:
@@ -247,7 +272,7 @@ class LakeStore:
             # statement of the session sees, whatever writers commit meanwhile.
             con.execute("BEGIN TRANSACTION")
             if not _has_tables(con):
-                raise WarehouseError(f"no newsintel tables in the lake {self.catalog!r}: run the pipeline first")
+                raise WarehouseError(f"no newsintel tables in the lake {self.path!r}: run the pipeline first")
             yield con
         finally:
             with contextlib.suppress(duckdb.Error):

@@ -268,3 +268,27 @@ def test_a_backfill_over_the_demo_dates_in_parallel_runs_lands_the_rows_of_one_r
     for table in FACT_TABLES + ("bans", "deal_talks", "ban_history", "deal_history", "companies", "markets"):
         assert table_rows(lake, table) == table_rows(file_demo, table), table
     assert lake.query("SELECT count(*) FROM extractions") == file_demo.query("SELECT count(*) FROM extractions")
+
+
+def test_concurrent_writers_all_land_and_a_real_conflict_is_reported(pg, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsintel.lake import CommitConflict, LakeStore
+
+    target = new_lake(pg, tmp_path)
+
+    def write(n: int) -> None:   # each its own store and session, racing to create the schema too
+        with LakeStore(target).writer() as con:
+            con.execute("INSERT INTO markets VALUES (?, ?, NULL, ?)", [f"M{n}", f"Market {n}", n])
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert sorted(Warehouse(target).query("SELECT market_id FROM markets")) == [("M0",), ("M1",), ("M2",), ("M3",)]
+
+    first, second = LakeStore(target), LakeStore(target)
+    with pytest.raises(CommitConflict, match="can be run again"):
+        with first.writer() as con:
+            con.execute("CREATE OR REPLACE VIEW busiest AS SELECT max(article_count) AS n FROM markets")
+            with second.writer() as other:     # commits first
+                other.execute("CREATE OR REPLACE VIEW busiest AS SELECT min(article_count) AS n FROM markets")
+    assert Warehouse(target).query("SELECT n FROM busiest") == [(0,)]   # the committed one, whole

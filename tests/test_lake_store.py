@@ -37,6 +37,8 @@ def test_targets_are_read_as_documented():
     for bad in ("ducklake:", "ducklake:sqlite:/x?data_path="):
         with pytest.raises(WarehouseError):
             split_target(bad)
+    shown = str(LakeStore("ducklake:postgres:dbname=lake password=s3cret host=db?data_path=/x/"))
+    assert "s3cret" not in shown and "dbname=lake" in shown
     with pytest.raises(WarehouseError, match="MotherDuck"):
         Warehouse("md:newsintel")
 

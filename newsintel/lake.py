@@ -57,6 +57,7 @@ CONFIG = {
     "extension_directory": duckdb_ext.get_extension_dir(),
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
+    "enable_progress_bar": False,   # a catalog query that waits on the server would draw one on stdout
 }
 SCHEMA_RETRIES = 8
 _SCHEMA_READY: set[str] = set()   # targets whose schema this process has checked (it only ever grows)

@@ -225,7 +225,7 @@ def test_readers_see_only_committed_snapshots_through_a_run(pg, tmp_path):
     finally:
         holder.kill()
         poller.kill()
-    failed, seen = polled.split(" ", 1)
+    failed, seen = polled.strip().splitlines()[-1].split(" ", 1)
     after = Warehouse(target).query("SELECT count(*) FROM articles")[0][0]
     assert after > 1 and failed == "0"
     # Every session saw a committed state: the first one or the last one, never a half-written run

@@ -57,7 +57,6 @@ CONFIG = {
     "extension_directory": duckdb_ext.get_extension_dir(),
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
-    "enable_progress_bar": False,   # a catalog query that waits on the server would draw one on stdout
 }
 SCHEMA_RETRIES = 8
 _SCHEMA_READY: set[str] = set()   # targets whose schema this process has checked (it only ever grows)
@@ -169,6 +168,7 @@ class LakeStore:
         """An in-memory DuckDB session with the lake attached as `lake` and made the default catalog."""
         con = duckdb.connect(config=CONFIG)
         try:
+            con.execute("SET enable_progress_bar = false")   # a slow catalog query would draw one on stdout
             for name in extensions_for(self.catalog):
                 con.execute(f"LOAD {name}")
             options = []

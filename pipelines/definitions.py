@@ -28,10 +28,11 @@ REPORT_ASSETS = [report.briefing]
 # Dagster logs each retry in the run. The file never sees such conflicts (its writers queue on a lock).
 LAKE_RETRY = RetryPolicy(max_retries=4, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
-# Extraction alone: on a lake, the job to backfill a range of publication days from (assets/_partitions.py).
+# Extraction alone: on a lake, the job to backfill a range of publication months from (assets/_partitions.py).
 extract_job = define_asset_job("extract_job", selection=AssetSelection.groups("extract"),
                                op_retry_policy=LAKE_RETRY if fans_out() else None,
-                               description="Extract again the articles of the chosen publication days.")
+                               description="Extraction alone: what is pending, or (on a lake) the articles of "
+                                           "the chosen publication months, for a backfill over a date range.")
 
 # The main job: the whole pipeline, sources to views and the briefing; the schedule and the inbox sensor run it.
 newsintel_job = define_asset_job("newsintel_job", selection=AssetSelection.all(),

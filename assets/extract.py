@@ -5,6 +5,7 @@ from typing import Optional
 from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, multi_asset
 
 from assets._metadata import POOL, failures_md, table_metadata
+from assets._partitions import EXTRACT_BACKFILL, EXTRACT_MONTHS, partition_days
 from newsintel.extract import EXTRACTOR_VERSION
 from newsintel.extract.stage import FACT_TABLES, extract_pending
 from pipelines.resources import WarehouseResource, utc_now
@@ -32,15 +33,17 @@ class ExtractConfig(Config):
 
 @multi_asset(
     specs=[AssetSpec(t, group_name="extract", deps=["articles"], description=d) for t, d in DESCRIPTIONS.items()],
-    pool=POOL, compute_kind="python",
+    pool=None if EXTRACT_MONTHS else POOL, compute_kind="python",
+    partitions_def=EXTRACT_MONTHS, backfill_policy=EXTRACT_BACKFILL,
     description="Rule-based extraction; only articles new, changed or extracted by an older version are processed.")
 def extracted_facts(context: AssetExecutionContext, config: ExtractConfig, warehouse: WarehouseResource):
     window = None
     if config.backfill_from or config.backfill_to:
         window = (date.fromisoformat(config.backfill_from or "1900-01-01"),
                   date.fromisoformat(config.backfill_to or "2999-12-31"))
+    days = partition_days(context)   # a partition (on a lake): exactly the articles of its months
     with warehouse.get().writer() as con:
-        report = extract_pending(con, utc_now(), published_between=window)
+        report = extract_pending(con, utc_now(), published_between=days or window, window_only=days is not None)
         for table in FACT_TABLES:
             yield MaterializeResult(asset_key=table, metadata=table_metadata(
                 con, table, preview_sql=PREVIEWS.get(table), extractor_version=EXTRACTOR_VERSION,

@@ -1,4 +1,4 @@
-"""The SQL models: one view per file under `sql/`, loaded in dependency order.
+"""The SQL models: one view per file under `newsintel/sql/`, loaded in dependency order.
 
 Each `sql/<name>.sql` holds a single SELECT (no CREATE) that becomes the view `<name>`. Its leading
 comment block documents the view; lines of the form `-- - column: meaning` document its columns
@@ -21,8 +21,8 @@ from sqlglot import exp
 
 from newsintel.vocab import vocab_tables
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQL_DIR = REPO_ROOT / "sql"
+# Inside the package (shipped as package data), so an installed copy, as in a container image, has its views.
+DEFAULT_SQL_DIR = Path(__file__).resolve().parent / "sql"
 DIALECT = "duckdb"
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -151,7 +151,7 @@ def _describe_cycle(stuck: list[str], upstream: dict[str, set[str]]) -> str:
 
 
 def load_models(sql_dir: Path | None = None, known_tables: Iterable[str] | None = None) -> list[Model]:
-    """Every `*.sql` model in `sql_dir` (default: the repo's `sql/`), in dependency order."""
+    """Every `*.sql` model in `sql_dir` (default: the package's `sql/`), in dependency order."""
     folder = Path(sql_dir) if sql_dir is not None else DEFAULT_SQL_DIR
     if not folder.is_dir():
         raise ModelError(f"no SQL model folder at {folder}")

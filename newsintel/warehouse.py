@@ -343,10 +343,13 @@ def open_store(target: str):
     """The storage behind a target string. Every kind of store offers `writer()` (one transaction, the
     tables in the connection's default schema) and `reader()` (a read-only view of the last committed
     state that never blocks a writer)."""
-    if target.startswith(("md:", "motherduck:", "ducklake:")):
+    if target.startswith("ducklake:"):
+        from newsintel.lake import LakeStore  # loads the DuckLake extensions only when a lake is used
+        return LakeStore(target)
+    if target.startswith(("md:", "motherduck:")):
         raise WarehouseError(
-            f"{target!r}: MotherDuck and DuckLake targets need DuckDB extensions that are downloaded "
-            "at run time, which this deployment does not allow; use a local .duckdb path")
+            f"{target!r}: MotherDuck needs DuckDB extensions that are downloaded at run time, which this "
+            "deployment does not allow; use a local .duckdb path or a ducklake: target (newsintel/lake.py)")
     return FileStore(target)
 
 

@@ -3,7 +3,10 @@ import os
 
 from dagster import (
                      AssetSelection,
+                     Backoff,
                      Definitions,
+                     Jitter,
+                     RetryPolicy,
                      define_asset_job,
                      in_process_executor,
                      load_assets_from_modules,
@@ -11,7 +14,7 @@ from dagster import (
 )
 
 from assets import checks, clean, extract, ingest, models, report, resolve
-from pipelines.resources import default_resources
+from pipelines.resources import default_resources, fans_out
 from pipelines.schedules import scrape_schedule
 from pipelines.sensors import dead_run_sensor, inbox_sensor
 
@@ -20,20 +23,33 @@ ALL_ASSETS = load_assets_from_modules([ingest, clean, extract, resolve, models])
 # into a temporary database never overwrite the project's page.
 REPORT_ASSETS = [report.briefing]
 
+# On a lake, writers commit optimistically: a step whose commit lost to a conflicting one (two runs
+# rebuilding the same derived table or view) is run again, after an exponentially growing, jittered wait.
+# Dagster logs each retry in the run. The file never sees such conflicts (its writers queue on a lock).
+LAKE_RETRY = RetryPolicy(max_retries=4, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+
+# Extraction alone: on a lake, the job to backfill a range of publication months from (assets/_partitions.py).
+extract_job = define_asset_job("extract_job", selection=AssetSelection.groups("extract"),
+                               op_retry_policy=LAKE_RETRY if fans_out() else None,
+                               description="Extraction alone: what is pending, or (on a lake) the articles of "
+                                           "the chosen publication months, for a backfill over a date range.")
+
 # The main job: the whole pipeline, sources to views and the briefing; the schedule and the inbox sensor run it.
 newsintel_job = define_asset_job("newsintel_job", selection=AssetSelection.all(),
+                                 op_retry_policy=LAKE_RETRY if fans_out() else None,
                                  description="Ingest, clean, extract, resolve; rebuild the views and the briefing.")
 
 # One DuckDB file admits one writer, so on one machine the steps run in one process (about 5 s for the demo
-# instead of a process start per step). NEWSINTEL_EXECUTOR=multiprocess fans steps out, for deployments whose
-# storage takes concurrent writers (DuckLake, MotherDuck) or whose steps fetch from the web.
-EXECUTOR = multiprocess_executor if os.environ.get("NEWSINTEL_EXECUTOR") == "multiprocess" else in_process_executor
+# instead of a process start per step). On a lake, or with NEWSINTEL_EXECUTOR=multiprocess, steps run in
+# processes of their own, side by side where the graph and the pools allow.
+EXECUTOR = (multiprocess_executor if fans_out() or os.environ.get("NEWSINTEL_EXECUTOR") == "multiprocess"
+            else in_process_executor)
 
 defs = Definitions(
     executor=EXECUTOR,
     assets=ALL_ASSETS + REPORT_ASSETS,
     asset_checks=checks.CHECKS,
-    jobs=[newsintel_job],
+    jobs=[newsintel_job, extract_job],
     schedules=[scrape_schedule],
     sensors=[inbox_sensor, dead_run_sensor],
     resources=default_resources(),

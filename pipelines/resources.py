@@ -9,6 +9,7 @@ from typing import Optional
 
 from dagster import ConfigurableResource
 
+from newsintel.lake import is_lake_target
 from newsintel.sources import DEFAULT_SOURCES_PATH, Source, load_sources
 from newsintel.warehouse import DEFAULT_DB_PATH, Warehouse
 
@@ -39,8 +40,20 @@ class SourcesResource(ConfigurableResource):
         return sources
 
 
+def warehouse_target() -> str:
+    """NEWSINTEL_DB: a .duckdb file (the default, data/newsintel.duckdb) or a `ducklake:` target
+    (newsintel/lake.py, docs/deploy.md)."""
+    return os.environ.get("NEWSINTEL_DB") or str(DEFAULT_DB_PATH)
+
+
+def fans_out() -> bool:
+    """Whether the storage takes concurrent writers, so that steps and partitions may run in parallel
+    processes: true for a DuckLake, false for the single file (its writers queue on a lock)."""
+    return is_lake_target(warehouse_target())
+
+
 def default_resources() -> dict:
     return {
-        "warehouse": WarehouseResource(path=os.environ.get("NEWSINTEL_DB") or str(DEFAULT_DB_PATH)),
+        "warehouse": WarehouseResource(path=warehouse_target()),
         "sources": SourcesResource(path=os.environ.get("NEWSINTEL_SOURCES") or str(DEFAULT_SOURCES_PATH)),
     }

@@ -24,25 +24,31 @@ class ExtractReport:
 
 
 def pending_articles(con: duckdb.DuckDBPyConnection, version: str = EXTRACTOR_VERSION,
-                     published_between: tuple[date, date] | None = None) -> list[tuple]:
+                     published_between: tuple[date, date] | None = None, window_only: bool = False) -> list[tuple]:
     """Articles never extracted, changed since, or extracted by another version; plus, for a backfill,
-    every article published in `published_between` (inclusive)."""
+    every article published in `published_between` (inclusive). With `window_only`, the articles of that
+    window and no others: a partition of the days, so that sessions extracting other days in parallel
+    never take the same article."""
     low, high = published_between or (None, None)
+    if window_only and low is None:
+        raise ValueError("window_only needs a published_between window")
     return con.execute("""
         SELECT a.article_id, a.title, a.text, a.published_at, a.content_hash
         FROM articles a LEFT JOIN extractions e USING (article_id)
-        WHERE e.article_id IS NULL OR e.extractor_version <> ? OR e.content_hash IS DISTINCT FROM a.content_hash
+        WHERE (NOT ? AND (e.article_id IS NULL OR e.extractor_version <> ?
+                          OR e.content_hash IS DISTINCT FROM a.content_hash))
            OR (CAST(? AS DATE) IS NOT NULL AND CAST(a.published_at AS DATE) BETWEEN ? AND ?)
-        ORDER BY a.article_id""", [version, low, low, high]).fetchall()
+        ORDER BY a.article_id""", [window_only, version, low, low, high]).fetchall()
 
 
 def extract_pending(con: duckdb.DuckDBPyConnection, now: datetime, matcher: CompanyMatcher | None = None,
-                    published_between: tuple[date, date] | None = None) -> ExtractReport:
+                    published_between: tuple[date, date] | None = None, window_only: bool = False) -> ExtractReport:
     matcher = matcher or default_matcher()
     report = ExtractReport()
     batch = {t: [] for t in FACT_TABLES}
     done = []
-    for article_id, title, text, published_at, chash in pending_articles(con, published_between=published_between):
+    pending = pending_articles(con, published_between=published_between, window_only=window_only)
+    for article_id, title, text, published_at, chash in pending:
         try:
             facts = extract_article(article_id, title, text, published_at.date() if published_at else None, matcher)
         except Exception as exc:  # one article's failure is recorded; the others still land

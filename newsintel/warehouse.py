@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import shutil
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import duckdb
+import pyarrow as pa
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "newsintel.duckdb"
@@ -255,6 +257,18 @@ DDL: dict[str, str] = {
             asset TEXT
         )""",
     "deal_history": _history_ddl("deal_history", "deal_id"),
+    "resolve_queue": """
+        CREATE TABLE IF NOT EXISTS resolve_queue (
+            kind TEXT NOT NULL,                -- ban | deal | company | market: what to recompute
+            k1 TEXT NOT NULL,                  -- ban: market, target, measure; deal: the two parties, sorted
+            k2 TEXT NOT NULL,
+            k3 TEXT NOT NULL
+        )""",
+    "resolve_state": """
+        CREATE TABLE IF NOT EXISTS resolve_state (
+            fingerprint TEXT NOT NULL,         -- rules and registry the derived tables were computed with
+            resolved_at TIMESTAMP NOT NULL
+        )""",
 }
 
 CONTRACT_TABLES = (
@@ -409,62 +423,143 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
-        "ORDER BY ordinal_position", [table]).fetchall()]
+    """The table's columns, as the connection's default catalog resolves the name (any DuckDB catalog)."""
+    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+
+def _arrow_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    return con.execute(f"SELECT * FROM {table} LIMIT 0").fetch_arrow_table().schema
+
+
+_frame_ids = itertools.count()
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, frame: Any) -> Iterator[str]:
+    """A pandas DataFrame or Arrow table visible to SQL under a fresh name for the block's duration:
+    the way rows move in bulk between Python and DuckDB (a scan of the frame, not a statement per row)."""
+    name = f"_frame_{os.getpid()}_{next(_frame_ids)}"
+    con.register(name, frame)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+def rows_frame(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Dict rows as an Arrow table typed like `table` (columns missing from a row are NULL)."""
+    schema = _arrow_schema(con, table)
+    unknown = set().union(*(r.keys() for r in rows)) - set(schema.names) if rows else set()
+    if unknown:
+        raise WarehouseError(f"{table}: unknown columns {sorted(unknown)}")
+    try:
+        return pa.Table.from_pylist(list(rows), schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise WarehouseError(f"{table}: a row does not fit the table's types: {exc}") from exc
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> int:
+    """Append a DataFrame/Arrow table whose columns are a subset of the table's, in one statement."""
+    cols = list(frame.column_names if isinstance(frame, pa.Table) else frame.columns)
+    if not len(frame):
+        return 0
+    with registered(con, frame) as name:
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {name}")
+    return len(frame)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert dict rows; columns missing from a row are NULL. Returns the count."""
+    """Insert dict rows in bulk (through Arrow); columns missing from a row are NULL. Returns the count."""
     rows = list(rows)
     if not rows:
         return 0
-    cols = columns_of(con, table)
-    unknown = set().union(*(r.keys() for r in rows)) - set(cols)
-    if unknown:
-        raise WarehouseError(f"{table}: unknown columns {sorted(unknown)}")
-    placeholders = ", ".join("?" for _ in cols)
-    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})",
-                    [[r.get(c) for c in cols] for r in rows])
-    return len(rows)
+    return insert_frame(con, table, rows_frame(con, table, rows))
 
 
-def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, key: str,
-                rows: Iterable[dict[str, Any]]) -> WriteStats:
-    """Replace rows by primary key; reports how many were new and how many changed."""
-    rows = list(rows)
-    if not rows:
+def _key_list(key: str | Sequence[str]) -> list[str]:
+    return [key] if isinstance(key, str) else list(key)
+
+
+def _match(keys: list[str], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in keys)
+
+
+def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
+                rows: Iterable[dict[str, Any]] | pa.Table) -> WriteStats:
+    """Replace rows by key (DELETE of the frame's keys, then INSERT of the frame: no PRIMARY KEY or
+    ON CONFLICT needed, so it works on DuckLake too); reports how many were new and how many existed."""
+    frame = rows if isinstance(rows, pa.Table) else None
+    if frame is None:
+        rows = list(rows)
+        if not rows:
+            return WriteStats(table, 0, 0)
+        frame = rows_frame(con, table, rows)
+    if not len(frame):
         return WriteStats(table, 0, 0)
-    keys = [r[key] for r in rows]
-    con.execute("CREATE OR REPLACE TEMP TABLE _upsert_keys (k TEXT)")
-    con.executemany("INSERT INTO _upsert_keys VALUES (?)", [[k] for k in keys])
-    existing = {r[0] for r in con.execute(
-        f"SELECT {key} FROM {table} WHERE {key} IN (SELECT k FROM _upsert_keys)").fetchall()}
-    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT k FROM _upsert_keys)")
-    con.execute("DROP TABLE _upsert_keys")
-    insert_rows(con, table, rows)
-    return WriteStats(table, inserted=len(set(keys) - existing), updated=len(existing))
+    keys = _key_list(key)
+    # a key listed twice in one call keeps its last row, as a row-by-row upsert would
+    frame = _last_per_key(frame, keys)
+    cols = frame.column_names
+    with registered(con, frame) as name:
+        existing = con.execute(f"SELECT count(*) FROM {table} t WHERE EXISTS "
+                               f"(SELECT 1 FROM {name} f WHERE {_match(keys, 't', 'f')})").fetchone()[0]
+        con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {name} f WHERE {_match(keys, 't', 'f')})")
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {name}")
+    return WriteStats(table, inserted=len(frame) - existing, updated=existing)
+
+
+def _last_per_key(frame: pa.Table, keys: list[str]) -> pa.Table:
+    if len(frame) < 2:
+        return frame
+    df = frame.select(keys).to_pandas()
+    keep = ~df.duplicated(subset=keys, keep="last").to_numpy()
+    return frame if keep.all() else frame.filter(pa.array(keep))
+
+
+def merge_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
+               rows: Iterable[dict[str, Any]] | pa.Table, scope: tuple[str, Sequence[Any]] | None = None,
+               ) -> WriteStats:
+    """Make the rows of `table` in `scope` exactly `rows`, and count what changed by key.
+
+    `scope` is (column, values): the rows whose column is one of values are the ones recomputed (the
+    events a run touched); None means the whole table. Rows outside the scope are not read or written,
+    so the cost follows the size of the scope, not of the table. Unchanged rows count as neither new nor
+    updated; rows of the scope that are not in `rows` count as removed."""
+    frame = rows if isinstance(rows, pa.Table) else rows_frame(con, table, list(rows))
+    keys = _key_list(key)
+    cols = columns_of(con, table)
+    others = [c for c in cols if c not in keys]
+    with contextlib.ExitStack() as stack:
+        new = stack.enter_context(registered(con, frame))
+        if scope is None:
+            where = "TRUE"
+        else:
+            column, values = scope
+            values_frame = pa.table({"v": pa.array(list(values), type=_arrow_schema(con, table).field(column).type)})
+            where = f"{column} IN (SELECT v FROM {stack.enter_context(registered(con, values_frame))})"
+        old = f"_old_{next(_frame_ids)}"
+        con.execute(f"CREATE TEMP TABLE {old} AS SELECT * FROM {table} WHERE {where}")
+        try:
+            inserted, updated, deleted = con.execute(f"""
+                SELECT (SELECT count(*) FROM {new} n WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE {_match(keys, 'o', 'n')})),
+                       (SELECT count(*) FROM {new} n JOIN {old} o ON {_match(keys, 'o', 'n')}
+                        WHERE {' OR '.join(f'o.{c} IS DISTINCT FROM n.{c}' for c in others) or 'FALSE'}),
+                       (SELECT count(*) FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM {new} n WHERE {_match(keys, 'o', 'n')}))
+            """).fetchone()
+            if inserted or updated or deleted:
+                con.execute(f"DELETE FROM {table} WHERE {where}")
+                if len(frame):
+                    fcols = frame.column_names
+                    con.execute(f"INSERT INTO {table} ({', '.join(fcols)}) SELECT {', '.join(fcols)} FROM {new}")
+        finally:
+            con.execute(f"DROP TABLE {old}")
+    return WriteStats(table, inserted, updated, deleted=deleted)
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
                   rows: Iterable[dict[str, Any]]) -> WriteStats:
     """Rebuild a derived table from scratch, counting new, changed and vanished rows by key."""
-    rows = list(rows)
-    cols = columns_of(con, table)
-    keys = [key] if isinstance(key, str) else list(key)
-
-    def ident(values: Sequence[Any]) -> tuple:
-        return tuple(values)
-
-    before = {ident(r[:len(keys)]): r[len(keys):] for r in con.execute(
-        f"SELECT {', '.join(keys)}, {', '.join(c for c in cols if c not in keys)} FROM {table}").fetchall()}
-    con.execute(f"DELETE FROM {table}")
-    insert_rows(con, table, rows)
-    after = {ident(r[:len(keys)]): r[len(keys):] for r in con.execute(
-        f"SELECT {', '.join(keys)}, {', '.join(c for c in cols if c not in keys)} FROM {table}").fetchall()}
-    inserted = len(after.keys() - before.keys())
-    updated = sum(1 for k in after.keys() & before.keys() if after[k] != before[k])
-    return WriteStats(table, inserted, updated, deleted=len(before.keys() - after.keys()))
+    return merge_rows(con, table, key, rows)
 
 
 def row_counts(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:

@@ -10,8 +10,9 @@ from pipelines.resources import WarehouseResource, utc_now
        description="Clean article text with title, authors, publication date and language. A story syndicated "
                    "under several URLs is one article; every URL is kept in article_urls.")
 def articles(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    with warehouse.get().writer() as con:
-        report = clean_pages(con, utc_now())
+    wh = warehouse.get()
+    with wh.writer() as con:
+        report = clean_pages(con, utc_now(), bodies=wh.bodies)
         meta = table_metadata(
             con, "articles",
             preview_sql="SELECT article_id, title, domain, published_at, language, word_count FROM articles "

@@ -29,8 +29,9 @@ def raw_pages(context: AssetExecutionContext, config: IngestConfig, warehouse: W
     if config.refetch:
         chosen = [replace(s, options={**s.options, "refetch": True}) for s in chosen]
     now = utc_now()
-    with warehouse.get().writer() as con:
-        report = ingest_sources(con, chosen, now)
+    wh = warehouse.get()
+    with wh.writer() as con:
+        report = ingest_sources(con, chosen, now, bodies=wh.bodies)
         attempts = con.execute("SELECT source_id, status, count(*) FROM fetch_log WHERE attempted_at = ? "
                                "GROUP BY ALL ORDER BY ALL", [now]).fetchall()
         meta = table_metadata(

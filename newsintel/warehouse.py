@@ -25,6 +25,8 @@ from typing import Any, Iterable, Iterator, Sequence
 import duckdb
 import pyarrow as pa
 
+from newsintel.bodies import BodyStore
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "newsintel.duckdb"
 
@@ -50,14 +52,15 @@ DDL: dict[str, str] = {
             url TEXT NOT NULL,
             source_id TEXT NOT NULL,
             body_format TEXT NOT NULL,         -- html | text
-            body BLOB NOT NULL,                -- zlib-compressed body, as fetched or read
+            body BLOB,                         -- zlib-compressed body, as fetched or read; NULL when in body_file
             body_sha256 TEXT NOT NULL,         -- content address of the uncompressed body
             title_hint TEXT,                   -- title given outside the body (txt first line, jsonl field)
             published_hint TEXT,               -- date given outside the body, as written
             http_status INTEGER,
             content_type TEXT,
             fetched_at TIMESTAMP NOT NULL,
-            updated_at TIMESTAMP NOT NULL
+            updated_at TIMESTAMP NOT NULL,
+            body_file TEXT                     -- the Parquet segment holding the body (newsintel.bodies)
         )""",
     "fetch_log": """
         CREATE TABLE IF NOT EXISTS fetch_log (
@@ -73,6 +76,15 @@ DDL: dict[str, str] = {
             content_type TEXT,
             bytes BIGINT,
             elapsed_ms INTEGER
+        )""",
+    "source_files": """
+        CREATE TABLE IF NOT EXISTS source_files (
+            source_id TEXT NOT NULL,           -- files sources: a file read before is read again only if
+            path TEXT NOT NULL,                -- its size or mtime changed (newsintel.scrape.consumed)
+            size BIGINT NOT NULL,
+            mtime_ns BIGINT NOT NULL,
+            records INTEGER,                   -- what reading it gave (counted as unchanged when skipped)
+            read_at TIMESTAMP NOT NULL
         )""",
     "fetch_state": """
         CREATE TABLE IF NOT EXISTS fetch_state (
@@ -128,6 +140,12 @@ DDL: dict[str, str] = {
             body_sha256 TEXT NOT NULL,         -- which raw body was cleaned: a changed page is cleaned again
             is_primary BOOLEAN NOT NULL,
             first_seen TIMESTAMP NOT NULL
+        )""",
+    "article_bands": """
+        CREATE TABLE IF NOT EXISTS article_bands (
+            article_id TEXT NOT NULL,          -- near-copy candidates are an equality join on (band, bucket)
+            band UTINYINT NOT NULL,            -- MinHash LSH band (newsintel.clean.lsh)
+            bucket BIGINT NOT NULL
         )""",
     "clean_failures": """
         CREATE TABLE IF NOT EXISTS clean_failures (
@@ -299,6 +317,7 @@ class FileStore:
         self.path = Path(target).expanduser().resolve()
         self.work_path = self.path.with_name(f".{self.path.stem}.work{self.path.suffix or '.duckdb'}")
         self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self.bodies = BodyStore(self.path.with_name(f"{self.path.name}.bodies"))
 
     def __str__(self) -> str:
         return str(self.path)
@@ -378,6 +397,19 @@ class Warehouse:
     def work_path(self) -> Path:
         return self.store.work_path
 
+    @property
+    def bodies(self) -> BodyStore | None:
+        """Where raw page bodies go when the store keeps them out of its tables (None: in `raw_pages.body`)."""
+        return getattr(self.store, "bodies", None)
+
+    def page_bodies(self) -> list[tuple[str, str]]:
+        """(url, body) of every stored raw page, wherever its body is kept."""
+        from newsintel.scrape.ingest import load_body
+        with self.reader() as con:
+            rows = con.execute("SELECT url, body, body_sha256, body_file FROM raw_pages ORDER BY url").fetchall()
+        texts = self.bodies.load([(r[2], r[3]) for r in rows if r[1] is None]) if self.bodies else {}
+        return [(url, load_body(body) if body is not None else texts[sha]) for url, body, sha, _ in rows]
+
     def __repr__(self) -> str:
         return f"Warehouse({str(self.store)!r})"
 
@@ -420,6 +452,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             if name not in have:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {dtype}")
         con.execute("DROP TABLE _expected")
+    # bodies moved out of the file (newsintel.bodies): an older database's body column must admit NULL
+    if con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'raw_pages' "
+                   "AND column_name = 'body' AND is_nullable = 'NO'").fetchone()[0]:
+        con.execute("ALTER TABLE raw_pages ALTER COLUMN body DROP NOT NULL")
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -47,8 +47,9 @@ def file_identity(src: Source, path: Path, record: int | None = None) -> str:
     return f"file://{src.id}/{rel.as_posix()}" + (f"#{record}" if record is not None else "")
 
 
-def read_files_source(src: Source) -> Iterator[RawRecord | RecordError]:
-    for path in list_files(src):
+def read_files_source(src: Source, paths: list[Path] | None = None) -> Iterator[RawRecord | RecordError]:
+    """Records of the source's files (or of `paths`, a subset the caller picked)."""
+    for path in list_files(src) if paths is None else paths:
         try:
             yield from read_file(src, path)
         except (OSError, ValueError) as exc:

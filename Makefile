@@ -56,7 +56,7 @@ sql: install
 	$(PY) -m pipelines.cli sql
 
 clean:
-	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* reports
+	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* data/*.duckdb.bodies data/*.analyst-*.duckdb* reports
 
 ## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
 eval: install

@@ -16,19 +16,23 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import itertools
+import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import duckdb
 import pyarrow as pa
 
+from newsintel import publish
 from newsintel.bodies import BodyStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "newsintel.duckdb"
+_log = logging.getLogger("newsintel.warehouse")
 
 def _history_ddl(table: str, key: str) -> str:
     """The steps an event's status went through (proposed → enacted → ..., rumored → talks → ...)."""
@@ -282,6 +286,11 @@ DDL: dict[str, str] = {
             k2 TEXT NOT NULL,
             k3 TEXT NOT NULL
         )""",
+    "model_views": """
+        CREATE TABLE IF NOT EXISTS model_views (
+            view_name TEXT NOT NULL,           -- sql/<view_name>.sql, as last created
+            digest TEXT NOT NULL               -- of its SQL: an unchanged view is not created again
+        )""",
     "resolve_state": """
         CREATE TABLE IF NOT EXISTS resolve_state (
             fingerprint TEXT NOT NULL,         -- rules and registry the derived tables were computed with
@@ -309,7 +318,13 @@ class WriteStats:
 
 
 class FileStore:
-    """Storage in one DuckDB file, published atomically from a private work copy (see the module's doc)."""
+    """Storage in one DuckDB file, published atomically from a private work copy (see the module's doc).
+
+    `defer_publish=True` (a Dagster run's resource) publishes once, when the run ends (`flush`), instead
+    of after every write session: a run then copies the file once, however many stages it has. Until then
+    the run's own readers (asset checks, the briefing) read the work file under the writers' lock, so they
+    see what the run wrote; everyone else keeps the last published state. A session that changed nothing
+    publishes nothing."""
 
     publishes = True
 
@@ -317,7 +332,13 @@ class FileStore:
         self.path = Path(target).expanduser().resolve()
         self.work_path = self.path.with_name(f".{self.path.stem}.work{self.path.suffix or '.duckdb'}")
         self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self._unpublished = self.path.with_name(f".{self.path.name}.unpublished")
         self.bodies = BodyStore(self.path.with_name(f"{self.path.name}.bodies"))
+        self.configure()
+
+    def configure(self, defer_publish: bool = False, log: Callable[[str], None] | None = None) -> None:
+        self.defer_publish = defer_publish
+        self.log = log or _log.warning
 
     def __str__(self) -> str:
         return str(self.path)
@@ -326,48 +347,145 @@ class FileStore:
         return self.path.exists()
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write session: serialized across processes, one transaction, published on success."""
+    def _locked(self, kind: int) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self._lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(lock, kind)
             try:
-                if not self.work_path.exists() and self.path.exists():
-                    shutil.copyfile(self.path, self.work_path)  # adopt a database made elsewhere
-                con = duckdb.connect(str(self.work_path))
-                try:
-                    ensure_schema(con)
-                    con.execute("BEGIN TRANSACTION")
-                    try:
-                        yield con
-                    except BaseException:
-                        con.execute("ROLLBACK")
-                        raise
-                    con.execute("COMMIT")
-                    con.execute("CHECKPOINT")
-                finally:
-                    con.close()
-                self._publish()
+                yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _publish(self) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.publish-{os.getpid()}")
-        _clone_or_copy(self.work_path, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write session: serialized across processes, one transaction, published on success."""
+        with self._locked(fcntl.LOCK_EX):
+            publish.clean_stale_temps(self.path)
+            con = self._open_work()
+            before = _stat(self.work_path), _stat(Path(f"{self.work_path}.wal"))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            if (_stat(self.work_path), _stat(Path(f"{self.work_path}.wal"))) != before:
+                self._unpublished.touch()
+            if self.defer_publish:
+                publish.check_publishable(self.path)   # fail this step now, not silently at the run's end
+            else:
+                self._publish_if_due()
+
+    def flush(self) -> None:
+        """Publish what write sessions committed since the last publish (the end of a deferred run)."""
+        with self._locked(fcntl.LOCK_EX):
+            self._publish_if_due()
+
+    def _publish_if_due(self) -> None:
+        if self._unpublished.exists() or not self.path.exists():
+            publish.publish(self.work_path, self.path, self.log)
+            self._unpublished.unlink(missing_ok=True)
+
+    def _open_work(self) -> duckdb.DuckDBPyConnection:
+        """The work file, opened and with the current schema; adopted from the published file when there is
+        none, and again (with a message saying so) when it is damaged."""
+        if not self.work_path.exists() and self.path.exists():
+            self._adopt()
+        try:
+            return _connect_with_schema(self.work_path)
+        except duckdb.Error as exc:
+            if _is_lock_error(exc) or not self.path.exists():
+                raise
+            damaged = _set_aside_damaged(self.work_path)
+            self.log(f"the work file {self.work_path} is damaged ({_first_line(exc)}); it was moved to {damaged} "
+                     f"and the run goes on from the last published state, {self.path}. Work committed after "
+                     f"that publish is redone by this run (nothing already fetched is lost: raw pages are "
+                     f"re-read from the sources).")
+            self._unpublished.unlink(missing_ok=True)
+            self._adopt()
+            return _connect_with_schema(self.work_path)
+
+    def _adopt(self) -> None:
+        """Start the work file from the published one (a database made elsewhere, or a recovery)."""
+        tmp = self.work_path.with_name(self.work_path.name + ".adopting")
+        shutil.copyfile(self.path, tmp)
+        try:
+            duckdb.connect(str(tmp), read_only=True).close()
+        except duckdb.Error as exc:
+            tmp.unlink(missing_ok=True)
+            raise WarehouseError(
+                f"the published database {self.path} cannot be opened ({_first_line(exc)}): it is damaged "
+                f"(truncated or overwritten?) and there is no work copy to recover from. Restore it from a "
+                f"backup, or move it aside and run the pipeline again (make run) to rebuild it from the "
+                f"sources.") from exc
+        os.replace(tmp, self.work_path)
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only session on the last published state; never blocks or is blocked by a run."""
+        """A read-only session on the last published state; never blocks or is blocked by a run. In a
+        deferred run with unpublished work, the run's own state (the work file, under the writers' lock)."""
+        if self.defer_publish and self._unpublished.exists():
+            with self._locked(fcntl.LOCK_SH):
+                con = duckdb.connect(str(self.work_path), read_only=True)
+                try:
+                    yield con
+                finally:
+                    con.close()
+            return
         if not self.path.exists():
             raise WarehouseError(f"no database at {self.path}: run the pipeline first (make run)")
-        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise WarehouseError(f"{self.path} is open read-write by another process, which keeps every "
+                                     f"reader out: close that session ({_first_line(exc)})") from exc
+            raise WarehouseError(f"the published database {self.path} cannot be opened ({_first_line(exc)}); "
+                                 "run the pipeline (make run) to publish it again from its work copy") from exc
         try:
             yield con
         finally:
             con.close()
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _connect_with_schema(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower() and "conflicting" in str(exc).lower() or "Could not set lock" in str(exc)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _set_aside_damaged(path: Path) -> Path:
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+    os.replace(path, aside)
+    wal = Path(f"{path}.wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{aside}.wal"))
+    return aside
 
 
 def open_store(target: str):
@@ -384,9 +502,18 @@ def open_store(target: str):
 class Warehouse:
     """The one door: a storage target (today a DuckDB file, see `FileStore`) and the session kinds."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, defer_publish: bool = False,
+                 log: Callable[[str], None] | None = None):
         self.target = str(path) if path else str(DEFAULT_DB_PATH)
         self.store = open_store(self.target)
+        if hasattr(self.store, "configure"):      # stores that publish: once per run, messages to the run's log
+            self.store.configure(defer_publish=defer_publish, log=log)
+
+    def flush(self) -> None:
+        """Publish what the write sessions of a deferred run committed (a no-op for stores that do not
+        publish, or when nothing changed)."""
+        if hasattr(self.store, "flush"):
+            self.store.flush()
 
     @property
     def path(self):
@@ -424,21 +551,6 @@ class Warehouse:
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         with self.reader() as con:
             return con.execute(sql, params or []).fetchall()
-
-
-_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS, ...)
-
-
-def _clone_or_copy(src: Path, dst: Path) -> None:
-    """A copy-on-write clone where the filesystem offers one, so publishing costs O(1) whatever the
-    database's size; a plain copy elsewhere (then publishing costs one sequential read and write)."""
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        try:
-            fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
-            return
-        except OSError:
-            pass
-        shutil.copyfileobj(fin, fout, length=8 * 1024 * 1024)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

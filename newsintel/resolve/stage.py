@@ -37,13 +37,16 @@ def resolve_all(con: duckdb.DuckDBPyConnection, registry=None, full: bool | None
     stamp = fingerprint()
     if full is None:
         full = con.execute("SELECT count(*) FROM resolve_state WHERE fingerprint = ?", [stamp]).fetchone()[0] == 0
+    touched: dict[str, list] = {}
     if full:
         stats = _rebuild(con, registry)
+        con.execute("DELETE FROM resolve_state")
+        con.execute("INSERT INTO resolve_state VALUES (?, now()::TIMESTAMP)", [stamp])
     else:
-        stats = _incremental(con, registry, queue.queued(con))
-    queue.clear(con)
-    con.execute("DELETE FROM resolve_state")
-    con.execute("INSERT INTO resolve_state VALUES (?, now()::TIMESTAMP)", [stamp])
+        touched = queue.queued(con)
+        stats = _incremental(con, registry, touched)
+    if full or any(touched.values()):
+        queue.clear(con)
     return stats
 
 

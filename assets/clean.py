@@ -16,7 +16,8 @@ def articles(context: AssetExecutionContext, warehouse: WarehouseResource) -> Ma
         meta = table_metadata(
             con, "articles",
             preview_sql="SELECT article_id, title, domain, published_at, language, word_count FROM articles "
-                        "ORDER BY published_at DESC NULLS LAST",
+                        "WHERE article_id IN {run} ORDER BY published_at DESC NULLS LAST",
+            run_ids=report.article_ids,
             new=report.counts["new"], updated=report.counts["updated"],
             syndicated_copies=report.counts["syndicated"], failed=report.counts["failed"],
             failures=failures_md(report.failures))

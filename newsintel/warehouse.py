@@ -315,6 +315,7 @@ class WriteStats:
     inserted: int
     updated: int
     deleted: int = 0
+    preview: tuple[list[str], list[tuple]] | None = None   # (columns, up to 10 new or changed rows)
 
 
 class FileStore:
@@ -694,6 +695,11 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[s
                         WHERE {' OR '.join(f'o.{c} IS DISTINCT FROM n.{c}' for c in others) or 'FALSE'}),
                        (SELECT count(*) FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM {new} n WHERE {_match(keys, 'o', 'n')}))
             """).fetchone()
+            cur = con.execute(f"""
+                SELECT n.* FROM {new} n LEFT JOIN {old} o ON {_match(keys, 'o', 'n')}
+                WHERE o.{keys[0]} IS NULL OR {' OR '.join(f'o.{c} IS DISTINCT FROM n.{c}' for c in others) or 'FALSE'}
+                LIMIT 10""")
+            changed = ([d[0] for d in cur.description], cur.fetchall())
             if inserted or updated or deleted:
                 con.execute(f"DELETE FROM {table} WHERE {where}")
                 if len(frame):
@@ -701,7 +707,7 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[s
                     con.execute(f"INSERT INTO {table} ({', '.join(fcols)}) SELECT {', '.join(fcols)} FROM {new}")
         finally:
             con.execute(f"DROP TABLE {old}")
-    return WriteStats(table, inserted, updated, deleted=deleted)
+    return WriteStats(table, inserted, updated, deleted=deleted, preview=changed)
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],

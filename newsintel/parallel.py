@@ -7,6 +7,9 @@ and holds the GIL, and DuckDB admits one writing process per file. A pool of for
 write session, so readers still see a run's stage all or nothing. Partitions would mean one run step per
 partition, each opening, writing and publishing the database on its own.
 
+A worker that dies (the OOM killer) fails the stage with BrokenProcessPool rather than hanging it; the
+stage's transaction rolls back and the next run starts the chunk again.
+
 The pool is used only when a batch is big enough to repay its start-up (`MIN_PARALLEL`); an hourly run with
 a handful of new articles stays in-process. `NEWSINTEL_WORKERS=1` turns the pool off.
 """
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -45,12 +50,19 @@ def map_chunks(fn: Callable[[T], R], chunks: Iterable[list[T]], total: int) -> I
         return
     # fork: the workers inherit the loaded rules and registry instead of importing them again
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ctx.Pool(n) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init) as pool:
         pending = None
         for chunk in chunks:
-            job = (chunk, pool.map_async(fn, chunk, chunksize=max(1, len(chunk) // (n * 8))))
+            job = (chunk, pool.map(fn, chunk, chunksize=max(1, len(chunk) // (n * 8))))   # submitted now
             if pending is not None:
-                yield pending[0], pending[1].get()
+                yield pending[0], list(pending[1])
             pending = job
         if pending is not None:
-            yield pending[0], pending[1].get()
+            yield pending[0], list(pending[1])
+
+
+def _worker_init() -> None:
+    """A forked worker keeps its parent's signal handlers; Dagster's turn SIGTERM and SIGINT into a flag,
+    which would leave a worker that is told to stop running forever. Workers stop as processes do."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -1,15 +1,20 @@
 """The one door to storage: every read and write of the DuckDB database goes through here.
 
 Why a work file and a published file: DuckDB lets one process write a file, and a reader that holds the
-file open blocks that writer. So the pipeline writes to a private work file beside the database, and each
-finished write session is *published* by copying the work file next to the database and renaming it over
-the database path. A rename is atomic, so an analyst who opens `NEWSINTEL_DB` read-only always sees the last
-complete state; one who holds it open through a run keeps reading the old snapshot (its inode) and never
-blocks the pipeline. Writers serialize on an OS file lock instead of failing on DuckDB's lock.
+file open blocks that writer. So the pipeline writes to a private work file beside the database and
+*publishes* it by copying it next to the database and renaming the copy over the database path. A rename
+is atomic, so an analyst who opens `NEWSINTEL_DB` read-only always sees the last complete state; one who
+holds it open through a run keeps reading the old snapshot (its inode) and never blocks the pipeline.
+Writers serialize on an OS file lock instead of failing on DuckDB's lock.
 
-Moving to DuckLake or MotherDuck means giving `Warehouse` a `ducklake:`/`md:` target: those catalogs
-already isolate readers from writers, so `publish` becomes a no-op there and nothing above this module
-changes.
+What keeps publishing cheap (issue 10): a Dagster run publishes once, at its end, and only if a write
+session changed the work file; raw page bodies, most of the bytes, live outside the file in immutable
+Parquet segments (`newsintel.bodies`) that are never copied. What keeps it safe against analysts who open
+the published file read-write, and against crashes, is in `newsintel.publish`.
+
+The write helpers below (`insert_rows`, `upsert_rows`, `merge_rows`, `replace_table`) move rows in bulk
+through Arrow and need no PRIMARY KEY, ON CONFLICT or index, so they work on any DuckDB connection,
+DuckLake catalogs included.
 """
 from __future__ import annotations
 

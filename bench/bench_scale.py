@@ -223,21 +223,15 @@ def main(argv=None) -> int:
         large = Archive(root / "large", args.large, pools)
         print("cold runs (text):")
         cold = {a.n: a.run("cold") for a in (small, large)}
-        noop: dict[int, list[float]] = {small.n: [], large.n: []}
-        inc: dict[int, list[float]] = {small.n: [], large.n: []}
-        noop_run: dict[int, list[float]] = {small.n: [], large.n: []}
-        inc_run: dict[int, list[float]] = {small.n: [], large.n: []}
+        noop: dict[int, list[dict]] = {small.n: [], large.n: []}
+        inc: dict[int, list[dict]] = {small.n: [], large.n: []}
         print(f"no-op and +{args.increment} runs, alternated:")
         for _ in range(args.repeat):
             for a in (small, large):
-                f = a.run("no-op")
-                noop[a.n].append(f["wall_s"])
-                noop_run[a.n].append(f["run_s"])
+                noop[a.n].append(a.run("no-op"))
             for a in (small, large):
                 a.add(args.increment)
-                f = a.run(f"+{args.increment} new")
-                inc[a.n].append(f["wall_s"])
-                inc_run[a.n].append(f["run_s"])
+                inc[a.n].append(a.run(f"+{args.increment} new"))
         html = None
         if args.html:
             print("cold run (HTML):")
@@ -257,12 +251,22 @@ def main(argv=None) -> int:
         print(f"  cold {args.html:>6,} HTML pages:    {args.html / html['wall_s']:6.1f} pages/s whole run "
               f"({args.html / html['run_s']:.1f}/s after start-up), peak {html['rss_mb']} MB "
               f"+ worker {html['worker_rss_mb']} MB")
-    print(f"  no-op: {med(noop[s]):.2f} s on {s:,}, {med(noop[big]):.2f} s on {big:,}: ratio "
-          f"{med(noop[big]) / med(noop[s]):.2f} (target <= 1.2); without start-up "
-          f"{med(noop_run[s]):.2f} vs {med(noop_run[big]):.2f} s: {med(noop_run[big]) / med(noop_run[s]):.2f}")
-    m_s, m_b = med(inc[s]) - med(noop[s]), med(inc[big]) - med(noop[big])
-    print(f"  marginal +{args.increment}: {m_s:.2f} s on {s:,}, {m_b:.2f} s on {big:,}: ratio "
-          f"{m_b / m_s:.2f} (target <= 1.3)")
+    def m(figs, key):
+        return med([f[key] if key != "cpu_s" else f["startup_cpu_s"] + f["run_cpu_s"] for f in figs])
+    for key, what in (("wall_s", "wall"), ("cpu_s", "CPU (process and workers; steady when the machine is shared)"),
+                      ("run_s", "wall after start-up")):
+        n_s, n_b = m(noop[s], key), m(noop[big], key)
+        i_s, i_b = m(inc[s], key), m(inc[big], key)
+        print(f"  {what}:")
+        print(f"    no-op: {n_s:.2f} s on {s:,}, {n_b:.2f} s on {big:,}: ratio {n_b / n_s:.2f} (target <= 1.2)")
+        print(f"    marginal +{args.increment}: {i_s - n_s:.2f} s on {s:,}, {i_b - n_b:.2f} s on {big:,}: ratio "
+              f"{(i_b - n_b) / (i_s - n_s):.2f} (target <= 1.3)")
+    print(f"  fixed start-up (interpreter, imports, definitions): {m(noop[s], 'startup_s'):.2f} s wall, "
+          f"{m(noop[s], 'startup_cpu_s'):.2f} s CPU per run")
+    for n, f in cold.items():
+        print(f"  cold {n:,}: {n / (f['startup_cpu_s'] + f['run_cpu_s']):.1f} articles per CPU-second")
+    if html:
+        print(f"  cold HTML: {args.html / (html['startup_cpu_s'] + html['run_cpu_s']):.1f} pages per CPU-second")
     print(f"  peak memory cold: {cold[s]['rss_mb']} MB on {s:,}, {cold[big]['rss_mb']} MB on {big:,}: ratio "
           f"{cold[big]['rss_mb'] / cold[s]['rss_mb']:.2f} (target <= 1.2)")
     return 0

@@ -721,6 +721,22 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequenc
     return merge_rows(con, table, key, rows)
 
 
+def commit_chunk(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the chunk just written and go on in a new transaction of the same session.
+
+    Why a stage commits per chunk: DuckDB holds a transaction's appended rows in memory until it commits,
+    so one transaction per stage makes memory grow with the batch. Committed chunks are still invisible to
+    analysts (they read the published file, which changes only when the session or run ends), each chunk
+    is complete on its own (articles with their URLs and bands; facts with their extraction rows), and a
+    crash keeps the finished chunks: the next run goes on from there. Without an open transaction
+    (autocommit) there is nothing to do."""
+    try:
+        con.execute("COMMIT")
+    except duckdb.TransactionException:
+        return
+    con.execute("BEGIN TRANSACTION")
+
+
 def row_counts(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 

@@ -21,7 +21,7 @@ from newsintel.clean.text import content_hash, detect_language, normalize_text, 
 from newsintel.parallel import chunked, map_chunks
 from newsintel.scrape.ingest import load_body
 from newsintel.urls import domain_of, normalize_url, url_id
-from newsintel.warehouse import insert_frame, registered, upsert_rows
+from newsintel.warehouse import commit_chunk, insert_frame, registered, upsert_rows
 
 MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
 
@@ -119,6 +119,7 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore
     chunks = (_fetch_pages(con, list(chunk), bodies) for chunk in chunked(ids))
     for _, results in map_chunks(_clean_one, chunks, total=len(ids)):
         _write_chunk(con, now, results, by_hash, report)
+        commit_chunk(con)
     return report
 
 

@@ -18,7 +18,7 @@ from newsintel.extract.article import EXTRACTOR_VERSION, extract_article
 from newsintel.extract.companies import CompanyMatcher, default_matcher
 from newsintel.parallel import chunked, map_chunks
 from newsintel.resolve.queue import enqueue_for_articles
-from newsintel.warehouse import insert_rows, registered, upsert_rows
+from newsintel.warehouse import commit_chunk, insert_rows, registered, upsert_rows
 
 FACT_TABLES = ("mentions", "market_metrics", "ban_reports", "deal_reports")
 
@@ -82,6 +82,7 @@ def extract_pending(con: duckdb.DuckDBPyConnection, now: datetime, matcher: Comp
         chunks = (_fetch(con, list(chunk)) for chunk in chunked(ids))
         for items, results in map_chunks(_extract_one, chunks, total=len(ids)):
             _write_chunk(con, now, items, results, report)
+            commit_chunk(con)
     finally:
         _MATCHER = None
     return report

@@ -21,7 +21,7 @@ from newsintel.scrape.files import list_files, read_files_source
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source
 from newsintel.urls import url_id
-from newsintel.warehouse import insert_rows, upsert_rows
+from newsintel.warehouse import commit_chunk, insert_rows, upsert_rows
 
 Reader = Callable[[Source, duckdb.DuckDBPyConnection, datetime], Iterable[RawRecord | RecordError]]
 
@@ -89,6 +89,8 @@ def ingest_sources(con: duckdb.DuckDBPyConnection, sources: list[Source], now: d
             if not chunk:
                 break
             _write_chunk(con, src, chunk, now, stored, counts, report, reader_logs, bodies)
+            if len(chunk) >= CHUNK:
+                commit_chunk(con)
         report.counts.update(counts)
     return report
 

@@ -62,14 +62,15 @@ def ban_events(con: duckdb.DuckDBPyConnection, groups: str | None = None) -> tup
     bans, history = [], []
     for (market, target, measure), group in groupby(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"])):
         episodes: list[list[dict]] = [[]]
+        lifted_on = None   # when the current episode's latest "lifted" report places it (kept as we go: one pass)
         for r in group:
-            current = episodes[-1]
-            lifted_on = next((_when(c["event_date"], c["published_at"]) for c in reversed(current)
-                              if c["status"] == "lifted"), None)
             if (lifted_on and r["status"] in ("proposed", "enacted") and r["event_date"]
                     and r["event_date"] > lifted_on):
                 episodes.append([])
+                lifted_on = None
             episodes[-1].append(r)
+            if r["status"] == "lifted":
+                lifted_on = _when(r["event_date"], r["published_at"])
         for n, ep in enumerate(episodes, 1):
             ban_id = f"{market.lower()}-{target}-{measure.replace('_', '-')}" + (f"-{n}" if n > 1 else "")
             enacted = [r["event_date"] for r in ep if r["status"] == "enacted" and r["event_date"]]

@@ -13,7 +13,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TLDEXTRACT_CACHE := $(CURDIR)/.cache/tldextract
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install install-dev run test lint ui sql eval eval-real bench clean
+.PHONY: install install-dev run test lint ui sql eval eval-real bench bench-scale clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,7 @@ sql: install
 	$(PY) -m pipelines.cli sql
 
 clean:
-	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* reports
+	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* data/*.duckdb.bodies data/*.analyst-*.duckdb* reports
 
 ## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
 eval: install
@@ -74,3 +74,8 @@ bench: install
 	$(PY) bench/bench_clean.py
 	$(PY) bench/bench_pipeline_clean.py
 	$(PY) bench/bench_extract.py
+
+## make bench-scale: cold runs, +100 increments and no-ops on generated archives of 1,000 and 10,000 articles
+## (and 2,000 HTML pages): articles/s, the no-op and marginal cost ratios, peak memory. BENCH_ARGS passes options.
+bench-scale: install
+	$(PY) bench/bench_scale.py $(BENCH_ARGS)

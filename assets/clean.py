@@ -10,12 +10,14 @@ from pipelines.resources import WarehouseResource, utc_now
        description="Clean article text with title, authors, publication date and language. A story syndicated "
                    "under several URLs is one article; every URL is kept in article_urls.")
 def articles(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    with warehouse.get().writer() as con:
-        report = clean_pages(con, utc_now())
+    wh = warehouse.get()
+    with wh.writer() as con:
+        report = clean_pages(con, utc_now(), bodies=wh.bodies)
         meta = table_metadata(
             con, "articles",
             preview_sql="SELECT article_id, title, domain, published_at, language, word_count FROM articles "
-                        "ORDER BY published_at DESC NULLS LAST",
+                        "WHERE article_id IN {run} ORDER BY published_at DESC NULLS LAST",
+            run_ids=report.article_ids,
             new=report.counts["new"], updated=report.counts["updated"],
             syndicated_copies=report.counts["syndicated"], failed=report.counts["failed"],
             failures=failures_md(report.failures))

@@ -16,11 +16,14 @@ DESCRIPTIONS = {
     "ban_reports": "One row per ban one article reports, with its evidence sentence and confidence.",
     "deal_reports": "One row per deal or deal talk one article reports, with roles, status, value and evidence.",
 }
+# this run's rows only ({run}: the run's first extracted articles), so a preview costs the same at any size
 PREVIEWS = {
+    "mentions": "SELECT * FROM mentions WHERE article_id IN {run}",
+    "market_metrics": "SELECT * FROM market_metrics WHERE article_id IN {run}",
     "ban_reports": "SELECT market_id, target_id, measure, status, event_date, scope_count, confidence, evidence "
-                   "FROM ban_reports ORDER BY confidence DESC",
+                   "FROM ban_reports WHERE article_id IN {run} ORDER BY confidence DESC",
     "deal_reports": "SELECT acquirer_id, target_id, deal_type, status, value_usd, market_id, attributed_to, evidence "
-                    "FROM deal_reports ORDER BY confidence DESC",
+                    "FROM deal_reports WHERE article_id IN {run} ORDER BY confidence DESC",
 }
 
 
@@ -46,7 +49,8 @@ def extracted_facts(context: AssetExecutionContext, config: ExtractConfig, wareh
         report = extract_pending(con, utc_now(), published_between=days or window, window_only=days is not None)
         for table in FACT_TABLES:
             yield MaterializeResult(asset_key=table, metadata=table_metadata(
-                con, table, preview_sql=PREVIEWS.get(table), extractor_version=EXTRACTOR_VERSION,
+                con, table, preview_sql=PREVIEWS[table], run_ids=report.article_ids,
+                extractor_version=EXTRACTOR_VERSION,
                 articles_extracted=report.articles, new=report.rows[table],
                 replaced=report.rows[f"{table}_replaced"], failed=len(report.failed),
                 failures=failures_md(report.failed)))

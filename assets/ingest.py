@@ -51,8 +51,8 @@ def raw_pages(context: AssetExecutionContext, config: IngestConfig, warehouse: W
         attempts = con.execute("SELECT source_id, status, count(*) FROM fetch_log WHERE attempted_at >= ? "
                                "GROUP BY ALL ORDER BY ALL", [now]).fetchall()
         meta = table_metadata(
-            con, "raw_pages", preview_sql="SELECT page_id, url, source_id, body_format, fetched_at FROM raw_pages "
-                                          "ORDER BY updated_at DESC",
+            con, "raw_pages", preview_sql=f"SELECT page_id, url, source_id, body_format, fetched_at FROM raw_pages "
+                                          f"WHERE updated_at = '{now.isoformat(sep=' ')}'::TIMESTAMP",
             sources=len(chosen), new=report.counts["new"], updated=report.counts["updated"],
             unchanged=report.counts["unchanged"], failed=report.counts["failed"],
             truncated=report.counts["truncated"], sources_with_only_failures=", ".join(dead) or None,

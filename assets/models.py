@@ -2,8 +2,8 @@
 with sqlglot, so the lineage in the UI is never kept by hand."""
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets._metadata import POOL, table_metadata
-from newsintel.models import create_view, load_models, write_vocab_tables
+from assets._metadata import POOL
+from newsintel.models import load_models, sync_views, write_vocab_tables
 from pipelines.resources import WarehouseResource
 
 # Tables written as a side product of another asset: a view reading them depends on that asset.
@@ -21,13 +21,18 @@ def _spec(model) -> AssetSpec:
 
 
 @multi_asset(specs=[_spec(m) for m in MODELS], pool=POOL, can_subset=True,
-             description="Analytic views over the warehouse tables, created in dependency order.")
+             description="Analytic views over the warehouse tables, created in dependency order; a view whose "
+                         "SQL did not change is left as it is.")
 def sql_models(context: AssetExecutionContext, warehouse: WarehouseResource):
     selected = {k.path[-1] for k in context.selected_asset_keys}
     with warehouse.get().writer() as con:
-        write_vocab_tables(con)   # the statuses the views join, from newsintel/vocab.py
-        for model in MODELS:
-            create_view(con, model)  # every view, so that a selected view's upstream views exist
+        write_vocab_tables(con)   # the statuses the views join, from newsintel/vocab.py (only when changed)
+        # every view, so that a selected view's upstream views exist; an unchanged one is not rewritten
+        created = set(sync_views(con, MODELS))
         for model in MODELS:
             if model.name in selected:
-                yield MaterializeResult(asset_key=model.name, metadata=table_metadata(con, model.name))
+                # no row count or preview: a view's rows are computed when read, and reading every view on
+                # every run would cost a full scan of the archive (co_mentions alone is quadratic per article)
+                yield MaterializeResult(asset_key=model.name, metadata={
+                    "view": model.name, "recreated": model.name in created,
+                    "columns_count": len(model.columns)})

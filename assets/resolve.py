@@ -22,7 +22,8 @@ SPECS = [
 
 
 @multi_asset(specs=SPECS, pool=POOL, compute_kind="python",
-             description="Derived tables, rebuilt whole from the reports on every run.")
+             description="Derived tables: the bans, deals, companies and markets that this run's new or changed "
+                         "reports touched are recomputed and merged by key; the rest is not read.")
 def resolved_tables(context: AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.get().writer() as con:
         stats = resolve_all(con)

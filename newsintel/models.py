@@ -9,6 +9,7 @@ A pure library: no Dagster here; `assets/` turns each `Model` into an asset.
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
 import re
 from dataclasses import dataclass
@@ -170,13 +171,42 @@ def create_view(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {model.name} AS\n{view_body(model)}\n")
 
 
-def write_vocab_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)write the vocabulary tables from vocab.py: a vocabulary edit reaches SQL on the next models run."""
+def write_vocab_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)write the vocabulary tables from vocab.py: a vocabulary edit reaches SQL on the next models run.
+    A table that already holds exactly these rows is left alone, so a run that changes nothing writes nothing
+    (and has nothing to publish). Returns the tables written."""
+    written = []
     for name, rows in vocab_tables().items():
         cols = list(rows[0])
+        expected = sorted(tuple(r[c] for c in cols) for r in rows)
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+                             "AND database_name = current_database()", [name]).fetchone()[0]
+        if exists and sorted(con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()) == expected:
+            continue
         values = ", ".join("(" + ", ".join("?" * len(cols)) + ")" for _ in rows)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM (VALUES {values}) AS v({', '.join(cols)})",
                     [r[c] for r in rows for c in cols])
+        written.append(name)
+    return written
+
+
+def sync_views(con: duckdb.DuckDBPyConnection, models: Iterable[Model]) -> list[str]:
+    """Create the views whose SQL changed since they were last created, or that are missing (a digest per
+    view in `model_views`); returns the names created. A run that changes no SQL writes nothing here, so
+    it leaves the database file as it was (and nothing needs publishing)."""
+    have = dict(con.execute("SELECT view_name, digest FROM model_views").fetchall())
+    existing = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal "
+                                          "AND database_name = current_database()").fetchall()}
+    created = []
+    for model in sort_models(models):
+        digest = hashlib.sha256(view_body(model).encode()).hexdigest()[:16]
+        if have.get(model.name) == digest and model.name in existing:
+            continue
+        create_view(con, model)
+        con.execute("DELETE FROM model_views WHERE view_name = ?", [model.name])
+        con.execute("INSERT INTO model_views VALUES (?, ?)", [model.name, digest])
+        created.append(model.name)
+    return created
 
 
 def create_views(con: duckdb.DuckDBPyConnection, models: Iterable[Model] | None = None) -> list[str]:

@@ -1,30 +1,43 @@
 """The one door to storage: every read and write of the DuckDB database goes through here.
 
 Why a work file and a published file: DuckDB lets one process write a file, and a reader that holds the
-file open blocks that writer. So the pipeline writes to a private work file beside the database, and each
-finished write session is *published* by copying the work file next to the database and renaming it over
-the database path. A rename is atomic, so an analyst who opens `NEWSINTEL_DB` read-only always sees the last
-complete state; one who holds it open through a run keeps reading the old snapshot (its inode) and never
-blocks the pipeline. Writers serialize on an OS file lock instead of failing on DuckDB's lock.
+file open blocks that writer. So the pipeline writes to a private work file beside the database and
+*publishes* it by copying it next to the database and renaming the copy over the database path. A rename
+is atomic, so an analyst who opens `NEWSINTEL_DB` read-only always sees the last complete state; one who
+holds it open through a run keeps reading the old snapshot (its inode) and never blocks the pipeline.
+Writers serialize on an OS file lock instead of failing on DuckDB's lock.
 
-Moving to DuckLake or MotherDuck means giving `Warehouse` a `ducklake:`/`md:` target: those catalogs
-already isolate readers from writers, so `publish` becomes a no-op there and nothing above this module
-changes.
+What keeps publishing cheap (issue 10): a Dagster run publishes once, at its end, and only if a write
+session changed the work file; raw page bodies, most of the bytes, live outside the file in immutable
+Parquet segments (`newsintel.bodies`) that are never copied. What keeps it safe against analysts who open
+the published file read-write, and against crashes, is in `newsintel.publish`.
+
+The write helpers below (`insert_rows`, `upsert_rows`, `merge_rows`, `replace_table`) move rows in bulk
+through Arrow and need no PRIMARY KEY, ON CONFLICT or index, so they work on any DuckDB connection,
+DuckLake catalogs included.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
+import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import duckdb
+import pyarrow as pa
+
+from newsintel import publish
+from newsintel.bodies import BodyStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "newsintel.duckdb"
+_log = logging.getLogger("newsintel.warehouse")
 
 def _history_ddl(table: str, key: str) -> str:
     """The steps an event's status went through (proposed → enacted → ..., rumored → talks → ...)."""
@@ -49,14 +62,15 @@ DDL: dict[str, str] = {
             url TEXT NOT NULL,
             source_id TEXT NOT NULL,
             body_format TEXT NOT NULL,         -- html | text
-            body BLOB NOT NULL,                -- zlib-compressed body, as fetched or read
+            body BLOB,                         -- zlib-compressed body, as fetched or read; NULL when in body_file
             body_sha256 TEXT NOT NULL,         -- content address of the uncompressed body
             title_hint TEXT,                   -- title given outside the body (txt first line, jsonl field)
             published_hint TEXT,               -- date given outside the body, as written
             http_status INTEGER,
             content_type TEXT,
             fetched_at TIMESTAMP NOT NULL,
-            updated_at TIMESTAMP NOT NULL
+            updated_at TIMESTAMP NOT NULL,
+            body_file TEXT                     -- the Parquet segment holding the body (newsintel.bodies)
         )""",
     "fetch_log": """
         CREATE TABLE IF NOT EXISTS fetch_log (
@@ -72,6 +86,15 @@ DDL: dict[str, str] = {
             content_type TEXT,
             bytes BIGINT,
             elapsed_ms INTEGER
+        )""",
+    "source_files": """
+        CREATE TABLE IF NOT EXISTS source_files (
+            source_id TEXT NOT NULL,           -- files sources: a file read before is read again only if
+            path TEXT NOT NULL,                -- its size or mtime changed (newsintel.scrape.consumed)
+            size BIGINT NOT NULL,
+            mtime_ns BIGINT NOT NULL,
+            records INTEGER,                   -- what reading it gave (counted as unchanged when skipped)
+            read_at TIMESTAMP NOT NULL
         )""",
     "fetch_state": """
         CREATE TABLE IF NOT EXISTS fetch_state (
@@ -127,6 +150,12 @@ DDL: dict[str, str] = {
             body_sha256 TEXT NOT NULL,         -- which raw body was cleaned: a changed page is cleaned again
             is_primary BOOLEAN NOT NULL,
             first_seen TIMESTAMP NOT NULL
+        )""",
+    "article_bands": """
+        CREATE TABLE IF NOT EXISTS article_bands (
+            article_id TEXT NOT NULL,          -- near-copy candidates are an equality join on (band, bucket)
+            band UTINYINT NOT NULL,            -- MinHash LSH band (newsintel.clean.lsh)
+            bucket BIGINT NOT NULL
         )""",
     "clean_failures": """
         CREATE TABLE IF NOT EXISTS clean_failures (
@@ -257,6 +286,23 @@ DDL: dict[str, str] = {
             asset TEXT
         )""",
     "deal_history": _history_ddl("deal_history", "deal_id"),
+    "resolve_queue": """
+        CREATE TABLE IF NOT EXISTS resolve_queue (
+            kind TEXT NOT NULL,                -- ban | deal | company | market: what to recompute
+            k1 TEXT NOT NULL,                  -- ban: market, target, measure; deal: the two parties, sorted
+            k2 TEXT NOT NULL,
+            k3 TEXT NOT NULL
+        )""",
+    "model_views": """
+        CREATE TABLE IF NOT EXISTS model_views (
+            view_name TEXT NOT NULL,           -- sql/<view_name>.sql, as last created
+            digest TEXT NOT NULL               -- of its SQL: an unchanged view is not created again
+        )""",
+    "resolve_state": """
+        CREATE TABLE IF NOT EXISTS resolve_state (
+            fingerprint TEXT NOT NULL,         -- rules and registry the derived tables were computed with
+            resolved_at TIMESTAMP NOT NULL
+        )""",
 }
 
 CONTRACT_TABLES = (
@@ -276,10 +322,17 @@ class WriteStats:
     inserted: int
     updated: int
     deleted: int = 0
+    preview: tuple[list[str], list[tuple]] | None = None   # (columns, up to 10 new or changed rows)
 
 
 class FileStore:
-    """Storage in one DuckDB file, published atomically from a private work copy (see the module's doc)."""
+    """Storage in one DuckDB file, published atomically from a private work copy (see the module's doc).
+
+    `defer_publish=True` (a Dagster run's resource) publishes once, when the run ends (`flush`), instead
+    of after every write session: a run then copies the file once, however many stages it has. Until then
+    the run's own readers (asset checks, the briefing) read the work file under the writers' lock, so they
+    see what the run wrote; everyone else keeps the last published state. A session that changed nothing
+    publishes nothing."""
 
     publishes = True
 
@@ -287,6 +340,13 @@ class FileStore:
         self.path = Path(target).expanduser().resolve()
         self.work_path = self.path.with_name(f".{self.path.stem}.work{self.path.suffix or '.duckdb'}")
         self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self._unpublished = self.path.with_name(f".{self.path.name}.unpublished")
+        self.bodies = BodyStore(self.path.with_name(f"{self.path.name}.bodies"))
+        self.configure()
+
+    def configure(self, defer_publish: bool = False, log: Callable[[str], None] | None = None) -> None:
+        self.defer_publish = defer_publish
+        self.log = log or _log.warning
 
     def __str__(self) -> str:
         return str(self.path)
@@ -295,48 +355,145 @@ class FileStore:
         return self.path.exists()
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write session: serialized across processes, one transaction, published on success."""
+    def _locked(self, kind: int) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self._lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(lock, kind)
             try:
-                if not self.work_path.exists() and self.path.exists():
-                    shutil.copyfile(self.path, self.work_path)  # adopt a database made elsewhere
-                con = duckdb.connect(str(self.work_path))
-                try:
-                    ensure_schema(con)
-                    con.execute("BEGIN TRANSACTION")
-                    try:
-                        yield con
-                    except BaseException:
-                        con.execute("ROLLBACK")
-                        raise
-                    con.execute("COMMIT")
-                    con.execute("CHECKPOINT")
-                finally:
-                    con.close()
-                self._publish()
+                yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _publish(self) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.publish-{os.getpid()}")
-        _clone_or_copy(self.work_path, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write session: serialized across processes, one transaction, published on success."""
+        with self._locked(fcntl.LOCK_EX):
+            publish.clean_stale_temps(self.path)
+            con = self._open_work()
+            before = _stat(self.work_path), _stat(Path(f"{self.work_path}.wal"))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            if (_stat(self.work_path), _stat(Path(f"{self.work_path}.wal"))) != before:
+                self._unpublished.touch()
+            if self.defer_publish:
+                publish.check_publishable(self.path)   # fail this step now, not silently at the run's end
+            else:
+                self._publish_if_due()
+
+    def flush(self) -> None:
+        """Publish what write sessions committed since the last publish (the end of a deferred run)."""
+        with self._locked(fcntl.LOCK_EX):
+            self._publish_if_due()
+
+    def _publish_if_due(self) -> None:
+        if self._unpublished.exists() or not self.path.exists():
+            publish.publish(self.work_path, self.path, self.log)
+            self._unpublished.unlink(missing_ok=True)
+
+    def _open_work(self) -> duckdb.DuckDBPyConnection:
+        """The work file, opened and with the current schema; adopted from the published file when there is
+        none, and again (with a message saying so) when it is damaged."""
+        if not self.work_path.exists() and self.path.exists():
+            self._adopt()
+        try:
+            return _connect_with_schema(self.work_path)
+        except duckdb.Error as exc:
+            if _is_lock_error(exc) or not self.path.exists():
+                raise
+            damaged = _set_aside_damaged(self.work_path)
+            self.log(f"the work file {self.work_path} is damaged ({_first_line(exc)}); it was moved to {damaged} "
+                     f"and the run goes on from the last published state, {self.path}. Work committed after "
+                     f"that publish is redone by this run (nothing already fetched is lost: raw pages are "
+                     f"re-read from the sources).")
+            self._unpublished.unlink(missing_ok=True)
+            self._adopt()
+            return _connect_with_schema(self.work_path)
+
+    def _adopt(self) -> None:
+        """Start the work file from the published one (a database made elsewhere, or a recovery)."""
+        tmp = self.work_path.with_name(self.work_path.name + ".adopting")
+        shutil.copyfile(self.path, tmp)
+        try:
+            duckdb.connect(str(tmp), read_only=True).close()
+        except duckdb.Error as exc:
+            tmp.unlink(missing_ok=True)
+            raise WarehouseError(
+                f"the published database {self.path} cannot be opened ({_first_line(exc)}): it is damaged "
+                f"(truncated or overwritten?) and there is no work copy to recover from. Restore it from a "
+                f"backup, or move it aside and run the pipeline again (make run) to rebuild it from the "
+                f"sources.") from exc
+        os.replace(tmp, self.work_path)
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only session on the last published state; never blocks or is blocked by a run."""
+        """A read-only session on the last published state; never blocks or is blocked by a run. In a
+        deferred run with unpublished work, the run's own state (the work file, under the writers' lock)."""
+        if self.defer_publish and self._unpublished.exists():
+            with self._locked(fcntl.LOCK_SH):
+                con = duckdb.connect(str(self.work_path), read_only=True)
+                try:
+                    yield con
+                finally:
+                    con.close()
+            return
         if not self.path.exists():
             raise WarehouseError(f"no database at {self.path}: run the pipeline first (make run)")
-        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise WarehouseError(f"{self.path} is open read-write by another process, which keeps every "
+                                     f"reader out: close that session ({_first_line(exc)})") from exc
+            raise WarehouseError(f"the published database {self.path} cannot be opened ({_first_line(exc)}); "
+                                 "run the pipeline (make run) to publish it again from its work copy") from exc
         try:
             yield con
         finally:
             con.close()
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _connect_with_schema(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower() and "conflicting" in str(exc).lower() or "Could not set lock" in str(exc)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _set_aside_damaged(path: Path) -> Path:
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+    os.replace(path, aside)
+    wal = Path(f"{path}.wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{aside}.wal"))
+    return aside
 
 
 def open_store(target: str):
@@ -356,9 +513,18 @@ def open_store(target: str):
 class Warehouse:
     """The one door: a storage target (today a DuckDB file, see `FileStore`) and the session kinds."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, defer_publish: bool = False,
+                 log: Callable[[str], None] | None = None):
         self.target = str(path) if path else str(DEFAULT_DB_PATH)
         self.store = open_store(self.target)
+        if hasattr(self.store, "configure"):      # stores that publish: once per run, messages to the run's log
+            self.store.configure(defer_publish=defer_publish, log=log)
+
+    def flush(self) -> None:
+        """Publish what the write sessions of a deferred run committed (a no-op for stores that do not
+        publish, or when nothing changed)."""
+        if hasattr(self.store, "flush"):
+            self.store.flush()
 
     @property
     def path(self):
@@ -368,6 +534,19 @@ class Warehouse:
     @property
     def work_path(self) -> Path:
         return self.store.work_path
+
+    @property
+    def bodies(self) -> BodyStore | None:
+        """Where raw page bodies go when the store keeps them out of its tables (None: in `raw_pages.body`)."""
+        return getattr(self.store, "bodies", None)
+
+    def page_bodies(self) -> list[tuple[str, str]]:
+        """(url, body) of every stored raw page, wherever its body is kept."""
+        from newsintel.scrape.ingest import load_body
+        with self.reader() as con:
+            rows = con.execute("SELECT url, body, body_sha256, body_file FROM raw_pages ORDER BY url").fetchall()
+        texts = self.bodies.load([(r[2], r[3]) for r in rows if r[1] is None]) if self.bodies else {}
+        return [(url, load_body(body) if body is not None else texts[sha]) for url, body, sha, _ in rows]
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.store)!r})"
@@ -385,21 +564,6 @@ class Warehouse:
             return con.execute(sql, params or []).fetchall()
 
 
-_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS, ...)
-
-
-def _clone_or_copy(src: Path, dst: Path) -> None:
-    """A copy-on-write clone where the filesystem offers one, so publishing costs O(1) whatever the
-    database's size; a plain copy elsewhere (then publishing costs one sequential read and write)."""
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        try:
-            fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
-            return
-        except OSError:
-            pass
-        shutil.copyfileobj(fin, fout, length=8 * 1024 * 1024)
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables, and add columns a newer version declares to tables an older one made."""
     for table, ddl in DDL.items():
@@ -411,65 +575,171 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             if name not in have:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {dtype}")
         con.execute("DROP TABLE _expected")
+    # bodies moved out of the file (newsintel.bodies): an older database's body column must admit NULL
+    if con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'raw_pages' "
+                   "AND column_name = 'body' AND is_nullable = 'NO'").fetchone()[0]:
+        con.execute("ALTER TABLE raw_pages ALTER COLUMN body DROP NOT NULL")
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
-        "ORDER BY ordinal_position", [table]).fetchall()]
+    """The table's columns, as the connection's default catalog resolves the name (any DuckDB catalog)."""
+    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+
+def _arrow_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    return con.execute(f"SELECT * FROM {table} LIMIT 0").fetch_arrow_table().schema
+
+
+_frame_ids = itertools.count()
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, frame: Any) -> Iterator[str]:
+    """A pandas DataFrame or Arrow table visible to SQL under a fresh name for the block's duration:
+    the way rows move in bulk between Python and DuckDB (a scan of the frame, not a statement per row)."""
+    name = f"_frame_{os.getpid()}_{next(_frame_ids)}"
+    con.register(name, frame)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+def rows_frame(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Dict rows as an Arrow table typed like `table` (columns missing from a row are NULL)."""
+    schema = _arrow_schema(con, table)
+    unknown = set().union(*(r.keys() for r in rows)) - set(schema.names) if rows else set()
+    if unknown:
+        raise WarehouseError(f"{table}: unknown columns {sorted(unknown)}")
+    try:
+        return pa.Table.from_pylist(list(rows), schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise WarehouseError(f"{table}: a row does not fit the table's types: {exc}") from exc
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> int:
+    """Append a DataFrame/Arrow table whose columns are a subset of the table's, in one statement."""
+    cols = list(frame.column_names if isinstance(frame, pa.Table) else frame.columns)
+    if not len(frame):
+        return 0
+    with registered(con, frame) as name:
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {name}")
+    return len(frame)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert dict rows; columns missing from a row are NULL. Returns the count."""
+    """Insert dict rows in bulk (through Arrow); columns missing from a row are NULL. Returns the count."""
     rows = list(rows)
     if not rows:
         return 0
-    cols = columns_of(con, table)
-    unknown = set().union(*(r.keys() for r in rows)) - set(cols)
-    if unknown:
-        raise WarehouseError(f"{table}: unknown columns {sorted(unknown)}")
-    placeholders = ", ".join("?" for _ in cols)
-    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})",
-                    [[r.get(c) for c in cols] for r in rows])
-    return len(rows)
+    return insert_frame(con, table, rows_frame(con, table, rows))
 
 
-def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, key: str,
-                rows: Iterable[dict[str, Any]]) -> WriteStats:
-    """Replace rows by primary key; reports how many were new and how many changed."""
-    rows = list(rows)
-    if not rows:
+def _key_list(key: str | Sequence[str]) -> list[str]:
+    return [key] if isinstance(key, str) else list(key)
+
+
+def _match(keys: list[str], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in keys)
+
+
+def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
+                rows: Iterable[dict[str, Any]] | pa.Table) -> WriteStats:
+    """Replace rows by key (DELETE of the frame's keys, then INSERT of the frame: no PRIMARY KEY or
+    ON CONFLICT needed, so it works on DuckLake too); reports how many were new and how many existed."""
+    frame = rows if isinstance(rows, pa.Table) else None
+    if frame is None:
+        rows = list(rows)
+        if not rows:
+            return WriteStats(table, 0, 0)
+        frame = rows_frame(con, table, rows)
+    if not len(frame):
         return WriteStats(table, 0, 0)
-    keys = [r[key] for r in rows]
-    con.execute("CREATE OR REPLACE TEMP TABLE _upsert_keys (k TEXT)")
-    con.executemany("INSERT INTO _upsert_keys VALUES (?)", [[k] for k in keys])
-    existing = {r[0] for r in con.execute(
-        f"SELECT {key} FROM {table} WHERE {key} IN (SELECT k FROM _upsert_keys)").fetchall()}
-    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT k FROM _upsert_keys)")
-    con.execute("DROP TABLE _upsert_keys")
-    insert_rows(con, table, rows)
-    return WriteStats(table, inserted=len(set(keys) - existing), updated=len(existing))
+    keys = _key_list(key)
+    # a key listed twice in one call keeps its last row, as a row-by-row upsert would
+    frame = _last_per_key(frame, keys)
+    cols = frame.column_names
+    with registered(con, frame) as name:
+        existing = con.execute(f"SELECT count(*) FROM {table} t WHERE EXISTS "
+                               f"(SELECT 1 FROM {name} f WHERE {_match(keys, 't', 'f')})").fetchone()[0]
+        con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {name} f WHERE {_match(keys, 't', 'f')})")
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {name}")
+    return WriteStats(table, inserted=len(frame) - existing, updated=existing)
+
+
+def _last_per_key(frame: pa.Table, keys: list[str]) -> pa.Table:
+    if len(frame) < 2:
+        return frame
+    df = frame.select(keys).to_pandas()
+    keep = ~df.duplicated(subset=keys, keep="last").to_numpy()
+    return frame if keep.all() else frame.filter(pa.array(keep))
+
+
+def merge_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
+               rows: Iterable[dict[str, Any]] | pa.Table, scope: tuple[str, Sequence[Any]] | None = None,
+               ) -> WriteStats:
+    """Make the rows of `table` in `scope` exactly `rows`, and count what changed by key.
+
+    `scope` is (column, values): the rows whose column is one of values are the ones recomputed (the
+    events a run touched); None means the whole table. Rows outside the scope are not read or written,
+    so the cost follows the size of the scope, not of the table. Unchanged rows count as neither new nor
+    updated; rows of the scope that are not in `rows` count as removed."""
+    frame = rows if isinstance(rows, pa.Table) else rows_frame(con, table, list(rows))
+    keys = _key_list(key)
+    cols = columns_of(con, table)
+    others = [c for c in cols if c not in keys]
+    with contextlib.ExitStack() as stack:
+        new = stack.enter_context(registered(con, frame))
+        if scope is None:
+            where = "TRUE"
+        else:
+            column, values = scope
+            values_frame = pa.table({"v": pa.array(list(values), type=_arrow_schema(con, table).field(column).type)})
+            where = f"{column} IN (SELECT v FROM {stack.enter_context(registered(con, values_frame))})"
+        old = f"_old_{next(_frame_ids)}"
+        con.execute(f"CREATE TEMP TABLE {old} AS SELECT * FROM {table} WHERE {where}")
+        try:
+            inserted, updated, deleted = con.execute(f"""
+                SELECT (SELECT count(*) FROM {new} n WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE {_match(keys, 'o', 'n')})),
+                       (SELECT count(*) FROM {new} n JOIN {old} o ON {_match(keys, 'o', 'n')}
+                        WHERE {' OR '.join(f'o.{c} IS DISTINCT FROM n.{c}' for c in others) or 'FALSE'}),
+                       (SELECT count(*) FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM {new} n WHERE {_match(keys, 'o', 'n')}))
+            """).fetchone()
+            cur = con.execute(f"""
+                SELECT n.* FROM {new} n LEFT JOIN {old} o ON {_match(keys, 'o', 'n')}
+                WHERE o.{keys[0]} IS NULL OR {' OR '.join(f'o.{c} IS DISTINCT FROM n.{c}' for c in others) or 'FALSE'}
+                LIMIT 10""")
+            changed = ([d[0] for d in cur.description], cur.fetchall())
+            if inserted or updated or deleted:
+                con.execute(f"DELETE FROM {table} WHERE {where}")
+                if len(frame):
+                    fcols = frame.column_names
+                    con.execute(f"INSERT INTO {table} ({', '.join(fcols)}) SELECT {', '.join(fcols)} FROM {new}")
+        finally:
+            con.execute(f"DROP TABLE {old}")
+    return WriteStats(table, inserted, updated, deleted=deleted, preview=changed)
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[str],
                   rows: Iterable[dict[str, Any]]) -> WriteStats:
     """Rebuild a derived table from scratch, counting new, changed and vanished rows by key."""
-    rows = list(rows)
-    cols = columns_of(con, table)
-    keys = [key] if isinstance(key, str) else list(key)
+    return merge_rows(con, table, key, rows)
 
-    def ident(values: Sequence[Any]) -> tuple:
-        return tuple(values)
 
-    before = {ident(r[:len(keys)]): r[len(keys):] for r in con.execute(
-        f"SELECT {', '.join(keys)}, {', '.join(c for c in cols if c not in keys)} FROM {table}").fetchall()}
-    con.execute(f"DELETE FROM {table}")
-    insert_rows(con, table, rows)
-    after = {ident(r[:len(keys)]): r[len(keys):] for r in con.execute(
-        f"SELECT {', '.join(keys)}, {', '.join(c for c in cols if c not in keys)} FROM {table}").fetchall()}
-    inserted = len(after.keys() - before.keys())
-    updated = sum(1 for k in after.keys() & before.keys() if after[k] != before[k])
-    return WriteStats(table, inserted, updated, deleted=len(before.keys() - after.keys()))
+def commit_chunk(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the chunk just written and go on in a new transaction of the same session.
+
+    Why a stage commits per chunk: DuckDB holds a transaction's appended rows in memory until it commits,
+    so one transaction per stage makes memory grow with the batch. Committed chunks are still invisible to
+    analysts (they read the published file, which changes only when the session or run ends), each chunk
+    is complete on its own (articles with their URLs and bands; facts with their extraction rows), and a
+    crash keeps the finished chunks: the next run goes on from there. Without an open transaction
+    (autocommit) there is nothing to do."""
+    try:
+        con.execute("COMMIT")
+    except duckdb.TransactionException:
+        return
+    con.execute("BEGIN TRANSACTION")
 
 
 def row_counts(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from dagster import ConfigurableResource
+import pyarrow as pa
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from newsintel.lake import is_lake_target
 from newsintel.sources import DEFAULT_SOURCES_PATH, Source, load_sources
@@ -19,11 +21,32 @@ def utc_now() -> datetime:
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB warehouse; `path` is the published database file analysts query."""
+    """The DuckDB warehouse; `path` is the published database file analysts query.
+
+    Inside a run the resource keeps one `Warehouse` that publishes once, when the run's resources are torn
+    down (with the in-process executor, at the end of the run; with the multiprocess one, after each
+    step), rather than after every stage: one copy of the file per run."""
     path: str
+    _run_warehouse: Optional[Warehouse] = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # Arrow's default pool keeps freed chunks: measured with bench_scale's generator, the system
+        # allocator holds peak memory about 80 MB lower on 6,000 articles and grows a third slower.
+        pa.set_memory_pool(pa.system_memory_pool())
+        log = context.log.warning if context.log else None
+        self._run_warehouse = Warehouse(self.path, defer_publish=True, log=log)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_warehouse is not None:
+            try:
+                self._run_warehouse.flush()
+            except Exception as exc:  # the run's work stays committed in the work file; the next run publishes
+                if context.log:
+                    context.log.error(f"publishing {self.path} failed: {exc}")
+                raise
 
     def get(self) -> Warehouse:
-        return Warehouse(self.path)
+        return self._run_warehouse or Warehouse(self.path)
 
 
 class SourcesResource(ConfigurableResource):

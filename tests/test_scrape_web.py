@@ -12,7 +12,6 @@ import hashlib
 import socket
 import threading
 import time
-import zlib
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -268,8 +267,7 @@ def log_by_url(tmp_path: Path, base: str) -> dict[str, list[tuple]]:
 
 
 def stored_bodies(tmp_path: Path, base: str) -> dict[str, str]:
-    return {url.replace(base, ""): zlib.decompress(body).decode("utf-8")
-            for url, body in query(tmp_path, "SELECT url, body FROM raw_pages")}
+    return {url.replace(base, ""): body for url, body in Warehouse(tmp_path / "t.duckdb").page_bodies()}
 
 
 # -- the tests ---------------------------------------------------------------------------------------------

@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import pyarrow as pa
 
-from newsintel.clean.simhash import CANDIDATE_DISTANCE, distance, is_near_copy, simhash
+from newsintel.bodies import BodyStore
+from newsintel.clean.lsh import fingerprints
+from newsintel.clean.simhash import is_near_copy
 from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
+from newsintel.parallel import chunked, map_chunks
 from newsintel.scrape.ingest import load_body
 from newsintel.urls import domain_of, normalize_url, url_id
-from newsintel.warehouse import upsert_rows
+from newsintel.warehouse import commit_chunk, insert_frame, registered, upsert_rows
 
 MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
 
@@ -26,6 +30,7 @@ MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teas
 class CleanReport:
     counts: Counter = field(default_factory=Counter)   # new | updated | syndicated | failed
     failures: list[tuple[str, str]] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)   # this run's new and updated articles, for previews
 
 
 @dataclass(frozen=True)
@@ -60,68 +65,135 @@ def clean_record(url: str, body_format: str, body: str, title_hint: str | None,
                         language=language or detect_language(text), text=text)
 
 
-def _near_copy_of(con, text: str, fingerprint: int, fingerprints: list[tuple[int, str]], article_id: str,
-                  texts: dict[str, str]) -> str | None:
-    """The article this text is a near-identical copy of (a syndicated story with small edits), if any.
-    Stored articles are searched in DuckDB by SimHash distance, so a new article costs one indexed scan,
-    not a Python loop over the archive; only the few candidates' texts are compared."""
-    if not fingerprint:
-        return None
-    stored = con.execute("""
-        SELECT article_id, text FROM articles
-        WHERE simhash IS NOT NULL AND simhash <> 0 AND article_id <> ?
-          AND bit_count(xor(simhash, CAST(? AS UBIGINT))) <= ?""",
-        [article_id, fingerprint, CANDIDATE_DISTANCE]).fetchall()
-    batch = [(other_id, texts[other_id]) for other, other_id in fingerprints
-             if other_id != article_id and distance(fingerprint, other) <= CANDIDATE_DISTANCE]
-    for other_id, other_text in stored + batch:
-        if is_near_copy(text, other_text):
-            return other_id
-    return None
+@dataclass
+class _Cleaned:
+    """What a worker hands back for one raw page: the clean article and its keys, or why it failed."""
+    page: tuple
+    article: CleanArticle | None = None
+    content_hash: str = ""
+    simhash: int = 0
+    bands: list[int] = field(default_factory=list)
+    error: str | None = None
 
 
-def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
-    report = CleanReport()
-    pending = con.execute("""
-        SELECT r.page_id, r.url, r.source_id, r.body_format, r.body, r.body_sha256, r.title_hint,
-               r.published_hint, r.fetched_at
+def _clean_one(page: tuple) -> _Cleaned:
+    """Runs in a worker: everything per page that costs CPU (parsing, normalizing, fingerprints)."""
+    page_id, url, source_id, fmt, body, sha, title_hint, published_hint, fetched_at = page
+    try:
+        text = load_body(body) if isinstance(body, bytes) else body
+        art = clean_record(url, fmt, text, title_hint, published_hint)
+    except Exception as exc:  # one bad page never sinks the run: it is recorded and skipped
+        return _Cleaned(page, error=f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc))
+    fingerprint, bands = fingerprints(art.text)
+    return _Cleaned(page, art, content_hash(art.text), fingerprint, bands)
+
+
+def pending_pages(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Pages never cleaned, or whose body changed since (and did not already fail with this body)."""
+    return [r[0] for r in con.execute("""
+        SELECT r.page_id
         FROM raw_pages r
         LEFT JOIN article_urls u ON u.url = r.url
         LEFT JOIN clean_failures f ON f.page_id = r.page_id AND f.body_sha256 = r.body_sha256
         WHERE (u.url IS NULL OR u.body_sha256 <> r.body_sha256) AND f.page_id IS NULL
-        ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
-    by_hash: dict[str, str] = {}   # content hash → article, for this batch; stored ones are looked up one by one
-    fingerprints: list[tuple[int, str]] = []   # this batch's articles; stored ones are asked of DuckDB
-    articles, urls, failures, texts = {}, [], [], {}
-    for page_id, url, source_id, fmt, blob, sha, title_hint, published_hint, fetched_at in pending:
-        try:
-            art = clean_record(url, fmt, load_body(blob), title_hint, published_hint)
-        except Exception as exc:  # one bad page never sinks the run: it is recorded and skipped
-            reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
-            failures.append(dict(page_id=page_id, url=url, reason=reason, body_sha256=sha, failed_at=now))
-            report.failures.append((url, reason))
+        ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()]
+
+
+def _fetch_pages(con: duckdb.DuckDBPyConnection, ids: list[str], bodies: BodyStore | None) -> list[tuple]:
+    with registered(con, pa.table({"page_id": pa.array(ids, pa.string())})) as name:
+        rows = con.execute(f"""
+            SELECT r.page_id, r.url, r.source_id, r.body_format, r.body, r.body_sha256, r.title_hint,
+                   r.published_hint, r.fetched_at, r.body_file
+            FROM raw_pages r JOIN {name} USING (page_id)
+            ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
+    texts = bodies.load([(r[5], r[9]) for r in rows if r[4] is None]) if bodies else {}
+    return [r[:4] + (r[4] if r[4] is not None else texts[r[5]],) + r[5:9] for r in rows]
+
+
+def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore | None = None) -> CleanReport:
+    """Clean every pending page, a chunk at a time on every core; syndicated copies are found by key:
+    content hashes joined once per chunk, near copies through the LSH band table (`newsintel.clean.lsh`)."""
+    report = CleanReport()
+    ids = pending_pages(con)
+    by_hash: dict[str, str] = {}          # content hash → article, for what this run already decided
+    chunks = (_fetch_pages(con, list(chunk), bodies) for chunk in chunked(ids))
+    for _, results in map_chunks(_clean_one, chunks, total=len(ids)):
+        _write_chunk(con, now, results, by_hash, report)
+        commit_chunk(con)
+    return report
+
+
+def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned], by_hash: dict[str, str]
+                     ) -> tuple[dict[str, str], dict[int, list[str]], dict[str, str]]:
+    """For one chunk: stored articles with the same content hash, stored near-copy candidates per item
+    (index into `done`), and the candidates' texts. Two joins, whatever the archive's size."""
+    hashes = sorted({c.content_hash for c in done} - by_hash.keys())
+    with registered(con, pa.table({"h": pa.array(hashes, pa.string())})) as name:
+        stored = dict(con.execute(f"SELECT content_hash, min(article_id) FROM articles "
+                                  f"WHERE content_hash IN (SELECT h FROM {name}) GROUP BY 1").fetchall())
+    idx, band, bucket = [], [], []
+    for i, c in enumerate(done):
+        if c.content_hash not in stored and c.content_hash not in by_hash:
+            for b, key in enumerate(c.bands):
+                idx.append(i)
+                band.append(b)
+                bucket.append(key)
+    candidates: dict[int, list[str]] = {}
+    if idx:
+        frame = pa.table({"i": pa.array(idx, pa.int32()), "band": pa.array(band, pa.uint8()),
+                          "bucket": pa.array(bucket, pa.int64())})
+        with registered(con, frame) as name:
+            for i, article_id in con.execute(f"SELECT DISTINCT f.i, b.article_id FROM {name} f JOIN article_bands b "
+                                             "USING (band, bucket) ORDER BY 1, 2").fetchall():
+                candidates.setdefault(i, []).append(article_id)
+    wanted = sorted({a for ids in candidates.values() for a in ids})
+    texts: dict[str, str] = {}
+    if wanted:
+        with registered(con, pa.table({"article_id": pa.array(wanted, pa.string())})) as name:
+            texts = dict(con.execute(f"SELECT article_id, text FROM articles JOIN {name} USING (article_id)").fetchall())
+    return stored, candidates, texts
+
+
+def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_Cleaned], by_hash: dict[str, str],
+                 report: CleanReport) -> None:
+    failures = []
+    for c in results:
+        if c.error is not None:
+            page_id, url, sha = c.page[0], c.page[1], c.page[5]
+            failures.append(dict(page_id=page_id, url=url, reason=c.error, body_sha256=sha, failed_at=now))
+            report.failures.append((url, c.error))
             report.counts["failed"] += 1
-            continue
+    done = [c for c in results if c.error is None]
+    stored, candidates, texts = _archive_matches(con, done, by_hash)
+    in_batch: dict[tuple[int, int], list[str]] = {}   # (band, bucket) → this chunk's primary articles
+    articles, bands, urls = {}, [], []
+    for i, c in enumerate(done):
+        page_id, url, source_id, _, _, sha, _, _, fetched_at = c.page
+        art = c.article
         article_id = url_id(art.canonical_url)
-        chash = content_hash(art.text)
-        fingerprint = simhash(art.text)
-        if chash not in by_hash:
-            row = con.execute("SELECT article_id FROM articles WHERE content_hash = ? LIMIT 1", [chash]).fetchone()
-            if row:
-                by_hash[chash] = row[0]
-        owner = by_hash.get(chash) or _near_copy_of(con, art.text, fingerprint, fingerprints, article_id, texts)
+        owner = by_hash.get(c.content_hash) or stored.get(c.content_hash)
+        if owner is None:
+            seen = set()
+            for other in candidates.get(i, []) + [a for b, key in enumerate(c.bands) for a in in_batch.get((b, key), [])]:
+                if other == article_id or other in seen:
+                    continue
+                seen.add(other)
+                if is_near_copy(art.text, texts[other]):
+                    owner = other
+                    break
         primary = owner is None or owner == article_id
         if primary:
-            by_hash[chash] = article_id
-            if fingerprint:
-                fingerprints.append((fingerprint, article_id))
-                texts[article_id] = art.text
+            by_hash[c.content_hash] = article_id
+            texts[article_id] = art.text
+            for b, key in enumerate(c.bands):
+                in_batch.setdefault((b, key), []).append(article_id)
+                bands.append((article_id, b, key))
             articles[article_id] = dict(
                 article_id=article_id, url=url, canonical_url=art.canonical_url, source_id=source_id,
                 domain=domain_of(art.canonical_url) or domain_of(url), title=art.title,
                 authors=list(art.authors), published_at=art.published_at, fetched_at=fetched_at,
                 language=art.language, text=art.text, word_count=word_count(art.text),
-                content_hash=chash, page_id=page_id, simhash=fingerprint)
+                content_hash=c.content_hash, page_id=page_id, simhash=c.simhash)
         else:
             report.counts["syndicated"] += 1
         urls.append(dict(url=url, article_id=article_id if primary else owner, source_id=source_id,
@@ -129,7 +201,14 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime) -> CleanReport:
     stats = upsert_rows(con, "articles", "article_id", list(articles.values()))
     report.counts["new"] += stats.inserted
     report.counts["updated"] += stats.updated
+    report.article_ids.extend(articles)
+    if articles:
+        with registered(con, pa.table({"article_id": pa.array(list(articles), pa.string())})) as name:
+            con.execute(f"DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM {name})")
+        insert_frame(con, "article_bands", pa.table({
+            "article_id": pa.array([b[0] for b in bands], pa.string()),
+            "band": pa.array([b[1] for b in bands], pa.uint8()),
+            "bucket": pa.array([b[2] for b in bands], pa.int64())}))
     upsert_rows(con, "article_urls", "url", urls)
     if failures:
         upsert_rows(con, "clean_failures", "page_id", failures)
-    return report

@@ -32,11 +32,19 @@ def is_near_copy(a: str, b: str) -> bool:
 
 def simhash(text: str) -> int:
     """An unsigned 64-bit fingerprint; 0 for a text too short to fingerprint."""
-    grams = shingles(text)
+    return simhash_of(shingles(text))
+
+
+def gram_digests(grams: set[str]) -> bytes:
+    """8 bytes of blake2b per 3-gram, concatenated: what SimHash sums and MinHash (`lsh`) takes minima of."""
+    return b"".join(hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams)
+
+
+def simhash_of(grams: set[str], raw: bytes | None = None) -> int:
     if not grams:
         return 0
-    digests = np.frombuffer(b"".join(hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams),
-                            dtype=np.uint8).reshape(len(grams), 8)
+    raw = gram_digests(grams) if raw is None else raw
+    digests = np.frombuffer(raw, dtype=np.uint8).reshape(len(grams), 8)
     ones = np.unpackbits(digests, axis=1).sum(axis=0)          # per bit, how many 3-grams set it
     bits = ones * 2 > len(grams)
     return int.from_bytes(np.packbits(bits).tobytes(), "big")

@@ -36,11 +36,15 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]
 
 
+LANGUAGE_PREFIX = 1000   # characters: about 150 words, plenty for the detector, and 8x cheaper than 5,000
+
+
 def detect_language(text: str) -> str | None:
+    """The text's language from its first LANGUAGE_PREFIX characters (detection cost grows with length)."""
     if word_count(text) < 3:
         return None
     import py3langid  # its model ships inside the package: nothing is downloaded
-    lang, _ = py3langid.classify(text[:5000])
+    lang, _ = py3langid.classify(text[:LANGUAGE_PREFIX])
     return lang
 
 

@@ -94,9 +94,13 @@ def _history(event_id: str, reports: list[dict]) -> list[dict]:
     return steps
 
 
-def ban_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
-    cur = con.execute("""
-        SELECT r.*, a.published_at FROM ban_reports r JOIN articles a USING (article_id)""")
+def ban_events(con: duckdb.DuckDBPyConnection, groups: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Every ban, or only those of the (market, target, measure) groups in relation `groups` (k1, k2, k3)."""
+    only = "" if groups is None else (
+        f" WHERE EXISTS (SELECT 1 FROM {groups} g WHERE g.k1 = r.market_id AND g.k2 = r.target_id "
+        "AND g.k3 = r.measure)")
+    cur = con.execute(f"""
+        SELECT r.*, a.published_at FROM ban_reports r JOIN articles a USING (article_id){only}""")
     cols = [d[0] for d in cur.description]
     reports = [dict(zip(cols, row)) for row in cur.fetchall()]
     return consolidate_bans(reports)
@@ -115,9 +119,13 @@ def _agree_on_direction(reports: list[dict]) -> None:
             r["acquirer_id"], r["target_id"] = reverse
 
 
-def deal_events(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict]]:
-    cur = con.execute("""
-        SELECT r.*, a.published_at FROM deal_reports r JOIN articles a USING (article_id)""")
+def deal_events(con: duckdb.DuckDBPyConnection, pairs: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Every deal, or only those between the unordered pairs of parties in relation `pairs` (k1 < k2)."""
+    only = "" if pairs is None else (
+        f" WHERE EXISTS (SELECT 1 FROM {pairs} g WHERE g.k1 = least(r.acquirer_id, r.target_id) "
+        "AND g.k2 = greatest(r.acquirer_id, r.target_id))")
+    cur = con.execute(f"""
+        SELECT r.*, a.published_at FROM deal_reports r JOIN articles a USING (article_id){only}""")
     cols = [d[0] for d in cur.description]
     reports = [dict(zip(cols, row)) for row in cur.fetchall()]
     return consolidate_deals(reports)

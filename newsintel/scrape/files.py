@@ -126,9 +126,10 @@ def file_identity(src: Source, path: Path, record: int | None = None) -> str:
     return f"file://{src.id}/{rel.as_posix()}" + (f"#{record}" if record is not None else "")
 
 
-def read_files_source(src: Source) -> Iterator[RawRecord | RecordError]:
+def read_files_source(src: Source, paths: list[Path] | None = None) -> Iterator[RawRecord | RecordError]:
+    """Records of the source's files (or of `paths`, a subset the caller picked)."""
     limits = Limits.from_source(src)
-    for path in list_files(src):
+    for path in list_files(src) if paths is None else paths:
         try:
             yield from read_file(src, path, limits)
         except Exception as exc:  # noqa: BLE001 - one file never ends the source

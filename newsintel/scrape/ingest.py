@@ -18,16 +18,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Callable, ContextManager, Iterable
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 
 import duckdb
 
-from newsintel.scrape.files import read_files_source
+from newsintel.bodies import BodyStore
+from newsintel.scrape import consumed
+from newsintel.scrape.files import list_files, read_files_source
 from newsintel.scrape.limits import Limits, cap_words
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source
 from newsintel.urls import url_id
-from newsintel.warehouse import Warehouse, insert_rows, upsert_rows
+from newsintel.warehouse import Warehouse, commit_chunk, insert_rows, upsert_rows
 
 Sessions = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 FILES_BATCH = 500          # records of a files source held in memory at once (all in one write session)
@@ -47,23 +49,45 @@ class IngestReport:
                       if c["failed"] and not (c["new"] + c["updated"] + c["unchanged"]))
 
 
+def _read_files(src: Source, con: duckdb.DuckDBPyConnection, now: datetime) -> Iterator[RawRecord | RecordError]:
+    """Only the files that are new or changed (size, mtime) since they were last read; `refetch: true`
+    reads them all again. The files are marked read once the reader is exhausted, in the same transaction
+    as their records."""
+    paths = list_files(src)
+    fresh, stamps, skipped = consumed.unread(con, src.id, paths, every=bool(src.options.get("refetch")))
+    if skipped:
+        yield consumed.AlreadyRead(skipped)
+    for path, stamp in zip(fresh, stamps):
+        stamp["records"] = 0
+        for rec in read_files_source(src, [path]):
+            stamp["records"] += 1
+            yield rec
+    consumed.mark(con, src.id, stamps, now)
+
+
 def body_sha256(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def ingest_sources(target: duckdb.DuckDBPyConnection | Warehouse, sources: list[Source],
-                   now: datetime) -> IngestReport:
+                   now: datetime, bodies: BodyStore | None = None) -> IngestReport:
+    """Every source's records into `raw_pages`, a batch at a time (flat memory however many there are).
+    Raw bodies go to one Parquet segment per batch (`bodies`, or the warehouse's own) when the store keeps
+    them out of its tables, else into `raw_pages.body`."""
     sessions = _sessions(target)
+    if bodies is None and isinstance(target, Warehouse):
+        bodies = target.bodies
     report = IngestReport()
     for src in sources:
-        store = _Store(src, now, report)
+        store = _Store(src, now, report, bodies)
         try:
             store.max_words = Limits.from_source(src).max_words
             if src.kind == "files":             # one session: a crash loses nothing a re-read does not redo
-                records = read_files_source(src)
                 with sessions() as con:
+                    records = _read_files(src, con, now)
                     while batch := list(islice(records, FILES_BATCH)):
                         store(con, batch)
+                        commit_chunk(con)       # DuckDB keeps an open transaction's rows in memory
             else:
                 from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
                 web.ingest_web_source(src, sessions, now, store)
@@ -83,8 +107,8 @@ def _sessions(target: duckdb.DuckDBPyConnection | Warehouse) -> Sessions:
 class _Store:
     """Writes one source's records, batch by batch, and counts them in the report."""
 
-    def __init__(self, src: Source, now: datetime, report: IngestReport):
-        self.src, self.now, self.report = src, now, report
+    def __init__(self, src: Source, now: datetime, report: IngestReport, bodies: BodyStore | None = None):
+        self.src, self.now, self.report, self.bodies = src, now, report, bodies
         self.counts = report.per_source.setdefault(src.id, Counter())
         self.max_words = Limits().max_words    # the source's own bound is set once its options are read
         self.stored: dict[str, str] = {}       # page_id → body hash, for the pages this run touches
@@ -102,6 +126,9 @@ class _Store:
         log: list[dict[str, Any]] = []
         batch = Counter()
         for rec in records:
+            if isinstance(rec, consumed.AlreadyRead):   # files read before, unchanged: not opened again
+                batch["unchanged"] += rec.records
+                continue
             if isinstance(rec, RecordError):
                 batch["failed"] += 1
                 self.report.errors.append((rec.url, rec.reason))
@@ -125,14 +152,23 @@ class _Store:
             batch["updated" if pid in self.stored else "new"] += 1
             self.stored[pid] = sha
             pages[pid] = dict(page_id=pid, url=rec.url, source_id=self.src.id, body_format=rec.body_format,
-                              body=zlib.compress(body.encode("utf-8"), 6), body_sha256=sha,
+                              body=body, body_sha256=sha,
                               title_hint=rec.title_hint, published_hint=rec.published_hint,
                               http_status=rec.http_status, content_type=rec.content_type,
                               fetched_at=self.now, updated_at=self.now)   # listed twice: the last body wins
-        upsert_rows(con, "raw_pages", "page_id", list(pages.values()))
+        rows = list(pages.values())
+        if rows and self.bodies is not None:
+            segment = self.bodies.write((p["body_sha256"], p["body"]) for p in rows)
+            for p in rows:
+                p["body"], p["body_file"] = None, segment
+        else:
+            for p in rows:
+                p["body"] = zlib.compress(p["body"].encode("utf-8"), 6)
+        upsert_rows(con, "raw_pages", "page_id", rows)
         insert_rows(con, "fetch_log", log)
         self.counts.update(batch)
         self.report.counts.update(batch)
+
 
 
 def load_body(blob: bytes) -> str:

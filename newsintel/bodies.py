@@ -1,0 +1,73 @@
+"""Raw page bodies outside the database file, in immutable Parquet segments.
+
+Why: bodies are most of the bytes (a 1M-page HTML archive holds about 30 GB of them, the rest of the
+database a tenth of that) and they are written once and read once, by the clean stage. Kept in the
+DuckDB file, every publish would copy them again. Here each ingest chunk writes one segment,
+`<database>.bodies/<stamp>-<id>.parquet` (zstd, rows sorted by `body_sha256` in small row groups so a
+lookup by hash reads only the row groups that can hold it), fsynced before the transaction that refers to
+it commits; `raw_pages.body_file` names the segment. A segment is never changed after it is written, so
+publishing the database never touches them and a reader of any published state finds its bodies.
+
+Analysts read them with DuckDB: `SELECT * FROM read_parquet('data/newsintel.duckdb.bodies/*.parquet')`.
+Segments written by a run that then failed, or holding bodies that were replaced since, are unreferenced:
+harmless, and `BodyStore.unreferenced` lists them for removal.
+"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROW_GROUP = 128
+
+
+class BodyStore:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def write(self, bodies: Iterable[tuple[str, str]]) -> str:
+        """Store (sha256, body) pairs as one new segment; returns its file name."""
+        pairs = sorted(dict(bodies).items())
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}.parquet"
+        tmp = self.folder / f".{name}.tmp"
+        table = pa.table({"body_sha256": pa.array([p[0] for p in pairs], pa.string()),
+                          "body": pa.array([p[1] for p in pairs], pa.large_string())})
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.folder / name)
+        _fsync_dir(self.folder)
+        return name
+
+    def load(self, wanted: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """Bodies by sha256 for (sha256, segment) pairs; a missing segment is an error naming it."""
+        by_segment: dict[str, set[str]] = defaultdict(set)
+        for sha, segment in wanted:
+            by_segment[segment].add(sha)
+        out: dict[str, str] = {}
+        for segment, shas in by_segment.items():
+            path = self.folder / segment
+            if not path.exists():
+                raise FileNotFoundError(f"raw page bodies segment {path} is missing: its pages cannot be cleaned "
+                                        "again; re-ingest them with refetch: true")
+            table = pq.read_table(path, filters=[("body_sha256", "in", sorted(shas))])
+            out.update(zip(table.column("body_sha256").to_pylist(), table.column("body").to_pylist()))
+        return out
+
+    def unreferenced(self, referenced: set[str]) -> list[Path]:
+        return sorted(p for p in self.folder.glob("*.parquet") if p.name not in referenced)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

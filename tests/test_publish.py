@@ -1,0 +1,105 @@
+"""Publishing survives analysts who write, crashes mid-publish and damaged files (issue 9)."""
+import os
+import signal
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from newsintel.publish import PublishRefused
+from newsintel.warehouse import Warehouse, WarehouseError, upsert_rows
+
+ROW = dict(market_id="IN", name="India", article_count=1)
+
+ANALYST = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])                 # read-write: the DuckDB CLI's default
+con.execute("CREATE TABLE my_notes AS SELECT 42 AS answer")
+print("written", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _published(tmp_path):
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [ROW])
+    return wh
+
+
+def _analyst(wh):
+    proc = subprocess.Popen([sys.executable, "-c", ANALYST, str(wh.path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "written"
+    return proc
+
+
+def test_a_live_read_write_session_makes_publishing_refuse_and_nothing_is_lost(tmp_path):
+    wh = _published(tmp_path)
+    analyst = _analyst(wh)
+    try:
+        with pytest.raises(PublishRefused, match=f"process {analyst.pid}"):
+            with wh.writer() as con:
+                upsert_rows(con, "markets", "market_id", [dict(ROW, market_id="US", name="United States")])
+    finally:
+        analyst.communicate("done\n", timeout=30)          # the session ends cleanly: its table is in the file
+    with wh.writer():                                        # the next session publishes the kept work
+        pass
+    assert wh.query("SELECT market_id FROM markets ORDER BY 1") == [("IN",), ("US",)]
+    aside = sorted(tmp_path.glob("db.analyst-*.duckdb"))
+    assert len(aside) == 1                                   # the analyst's writes were set aside, not lost
+    con = duckdb.connect(str(aside[0]), read_only=True)
+    assert con.execute("SELECT answer FROM my_notes").fetchone() == (42,)
+    con.close()
+
+
+def test_a_killed_read_write_session_leaves_a_wal_that_never_breaks_the_database(tmp_path):
+    wh = _published(tmp_path)
+    analyst = _analyst(wh)
+    os.kill(analyst.pid, signal.SIGKILL)                     # dies without a checkpoint: its WAL stays
+    analyst.wait(timeout=30)
+    assert (tmp_path / "db.duckdb.wal").exists()
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [dict(ROW, market_id="US", name="United States")])
+    assert not (tmp_path / "db.duckdb.wal").exists()
+    assert wh.query("SELECT count(*) FROM markets") == [(2,)]
+    (aside,) = tmp_path.glob("db.analyst-*.duckdb")
+    con = duckdb.connect(str(aside), read_only=True)         # the WAL went with the set-aside copy
+    assert con.execute("SELECT answer FROM my_notes").fetchone() == (42,)
+    con.close()
+
+
+def test_stale_publish_temp_files_are_cleaned(tmp_path):
+    wh = _published(tmp_path)
+    stale = tmp_path / ".db.duckdb.publish-999999"
+    stale.write_bytes(b"half a copy")
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [dict(ROW, article_count=2)])
+    assert not stale.exists()
+
+
+def test_a_damaged_work_file_falls_back_to_the_published_one_and_says_so(tmp_path):
+    wh = _published(tmp_path)
+    messages = []
+    wh = Warehouse(wh.path, log=messages.append)
+    with open(wh.work_path, "r+b") as fh:
+        fh.truncate(5000)
+    with wh.writer() as con:
+        assert con.execute("SELECT count(*) FROM markets").fetchone() == (1,)
+    assert messages and "damaged" in messages[0] and str(wh.path) in messages[0]
+    assert list(tmp_path.glob(".db.work.duckdb.damaged-*"))
+
+
+def test_a_truncated_published_file_without_work_file_names_the_file_and_what_to_do(tmp_path):
+    wh = _published(tmp_path)
+    wh.work_path.unlink()
+    with open(wh.path, "r+b") as fh:
+        fh.truncate(5000)
+    with pytest.raises(WarehouseError) as err:
+        with wh.writer():
+            pass
+    assert str(wh.path) in str(err.value) and "make run" in str(err.value)
+    assert "work" not in str(err.value).split("(")[0]
+    with pytest.raises(WarehouseError, match=str(wh.path)):
+        wh.query("SELECT 1")

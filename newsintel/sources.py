@@ -26,7 +26,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "feed": _COMMON + ("url",) + _WEB,
     "site": _COMMON + ("url",) + _WEB,
     "urls": _COMMON + ("urls",) + _WEB,
-    "files": _COMMON + ("path",),
+    "files": _COMMON + ("path", "refetch"),   # refetch: read files again even when unchanged
 }
 
 

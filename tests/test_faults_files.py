@@ -11,7 +11,6 @@ import json
 import threading
 import time
 import tracemalloc
-import zlib
 from datetime import datetime
 
 from conftest import write_sources
@@ -72,7 +71,7 @@ def test_each_bad_record_is_one_logged_failure_and_every_good_record_is_kept(tmp
     assert "not a text document" in failures["file://mixed/in/junk.html"]
     assert report.counts["failed"] == 5 and report.per_source["mixed"]["failed"] == 5
 
-    bodies = {u: zlib.decompress(b).decode() for u, b in wh.query("SELECT url, body FROM raw_pages")}
+    bodies = dict(wh.page_bodies())
     assert {f"https://news.example/{n}" for n in (1, 4, 5, 6, 7, 8, 9, 10)} <= set(bodies)
     assert "https://news.example/3" not in bodies                                # after the truncation
     assert len(bodies["https://news.example/8"].split()) == 40_000               # not cut at 128 KB
@@ -113,7 +112,7 @@ def test_bytes_and_words_are_bounded_per_source(tmp_path):
     assert errors["file://b/in/long.txt"] == "truncated to 1000 of 3000 words (limits.max_words)"
     assert errors["file://b/in/long.html"] == "truncated to 1000 of 2000 words (limits.max_words)"
     assert errors["file://b/in/ok.txt"] is None
-    bodies = {u: zlib.decompress(b).decode() for u, b in wh.query("SELECT url, body FROM raw_pages")}
+    bodies = dict(wh.page_bodies())
     assert len(bodies["file://b/in/long.txt"].split()) == 1000
     assert bodies["file://b/in/long.html"].count("<p>") == 200 and "var a" in bodies["file://b/in/long.html"]
     assert report.counts["truncated"] == 2 and report.counts["failed"] == 2

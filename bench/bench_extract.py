@@ -43,11 +43,13 @@ def main(argv=None) -> int:
     matcher = default_matcher()
     extract_article("warm-up", *texts[0], matcher)
     batch = [texts[i % len(texts)] for i in range(args.articles)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i, (title, text, published) in enumerate(batch):
         extract_article(str(i), title, text, published, matcher)
-    elapsed = time.perf_counter() - t0
-    print(f"{len(batch)} articles of 400 words in {elapsed:.2f} s: {len(batch) / elapsed:.1f} articles/s on one core")
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    # CPU time of this process is the figure to compare: on a shared machine wall-clock time counts the others
+    print(f"{len(batch)} articles of 400 words in {elapsed:.2f} s: {len(batch) / elapsed:.1f} articles/s on one core;"
+          f" CPU {cpu:.2f} s: {len(batch) / cpu:.1f} articles per CPU-second")
     return 0
 
 

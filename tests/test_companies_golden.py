@@ -25,6 +25,9 @@ def test_golden_sentence(case):
     assert not wrong, f"found, but should not be: {wrong}"
     for cid, kind in (case.get("kinds") or {}).items():
         assert hits[cid].kind == kind, f"{cid} is {hits[cid].kind}, not {kind}"
+    for cid, surfaces in (case.get("surfaces") or {}).items():   # later, shorter mentions of the same one
+        got = {h.surface for v in ctx.views for h in v.companies if h.company_id == cid}
+        assert set(surfaces) <= got, f"{cid} named as {sorted(got)}"
     if "markets" in case:
         assert set(case["markets"]) <= markets, f"markets {sorted(markets)}"
     assert not set(case.get("not_markets", [])) & markets, f"markets {sorted(markets)}"

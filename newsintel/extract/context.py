@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from newsintel.extract.companies import CompanyHit, CompanyMatcher
-from newsintel.extract.deal_roles import with_role_hits
 from newsintel.extract.markets import MarketHit, find_markets
 from newsintel.extract.sentences import Sentence, split_sentences
 
@@ -100,7 +99,6 @@ def build_context(article_id: str, title: str | None, text: str, published: date
     full = "\n".join(v.text for v in views)
     # Match on the whole article at once so that risky aliases can see the rest of the text.
     hits = matcher.find(full)
-    hits = with_role_hits(full, hits, matcher)   # parties that deal grammar names, wherever the registry lacks them
     markets = find_markets(full)
     offset = 0
     for v in views:

@@ -94,10 +94,6 @@ class DealLexicon:
         for t in dict.fromkeys(c.deal_type for c in self.cues):
             alts = "|".join(f"(?P<{c.group}>{c.regex})" for c in self.cues if c.deal_type == t)
             self.type_patterns.append((t, _compile(alts, f"type {t}")))
-        # every cue at once, and the seller-direction ones: where a deal is spoken of, for finding its parties
-        self.any_cue = _compile("|".join(f"(?:{c.regex})" for c in self.cues), "cues")
-        self.seller_cues = _compile("|".join(f"(?:{c.regex})" for c in self.cues if c.direction == "seller") or "(?!)",
-                                    "seller cues")
         self.stake_types = frozenset(data.get("stake_makes_investment", ()))
         self.deal_nouns = _compile(_alternation(data["deal_nouns"]), "deal_nouns")
         objects = _alternation(data["company_objects"])

@@ -122,6 +122,7 @@ class DealLexicon:
                                "seller_signals")
         self.headline_agreed = _compile(_any(data["headline_agreed"]), "headline_agreed")
         self.denial = _compile(_any(data["denials"]), "denials")
+        self.not_yet = _compile(_any(data["not_yet"]), "not_yet")
         self.statuses: list[tuple[str, list[StatusCue]]] = []
         for status, entries in data["statuses"].items():
             if status not in DEAL_STATUSES:

@@ -102,9 +102,12 @@ def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str,
             continue  # "if it bought the business" completes nothing
         if any(pf and h[0] == at[0] for h in hits for pf in (h[1],)) and not any(p.end <= at[0] for p in parties):
             continue  # "It rejected Microsoft's offer": a regulator's no is not a party walking away
-        return name, True
+        return ("talks" if name == "agreed" and LEX.not_yet.search(text) else name), True
+    if LEX.not_yet.search(text):
+        return "talks", True   # "Pinterest is close to a deal to sell itself"
     if is_title and LEX.headline_agreed.search(text):
-        return "agreed", True  # headline grammar: "Nvidia to buy Arm" reports an agreed deal
+        # headline grammar: "Nvidia to buy Arm" reports an agreed deal; "X close to a deal to sell itself" does not
+        return ("talks" if LEX.not_yet.search(text) else "agreed"), True
     return "rumored", False
 
 

@@ -53,7 +53,13 @@ class DealFinding:
 _CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?P<rel>which|who)\s+|"
                            r",\s+(?P<resume>(?=(?:is|are|was|were|has|have|had|will|would|could|can|may|might|should)\s))|"
                            r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said|sold|bought|"
-                           r"acquired|agreed|signed)\b)")
+                           r"acquired|agreed|signed)\b)|"
+                           # "..., after Microsoft bought LinkedIn", "since it was acquired by SoftBank": a deal the
+                           # story recalls in a side clause, told by a subject of its own and a cue verb right after
+                           r"\s+(?:after|since|before|when|until|because)\s+(?=(?P<bg>(?P<pron>it|they|the company)\s|"
+                           r"(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s)(?:(?:had|has|have|was|were|been|"
+                           r"first|later|finally|eventually)\s+){0,2}"
+                           rf"(?i:{LEX.any_cue.pattern}))")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
 _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed|ing)? up with|join(?:s|ed|ing)?|"
                          r"partner(?:s|ed|ing)? with)\b")
@@ -126,7 +132,8 @@ def _clause_subjects(text: str) -> list[tuple[int, int, str | None]]:
             continue  # ", is": a resumed main clause only after a relative one
         spans.append((start, m.start(), subject))
         start = m.end()
-        subject = "prev" if m.group("rel") else "first" if m.group("resume") is not None else None
+        subject = ("prev" if m.group("rel") else "first" if m.group("resume") is not None else
+                   "pron" if m.group("pron") else None)
     spans.append((start, len(text), subject))
     return spans
 
@@ -144,13 +151,17 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
             continue
         # Whole sentence first; clause by clause when its parties stand in different clauses.
         units = [(0, len(text), None)]
-        if len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1:
-            units = _clause_subjects(text)
+        clauses = _clause_subjects(text)
+        if (len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1) \
+                or any(subject == "pron" for *_, subject in clauses):
+            units = clauses
         for lo, hi, subject in units:
             parties = [p for p in all_parties if lo <= p.start < hi]
             if not parties:
                 continue   # "the boards have approved the transaction, which ...": a clause naming no party
             antecedent = ([p for p in all_parties if p.end <= lo][-1:] if subject == "prev" else
+                          # "Arm grew after it was bought by SoftBank", else "He led the company after it was ..."
+                          ([p for p in all_parties if p.end <= lo][:1] or _referent(ctx, view)) if subject == "pron" else
                           all_parties[:1] if subject == "first" else
                           _referent(ctx, view) if lo == 0 and _ANAPHOR.match(text) else [])
             if antecedent and antecedent[0].company_id not in {p.company_id for p in parties}:
@@ -290,6 +301,9 @@ def _joined(text: str, group) -> list:
     return run
 
 
+_OWN_UNIT = re.compile(r"\b(?:its|their)\s+$", re.I)   # "its Local Media Group": a unit its owner sells
+
+
 def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | None = None):
     """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
     ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
@@ -308,6 +322,8 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         to_at = text.find(" to ", type_at)
         buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
         sold = [p for p in after if to_at >= 0 and p.start < to_at]     # "Meta sells Giphy to Shutterstock"
+        if sold and before and _OWN_UNIT.search(text[:sold[0].start]):
+            sold = []   # "Meredith agreed to sell its Local Media Group to Gray": the owner sells, the unit is the asset
         sellers = sold[:1] or before[-1:]
         if buyers and sellers:
             return [((b.company_id, sellers[0].company_id), True) for b in buyers]
@@ -408,10 +424,12 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
     usd = next((m for m in money if m.currency == "USD"), money[0] if money else None)
     year = ctx.published.year if ctx.published else None
     unit = _UNIT.search(text)
+    own_unit = next((p.surface for p in parties if p.company_id not in pair and _OWN_UNIT.search(view.text[:p.start])),
+                    None)   # "sell its Local Media Group to Gray": the owner is the target, the unit what changes hands
     places = view.place_markets()
     return DealFinding(
         parties=(a, b), directed=directed, deal_type=deal_type, status=status, status_explicit=explicit,
-        asset=unit.group(1) if unit else None,
+        asset=unit.group(1) if unit else own_unit,
         value_usd=(usd.amount if usd.currency == "USD" else to_usd(usd.amount, usd.currency, year)) if usd else None,
         amount=usd.amount if usd else None, currency=usd.currency if usd else None,
         market_id=places[0].market_id if places else None, event_date=find_date(text, ctx.published),

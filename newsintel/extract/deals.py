@@ -46,6 +46,7 @@ class DealFinding:
     evidence: str
     sentence_index: int
     is_title: bool
+    earlier: bool = False                     # told as before the news ("had earlier agreed"): not the latest word
     kinds: dict[str, str] = field(default_factory=dict)
     parents: dict[str, str | None] = field(default_factory=dict)
 
@@ -311,6 +312,9 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         return []   # one party and no implied other: no pair to report
     if type_at < 0:
         p, q = parties[0], parties[1]
+        for b in (p, q):   # "agreed to Cisco's increased offer", "an offer from Cisco": the bidder is the buyer
+            if LEX.offer_from.search(text[:b.start]) or LEX.offer_by.match(text[b.end:]):
+                return [((b.company_id, (q if b is p else p).company_id), True)]
         between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
         linked = LEX.link_with.search(text[:q.start]) or (
             re.fullmatch(r"\s*(?:and|,)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}", between) and LEX.link_verb.match(after_q)
@@ -434,7 +438,7 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
         amount=usd.amount if usd else None, currency=usd.currency if usd else None,
         market_id=places[0].market_id if places else None, event_date=find_date(text, ctx.published),
         attributed_to=_attribution(ctx, view), evidence=view.text, sentence_index=view.index,
-        is_title=view.is_title, kinds={h.company_id: h.kind for h in view.companies},
+        is_title=view.is_title, earlier=bool(LEX.earlier.search(text)), kinds={h.company_id: h.kind for h in view.companies},
         parents={h.company_id: h.parent_id for h in view.companies})
 
 

@@ -183,7 +183,10 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher) -> list[dict]:
         explicit = [f for f in fs if f.status_explicit]
         if not explicit:
             continue   # no word says where the deal stands: on the labeled sets such pairs were nearly always wrong
-        status = max((f.status for f in explicit), key=STATUS_ORDER.__getitem__)
+        # the latest statement wins: a stage told as earlier ("had earlier agreed, but terminated") yields to one
+        # told without such a cue ("now agreed to the increased offer"); among those, the furthest stage
+        latest = [f for f in explicit if not f.earlier] or explicit
+        status = max((f.status for f in latest), key=STATUS_ORDER.__getitem__)
         if pair in denied and status in NEGOTIATING_DEAL_STATUSES:
             continue   # "Shell has no intention of making an offer for BP": the reported talks are denied
         chosen = [f for f in fs if f.status == status] or fs

@@ -105,6 +105,8 @@ class DealLexicon:
         self.implied_target = _compile(_any(data["implied_targets"]), "implied_targets")
         roles = data["roles"]
         self.offer_from = re.compile(rf"\b(?:{_alternation(roles['offer_from'])})\s+from\s+$", re.I)
+        # "Cisco's increased offer": the possessor of an offer is its bidder
+        self.offer_by = re.compile(rf"[’']s?\s+(?:[\w$.,-]+\s+){{0,4}}?(?:{_alternation(roles['offer_from'])})\b", re.I)
         self.by_buyer = re.compile(rf"\b(?:{_alternation(roles['by_buyer'])})\s+by\s+$", re.I)
         self.nominal_by = re.compile(rf"\b(?:{_alternation(roles['nominal_by'])})\b[^.;]{{0,80}}?\bby\s+$", re.I)
         self.chosen = re.compile(rf"\b(?:{_alternation(roles['chosen'])})\s+$", re.I)
@@ -118,6 +120,8 @@ class DealLexicon:
                                "seller_signals")
         self.headline_agreed = _compile(_any(data["headline_agreed"]), "headline_agreed")
         self.denial = _compile(_any(data["denials"]), "denials")
+        self.not_yet = _compile(_any(data["not_yet"]), "not_yet")
+        self.earlier = _compile(_any(data["earlier"]), "earlier")
         self.statuses: list[tuple[str, list[StatusCue]]] = []
         for status, entries in data["statuses"].items():
             if status not in DEAL_STATUSES:

@@ -46,6 +46,7 @@ class DealFinding:
     evidence: str
     sentence_index: int
     is_title: bool
+    earlier: bool = False                     # told as before the news ("had earlier agreed"): not the latest word
     kinds: dict[str, str] = field(default_factory=dict)
     parents: dict[str, str | None] = field(default_factory=dict)
 
@@ -53,7 +54,13 @@ class DealFinding:
 _CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?P<rel>which|who)\s+|"
                            r",\s+(?P<resume>(?=(?:is|are|was|were|has|have|had|will|would|could|can|may|might|should)\s))|"
                            r"\s+and\s+(?=[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:is|are|was|were|has|have|had|will|said|sold|bought|"
-                           r"acquired|agreed|signed)\b)")
+                           r"acquired|agreed|signed)\b)|"
+                           # "..., after Microsoft bought LinkedIn", "since it was acquired by SoftBank": a deal the
+                           # story recalls in a side clause, told by a subject of its own and a cue verb right after
+                           r"\s+(?:after|since|before|when|until|because)\s+(?=(?P<bg>(?P<pron>it|they|the company)\s|"
+                           r"(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s)(?:(?:had|has|have|was|were|been|"
+                           r"first|later|finally|eventually)\s+){0,2}"
+                           rf"(?i:{LEX.any_cue.pattern}))")
 _SPEAKER = re.compile(r"^\s*(?:said|says|told|announced|confirmed|added|stated)\b")
 _CONSORTIUM = re.compile(r"\b(and|with|alongside|together with|team(?:s|ed|ing)? up with|join(?:s|ed|ing)?|"
                          r"partner(?:s|ed|ing)? with)\b")
@@ -102,9 +109,12 @@ def sentence_status(text: str, parties=(), is_title: bool = False) -> tuple[str,
             continue  # "if it bought the business" completes nothing
         if any(pf and h[0] == at[0] for h in hits for pf in (h[1],)) and not any(p.end <= at[0] for p in parties):
             continue  # "It rejected Microsoft's offer": a regulator's no is not a party walking away
-        return name, True
+        return ("talks" if name == "agreed" and LEX.not_yet.search(text) else name), True
+    if LEX.not_yet.search(text):
+        return "talks", True   # "Pinterest is close to a deal to sell itself"
     if is_title and LEX.headline_agreed.search(text):
-        return "agreed", True  # headline grammar: "Nvidia to buy Arm" reports an agreed deal
+        # headline grammar: "Nvidia to buy Arm" reports an agreed deal; "X close to a deal to sell itself" does not
+        return ("talks" if LEX.not_yet.search(text) else "agreed"), True
     return "rumored", False
 
 
@@ -123,7 +133,8 @@ def _clause_subjects(text: str) -> list[tuple[int, int, str | None]]:
             continue  # ", is": a resumed main clause only after a relative one
         spans.append((start, m.start(), subject))
         start = m.end()
-        subject = "prev" if m.group("rel") else "first" if m.group("resume") is not None else None
+        subject = ("prev" if m.group("rel") else "first" if m.group("resume") is not None else
+                   "pron" if m.group("pron") else None)
     spans.append((start, len(text), subject))
     return spans
 
@@ -141,13 +152,17 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
             continue
         # Whole sentence first; clause by clause when its parties stand in different clauses.
         units = [(0, len(text), None)]
-        if len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1:
-            units = _clause_subjects(text)
+        clauses = _clause_subjects(text)
+        if (len(all_parties) >= 2 and len({_clause_of(p, _clauses(text)) for p in all_parties}) > 1) \
+                or any(subject == "pron" for *_, subject in clauses):
+            units = clauses
         for lo, hi, subject in units:
             parties = [p for p in all_parties if lo <= p.start < hi]
             if not parties:
                 continue   # "the boards have approved the transaction, which ...": a clause naming no party
             antecedent = ([p for p in all_parties if p.end <= lo][-1:] if subject == "prev" else
+                          # "Arm grew after it was bought by SoftBank", else "He led the company after it was ..."
+                          ([p for p in all_parties if p.end <= lo][:1] or _referent(ctx, view)) if subject == "pron" else
                           all_parties[:1] if subject == "first" else
                           _referent(ctx, view) if lo == 0 and _ANAPHOR.match(text) else [])
             if antecedent and antecedent[0].company_id not in {p.company_id for p in parties}:
@@ -287,6 +302,9 @@ def _joined(text: str, group) -> list:
     return run
 
 
+_OWN_UNIT = re.compile(r"\b(?:its|their)\s+$", re.I)   # "its Local Media Group": a unit its owner sells
+
+
 def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | None = None):
     """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
     ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
@@ -294,6 +312,9 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         return []   # one party and no implied other: no pair to report
     if type_at < 0:
         p, q = parties[0], parties[1]
+        for b in (p, q):   # "agreed to Cisco's increased offer", "an offer from Cisco": the bidder is the buyer
+            if LEX.offer_from.search(text[:b.start]) or LEX.offer_by.match(text[b.end:]):
+                return [((b.company_id, (q if b is p else p).company_id), True)]
         between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
         linked = LEX.link_with.search(text[:q.start]) or (
             re.fullmatch(r"\s*(?:and|,)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}", between) and LEX.link_verb.match(after_q)
@@ -305,6 +326,8 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         to_at = text.find(" to ", type_at)
         buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
         sold = [p for p in after if to_at >= 0 and p.start < to_at]     # "Meta sells Giphy to Shutterstock"
+        if sold and before and _OWN_UNIT.search(text[:sold[0].start]):
+            sold = []   # "Meredith agreed to sell its Local Media Group to Gray": the owner sells, the unit is the asset
         sellers = sold[:1] or before[-1:]
         if buyers and sellers:
             return [((b.company_id, sellers[0].company_id), True) for b in buyers]
@@ -405,15 +428,17 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
     usd = next((m for m in money if m.currency == "USD"), money[0] if money else None)
     year = ctx.published.year if ctx.published else None
     unit = _UNIT.search(text)
+    own_unit = next((p.surface for p in parties if p.company_id not in pair and _OWN_UNIT.search(view.text[:p.start])),
+                    None)   # "sell its Local Media Group to Gray": the owner is the target, the unit what changes hands
     places = view.place_markets()
     return DealFinding(
         parties=(a, b), directed=directed, deal_type=deal_type, status=status, status_explicit=explicit,
-        asset=unit.group(1) if unit else None,
+        asset=unit.group(1) if unit else own_unit,
         value_usd=(usd.amount if usd.currency == "USD" else to_usd(usd.amount, usd.currency, year)) if usd else None,
         amount=usd.amount if usd else None, currency=usd.currency if usd else None,
         market_id=places[0].market_id if places else None, event_date=find_date(text, ctx.published),
         attributed_to=_attribution(ctx, view), evidence=view.text, sentence_index=view.index,
-        is_title=view.is_title, kinds={h.company_id: h.kind for h in view.companies},
+        is_title=view.is_title, earlier=bool(LEX.earlier.search(text)), kinds={h.company_id: h.kind for h in view.companies},
         parents={h.company_id: h.parent_id for h in view.companies})
 
 

@@ -94,6 +94,8 @@ class DealLexicon:
         for t in dict.fromkeys(c.deal_type for c in self.cues):
             alts = "|".join(f"(?P<{c.group}>{c.regex})" for c in self.cues if c.deal_type == t)
             self.type_patterns.append((t, _compile(alts, f"type {t}")))
+        # every cue at once: where a side clause recalls a deal of its own ("..., after X bought Y")
+        self.any_cue = _compile("|".join(f"(?:{c.regex})" for c in self.cues), "cues")
         self.stake_types = frozenset(data.get("stake_makes_investment", ()))
         self.deal_nouns = _compile(_alternation(data["deal_nouns"]), "deal_nouns")
         objects = _alternation(data["company_objects"])

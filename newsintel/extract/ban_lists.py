@@ -97,15 +97,22 @@ def listed_names(view: SentenceView, at: int) -> list[CompanyHit]:
         start = text.find(part, offset)
         end = start + len(part)
         offset = end
-        hit = next((p for p in known if p.start < end and start < p.end), None)
-        if hit is None and part.split()[0] not in _NOT_NAME_WORDS and _plausible(part, suffixed=False, text=text) \
-                and not find_markets(part):
-            hit = CompanyHit(slugify(part), part, part, start, end, "app", "discovered")
-            view.companies.append(hit)
-            view.companies.sort(key=lambda h: h.start)
+        hit = _listed_app(view, part, start, end,
+                          next((p for p in known if p.start < end and start < p.end), None))
         if hit is not None:
             out.append(hit)
     return out
+
+
+def _listed_app(view: SentenceView, part: str, start: int, end: int, hit: CompanyHit | None) -> CompanyHit | None:
+    """A listed name: the company already found there, else a discovered app when the name is plausible (no
+    article or nationality first, no place), added to the sentence's companies."""
+    if hit is None and part.split()[0] not in _NOT_NAME_WORDS and _plausible(part, suffixed=False, text=view.text) \
+            and not find_markets(part):
+        hit = CompanyHit(slugify(part), part, part, start, end, "app", "discovered")
+        view.companies.append(hit)
+        view.companies.sort(key=lambda h: h.start)
+    return hit
 
 
 _NOT_NAME_WORDS = {"The", "A", "An", "Its", "Their", "This", "These", "Those", "Some", "Other", "All", "Apps",
@@ -133,11 +140,7 @@ def coordinated_names(view: SentenceView, at: int) -> list[CompanyHit]:
         return []
     out = []
     for part, start, end, hit in spans:
-        if hit is None and part.split()[0] not in _NOT_NAME_WORDS and _plausible(part, suffixed=False, text=text) \
-                and not find_markets(part):
-            hit = CompanyHit(slugify(part), part, part, start, end, "app", "discovered")
-            view.companies.append(hit)
-            view.companies.sort(key=lambda h: h.start)
+        hit = _listed_app(view, part, start, end, hit)
         if hit is not None:
             out.append(hit)
     return out

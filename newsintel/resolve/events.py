@@ -165,18 +165,21 @@ def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...]
     over at the first status more than NEW_ACT_GAP after the act's last report."""
     restart = fresh[0]
     episodes: list[list[dict]] = [[]]
+    ended_on = None   # where the current act's latest end stands (kept as we go: one pass, not a rescan)
     for r in reports:
         current = episodes[-1]
         if current:
             place, last = _place(r), _place(current[-1])
-            ended_on = next((_place(c) for c in reversed(current) if c["status"] in ended), None)
             anew = (ended_on and r["status"] in fresh and place > ended_on and (r["event_date"] or r["status"] == restart)
                     and not (r["event_date"] and r["event_date"] <= ended_on))
             starts_over = (r["status"] == restart and order[current[-1]["status"]] > order[restart]
                            and place - last > NEW_ACT_GAP)
             if anew or starts_over:
                 episodes.append([])
+                ended_on = None
         episodes[-1].append(r)
+        if r["status"] in ended:
+            ended_on = _place(r)
     return episodes
 
 

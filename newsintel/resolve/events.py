@@ -99,11 +99,14 @@ def ban_events(con: duckdb.DuckDBPyConnection, groups: str | None = None) -> tup
     only = "" if groups is None else (
         f" WHERE EXISTS (SELECT 1 FROM {groups} g WHERE g.k1 = r.market_id AND g.k2 = r.target_id "
         "AND g.k3 = r.measure)")
-    cur = con.execute(f"""
-        SELECT r.*, a.published_at FROM ban_reports r JOIN articles a USING (article_id){only}""")
+    return consolidate_bans(_reports(con, "ban_reports", only))
+
+
+def _reports(con: duckdb.DuckDBPyConnection, table: str, where: str) -> list[dict]:
+    """The rows of a reports table (filtered by `where`, on alias r), each with its article's published_at."""
+    cur = con.execute(f"SELECT r.*, a.published_at FROM {table} r JOIN articles a USING (article_id){where}")
     cols = [d[0] for d in cur.description]
-    reports = [dict(zip(cols, row)) for row in cur.fetchall()]
-    return consolidate_bans(reports)
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
 
 
 def _agree_on_direction(reports: list[dict]) -> None:
@@ -124,10 +127,7 @@ def deal_events(con: duckdb.DuckDBPyConnection, pairs: str | None = None) -> tup
     only = "" if pairs is None else (
         f" WHERE EXISTS (SELECT 1 FROM {pairs} g WHERE g.k1 = least(r.acquirer_id, r.target_id) "
         "AND g.k2 = greatest(r.acquirer_id, r.target_id))")
-    cur = con.execute(f"""
-        SELECT r.*, a.published_at FROM deal_reports r JOIN articles a USING (article_id){only}""")
-    cols = [d[0] for d in cur.description]
-    reports = [dict(zip(cols, row)) for row in cur.fetchall()]
+    reports = _reports(con, "deal_reports", only)
     return consolidate_deals(reports)
 
 

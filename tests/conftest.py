@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,28 @@ def run_pipeline(db: Path, sources: Path, selection=None):
                                     "sources": SourcesResource(path=str(sources))})
     assert result.success
     return result
+
+
+def guard_loopback(monkeypatch, names: dict[str, str], unknown_test_names_fail: bool = False) -> list:
+    """Fail any connect to anything but 127.0.0.1 (no test ever sends traffic elsewhere), and resolve the
+    host names in `names` to the (private) addresses given, so refusals can be tested without a network;
+    with `unknown_test_names_fail`, any other `*.test` name does not resolve. Returns the connect attempts."""
+    real_connect, real_gai = socket.socket.connect, socket.getaddrinfo
+    attempts: list = []
+
+    def connect(self, address):
+        attempts.append(address)
+        if isinstance(address, tuple) and address[0] != "127.0.0.1":
+            raise AssertionError(f"test tried to connect to {address}")
+        return real_connect(self, address)
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port or 80))]
+        if unknown_test_names_fail and isinstance(host, str) and host.endswith(".test"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_gai(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return attempts

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -19,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, guard_loopback
 
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import load_sources
@@ -120,23 +119,7 @@ def server():
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    real_connect, real_gai = socket.socket.connect, socket.getaddrinfo
-    attempts: list = []
-
-    def connect(self, address):
-        attempts.append(address)
-        if isinstance(address, tuple) and address[0] != "127.0.0.1":
-            raise AssertionError(f"test tried to connect to {address}")
-        return real_connect(self, address)
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host == "intranet.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.10.5", port or 80))]
-        return real_gai(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return attempts
+    return guard_loopback(monkeypatch, {"intranet.test": "192.168.10.5"})
 
 
 def _yaml(tmp_path: Path, body: str) -> Path:

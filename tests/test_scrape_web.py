@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -17,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, guard_loopback
 
 from newsintel.scrape import netguard, robots
 from newsintel.scrape.ingest import ingest_sources
@@ -223,27 +222,8 @@ def server():
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
     """Fail any connect to anything but 127.0.0.1, and resolve `*.test` names to private addresses."""
-    real_connect, real_gai = socket.socket.connect, socket.getaddrinfo
-    attempts: list = []
-
-    def connect(self, address):
-        attempts.append(address)
-        if isinstance(address, tuple) and address[0] != "127.0.0.1":
-            raise AssertionError(f"test tried to connect to {address}")
-        return real_connect(self, address)
-
-    names = {"intranet.test": "10.0.0.7", "metadata.test": "169.254.169.254"}
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in names:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port or 80))]
-        if isinstance(host, str) and host.endswith(".test"):
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real_gai(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return attempts
+    return guard_loopback(monkeypatch, {"intranet.test": "10.0.0.7", "metadata.test": "169.254.169.254"},
+                          unknown_test_names_fail=True)
 
 
 def run(tmp_path: Path, yaml: str, now: datetime = NOW):

@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 import duckdb
-import pyarrow as pa
 from dagster import MetadataValue
 
 from newsintel.report import markdown_table
-from newsintel.warehouse import WriteStats, preview, registered
+from newsintel.warehouse import WriteStats, literal_list, preview
 
 POOL = "duckdb"   # one writer at a time: the pool's limit is 1 in dagster.yaml
 
@@ -27,9 +26,8 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, stats: WriteStats
     if stats is not None and stats.preview is not None:
         cols, sample = stats.preview
     elif preview_sql and "{run}" in preview_sql:
-        ids = list(run_ids or [])[:PREVIEW_IDS]
-        with registered(con, pa.table({"id": pa.array(ids, pa.string())})) as name:
-            cols, sample = preview(con, preview_sql.format(run=f"(SELECT id FROM {name})"), limit=10)
+        ids = list(run_ids or [])[:PREVIEW_IDS]    # spelled out, so DuckDB reads only these rows (key_in)
+        cols, sample = preview(con, preview_sql.format(run=literal_list(ids)), limit=10)
     else:
         cols, sample = preview(con, preview_sql or f"SELECT * FROM {table}", limit=10)
     meta: dict[str, Any] = {"dagster/row_count": rows, "table": table,

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNK = 2000          # items fetched, processed and written together: peak memory is one chunk, not a batch
+CHUNK = 500          # items fetched, processed and written together: peak memory is one chunk, not a batch
 MIN_PARALLEL = 200    # below this many items a pool costs more than it saves
 
 

@@ -103,3 +103,15 @@ def test_a_truncated_published_file_without_work_file_names_the_file_and_what_to
     assert "work" not in str(err.value).split("(")[0]
     with pytest.raises(WarehouseError, match=str(wh.path)):
         wh.query("SELECT 1")
+
+
+def test_the_published_copy_is_byte_for_byte_the_work_file_by_either_copy_path(tmp_path, monkeypatch):
+    import os
+
+    from newsintel import publish
+    src = tmp_path / "work.bin"
+    src.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    publish._clone_or_copy(src, tmp_path / "kernel.bin")              # copy_file_range on Linux
+    monkeypatch.delattr(os, "copy_file_range")
+    publish._clone_or_copy(src, tmp_path / "user.bin")                # the read/write fallback
+    assert (tmp_path / "kernel.bin").read_bytes() == src.read_bytes() == (tmp_path / "user.bin").read_bytes()

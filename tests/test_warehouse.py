@@ -83,3 +83,42 @@ def test_reader_on_missing_database_says_what_to_do(tmp_path):
 def test_remote_targets_are_refused_clearly():
     with pytest.raises(WarehouseError, match="extensions"):
         Warehouse("md:newsintel")
+
+
+def test_lookups_by_key_spell_keys_out_quoted_and_fall_back_to_a_join_when_too_many(tmp_path, monkeypatch):
+    import newsintel.warehouse as warehouse
+    from newsintel.warehouse import key_filter, key_in, literal_list
+    assert key_in("url", ["a'b", "c"]) == "url IN ('a''b', 'c')"
+    assert key_in("step", [3, 1, 3]) == "step IN (3, 1)"
+    assert key_in("x", [1.5]) is None and literal_list([]) == "(NULL)"
+    with pytest.raises(WarehouseError, match="NUL"):
+        key_in("x", ["a\x00b"])
+    wh = Warehouse(tmp_path / "db.duckdb")
+    rows = [dict(market_id=m, name=f"n'{m}", article_count=1) for m in ("IN", "US", "O'K")]
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", rows)
+        with key_filter(con, "market_id", ["O'K", "IN", "ZZ"]) as only:
+            assert "IN (" in only and "SELECT" not in only
+            assert con.execute(f"SELECT market_id FROM markets WHERE {only} ORDER BY 1").fetchall() == [("IN",), ("O'K",)]
+        monkeypatch.setattr(warehouse, "IN_LIST_MAX", 1)     # the frame path answers the same
+        with key_filter(con, "market_id", ["O'K", "IN", "ZZ"]) as only:
+            assert "SELECT" in only
+            assert con.execute(f"SELECT market_id FROM markets WHERE {only} ORDER BY 1").fetchall() == [("IN",), ("O'K",)]
+        with key_filter(con, "market_id", []) as only:
+            assert con.execute(f"SELECT count(*) FROM markets WHERE {only}").fetchone()[0] == 0
+        stats = upsert_rows(con, "markets", "market_id", [dict(market_id="O'K", name="again", article_count=2)])
+        assert (stats.inserted, stats.updated) == (0, 1)
+
+
+def test_a_write_session_reopens_its_file_between_chunks_and_keeps_every_committed_row(tmp_path):
+    from newsintel.warehouse import RenewingSession, commit_chunk
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        assert isinstance(con, RenewingSession)
+        first = con._con
+        upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
+        commit_chunk(con)
+        assert con._con is not first                     # a fresh connection, in a new transaction
+        upsert_rows(con, "markets", "market_id", [dict(market_id="US", name="United States", article_count=1)])
+        assert con.execute("SELECT count(*) FROM markets").fetchone()[0] == 2
+    assert wh.query("SELECT market_id FROM markets ORDER BY 1") == [("IN",), ("US",)]

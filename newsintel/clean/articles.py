@@ -21,7 +21,7 @@ from newsintel.clean.text import content_hash, detect_language, normalize_text, 
 from newsintel.parallel import chunked, map_chunks
 from newsintel.scrape.ingest import load_body
 from newsintel.urls import domain_of, normalize_url, url_id
-from newsintel.warehouse import commit_chunk, insert_frame, registered, upsert_rows
+from newsintel.warehouse import commit_chunk, insert_frame, key_filter, registered, upsert_rows
 
 MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
 
@@ -128,9 +128,9 @@ def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned], by_ha
     """For one chunk: stored articles with the same content hash, stored near-copy candidates per item
     (index into `done`), and the candidates' texts. Two joins, whatever the archive's size."""
     hashes = sorted({c.content_hash for c in done} - by_hash.keys())
-    with registered(con, pa.table({"h": pa.array(hashes, pa.string())})) as name:
-        stored = dict(con.execute(f"SELECT content_hash, min(article_id) FROM articles "
-                                  f"WHERE content_hash IN (SELECT h FROM {name}) GROUP BY 1").fetchall())
+    with key_filter(con, "content_hash", hashes) as only:
+        stored = dict(con.execute(f"SELECT content_hash, min(article_id) FROM articles WHERE {only} "
+                                  "GROUP BY 1").fetchall())
     idx, band, bucket = [], [], []
     for i, c in enumerate(done):
         if c.content_hash not in stored and c.content_hash not in by_hash:
@@ -149,8 +149,8 @@ def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned], by_ha
     wanted = sorted({a for ids in candidates.values() for a in ids})
     texts: dict[str, str] = {}
     if wanted:
-        with registered(con, pa.table({"article_id": pa.array(wanted, pa.string())})) as name:
-            texts = dict(con.execute(f"SELECT article_id, text FROM articles JOIN {name} USING (article_id)").fetchall())
+        with key_filter(con, "article_id", wanted) as only:     # only the candidates' texts are read
+            texts = dict(con.execute(f"SELECT article_id, text FROM articles WHERE {only}").fetchall())
     return stored, candidates, texts
 
 
@@ -203,8 +203,9 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_C
     report.counts["updated"] += stats.updated
     report.article_ids.extend(articles)
     if articles:
-        with registered(con, pa.table({"article_id": pa.array(list(articles), pa.string())})) as name:
-            con.execute(f"DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM {name})")
+        if stats.updated:       # a new article has no bands yet
+            with key_filter(con, "article_id", list(articles)) as only:
+                con.execute(f"DELETE FROM article_bands WHERE {only}")
         insert_frame(con, "article_bands", pa.table({
             "article_id": pa.array([b[0] for b in bands], pa.string()),
             "band": pa.array([b[1] for b in bands], pa.uint8()),

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
-import pyarrow as pa
 
 from newsintel.extract.article import EXTRACTOR_VERSION, extract_article
 from newsintel.extract.companies import CompanyMatcher, default_matcher
 from newsintel.parallel import chunked, map_chunks
 from newsintel.resolve.queue import enqueue_for_articles
-from newsintel.warehouse import commit_chunk, insert_rows, registered, upsert_rows
+from newsintel.warehouse import commit_chunk, insert_rows, key_filter, upsert_rows
 
 FACT_TABLES = ("mentions", "market_metrics", "ban_reports", "deal_reports")
 
@@ -57,10 +56,11 @@ def pending_articles(con: duckdb.DuckDBPyConnection, version: str = EXTRACTOR_VE
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple]:
-    with registered(con, pa.table({"article_id": pa.array(ids, pa.string())})) as name:
+    """The articles of one chunk; looked up by their ids (`key_filter`), so only their texts are read."""
+    with key_filter(con, "a.article_id", ids) as only:
         return con.execute(f"""
             SELECT a.article_id, a.title, a.text, a.published_at, a.content_hash
-            FROM articles a JOIN {name} USING (article_id) ORDER BY a.article_id""").fetchall()
+            FROM articles a WHERE {only} ORDER BY a.article_id""").fetchall()
 
 
 _MATCHER: CompanyMatcher | None = None
@@ -114,11 +114,16 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, items: list[tupl
         return
     redo = [d["article_id"] for d in done]
     report.article_ids.extend(redo)
-    with registered(con, pa.table({"article_id": pa.array(redo, pa.string())})) as name:
-        enqueue_for_articles(con, name)          # what these articles told of before
-        for table in FACT_TABLES:
-            report.rows[f"{table}_replaced"] += con.execute(
-                f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {name})").fetchone()[0]
-            report.rows[table] += insert_rows(con, table, batch[table])
-        enqueue_for_articles(con, name)          # and what they tell of now
+    with key_filter(con, "article_id", redo) as only:
+        before = [r[0] for r in con.execute(f"SELECT article_id FROM extractions WHERE {only}").fetchall()]
+    # Articles extracted before have rows to replace and keys to queue; new ones (most of a run) have none,
+    # and their chunk touches no stored fact row.
+    if before:
+        enqueue_for_articles(con, before)          # what these articles told of before
+        with key_filter(con, "article_id", before) as only:
+            for table in FACT_TABLES:
+                report.rows[f"{table}_replaced"] += con.execute(f"DELETE FROM {table} WHERE {only}").fetchone()[0]
+    for table in FACT_TABLES:
+        report.rows[table] += insert_rows(con, table, batch[table])
+    enqueue_for_articles(con, redo)                # and what they tell of now
     upsert_rows(con, "extractions", "article_id", done)

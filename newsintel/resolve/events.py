@@ -159,7 +159,7 @@ def consolidate_deals(reports: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...],
               fresh: tuple[str, ...]) -> list[list[dict]]:
-    """Reports of one (market, target, measure) or pair, in time order, cut into separate acts: after an end
+    """Reports of one (market, target, measure) or pair, in time order (`_time_order`), cut into separate acts: after an end
     (`ended`: a ban lifted, a deal abandoned or done), a later report of a `fresh` status (proposed or enacted;
     rumored, talks or agreed) dated after the end, or undated and at the first status; and a report that starts
     over at the first status more than NEW_ACT_GAP after the act's last report."""
@@ -169,7 +169,7 @@ def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...]
     for r in reports:
         current = episodes[-1]
         if current:
-            place, last = _place(r), _place(current[-1])
+            place, last = r["_place"], current[-1]["_place"]
             anew = (ended_on and r["status"] in fresh and place > ended_on and (r["event_date"] or r["status"] == restart)
                     and not (r["event_date"] and r["event_date"] <= ended_on))
             starts_over = (r["status"] == restart and order[current[-1]["status"]] > order[restart]
@@ -179,12 +179,15 @@ def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...]
                 ended_on = None
         episodes[-1].append(r)
         if r["status"] in ended:
-            ended_on = _place(r)
+            ended_on = r["_place"]
     return episodes
 
 
 def _time_order(reports: list[dict], order: dict[str, int]) -> list[dict]:
-    return sorted(reports, key=lambda r: (_place(r), r["published_at"] or datetime.min, order[r["status"]]))
+    """The reports in time order; each keeps its place under "_place" (computed once: `_episodes` reads it)."""
+    for r in reports:
+        r["_place"] = _place(r)
+    return sorted(reports, key=lambda r: (r["_place"], r["published_at"] or datetime.min, order[r["status"]]))
 
 
 def consolidate_bans(reports: list[dict]) -> tuple[list[dict], list[dict]]:

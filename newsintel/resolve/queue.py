@@ -7,33 +7,43 @@ then empties the queue in the same transaction. A run with no new reports reads 
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import duckdb
+
+from newsintel.warehouse import key_filter
 
 KINDS = ("ban", "deal", "company", "market")
 
 
-def enqueue_for_articles(con: duckdb.DuckDBPyConnection, articles: str) -> None:
-    """Queue every key the reports and mentions of the articles in relation `articles` name now."""
-    ids = f"(SELECT article_id FROM {articles})"
+def enqueue_for_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
+    """Queue every key the reports and mentions of these articles name now."""
+    if not article_ids:
+        return
+    with key_filter(con, "article_id", article_ids) as only:
+        _enqueue(con, only)
+
+
+def _enqueue(con: duckdb.DuckDBPyConnection, only: str) -> None:
     con.execute(f"""
         INSERT INTO resolve_queue (kind, k1, k2, k3)
         SELECT DISTINCT * FROM (
-            SELECT 'ban', market_id, target_id, measure FROM ban_reports WHERE article_id IN {ids}
+            SELECT 'ban', market_id, target_id, measure FROM ban_reports WHERE {only}
             UNION ALL SELECT 'deal', least(acquirer_id, target_id), greatest(acquirer_id, target_id), ''
-                FROM deal_reports WHERE article_id IN {ids}
+                FROM deal_reports WHERE {only}
             UNION ALL SELECT 'company', entity_id, '', '' FROM mentions
-                WHERE entity_kind = 'company' AND article_id IN {ids}
-            UNION ALL SELECT 'company', target_id, '', '' FROM ban_reports WHERE article_id IN {ids}
+                WHERE entity_kind = 'company' AND {only}
+            UNION ALL SELECT 'company', target_id, '', '' FROM ban_reports WHERE {only}
             UNION ALL SELECT 'company', unnest([acquirer_id, target_id]), '', '' FROM deal_reports
-                WHERE article_id IN {ids}
-            UNION ALL SELECT 'company', company_id, '', '' FROM market_metrics WHERE article_id IN {ids}
+                WHERE {only}
+            UNION ALL SELECT 'company', company_id, '', '' FROM market_metrics WHERE {only}
             UNION ALL SELECT 'market', entity_id, '', '' FROM mentions
-                WHERE entity_kind = 'market' AND article_id IN {ids}
-            UNION ALL SELECT 'market', market_id, '', '' FROM ban_reports WHERE article_id IN {ids}
+                WHERE entity_kind = 'market' AND {only}
+            UNION ALL SELECT 'market', market_id, '', '' FROM ban_reports WHERE {only}
             UNION ALL SELECT 'market', market_id, '', '' FROM deal_reports
-                WHERE market_id IS NOT NULL AND article_id IN {ids}
+                WHERE market_id IS NOT NULL AND {only}
             UNION ALL SELECT 'market', market_id, '', '' FROM market_metrics
-                WHERE market_id IS NOT NULL AND article_id IN {ids}
+                WHERE market_id IS NOT NULL AND {only}
         )""")
 
 

@@ -99,9 +99,9 @@ def ingest_sources(target: duckdb.DuckDBPyConnection | Warehouse, sources: list[
 
 
 def _sessions(target: duckdb.DuckDBPyConnection | Warehouse) -> Sessions:
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return lambda: contextlib.nullcontext(target)
-    return target.writer
+    if isinstance(target, Warehouse):
+        return target.writer
+    return lambda: contextlib.nullcontext(target)   # a connection (or a session) the caller holds
 
 
 class _Store:

@@ -20,6 +20,7 @@ def articles(context: AssetExecutionContext, warehouse: WarehouseResource) -> Ma
             run_ids=report.article_ids,
             new=report.counts["new"], updated=report.counts["updated"],
             syndicated_copies=report.counts["syndicated"], failed=report.counts["failed"],
+            bands_backfilled=report.counts["bands_backfilled"] or None,
             failures=failures_md(report.failures))
     context.log.info(f"clean: {dict(report.counts)}")
     return MaterializeResult(metadata=meta)

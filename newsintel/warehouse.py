@@ -298,6 +298,11 @@ DDL: dict[str, str] = {
             view_name TEXT NOT NULL,           -- sql/<view_name>.sql, as last created
             digest TEXT NOT NULL               -- of its SQL: an unchanged view is not created again
         )""",
+    "migrations": """
+        CREATE TABLE IF NOT EXISTS migrations (
+            name TEXT NOT NULL,                -- a one-off upgrade of stored data (e.g. article_bands), done
+            done_at TIMESTAMP NOT NULL
+        )""",
     "resolve_state": """
         CREATE TABLE IF NOT EXISTS resolve_state (
             fingerprint TEXT NOT NULL,         -- rules and registry the derived tables were computed with

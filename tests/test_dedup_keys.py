@@ -43,3 +43,18 @@ def test_unrelated_texts_share_no_band():
     _, a = fingerprints(STORY)
     _, b = fingerprints(other * 2)
     assert not set(enumerate(a)) & set(enumerate(b))
+
+
+def test_a_database_made_before_bands_existed_gets_them_once_and_then_finds_old_copies(tmp_path):
+    wh, _ = _run(tmp_path, "a.txt", STORY)
+    with wh.writer() as con:                    # as an older version left it: articles, no bands, no record
+        con.execute("DELETE FROM article_bands")
+        con.execute("DELETE FROM migrations")
+    edited = STORY.replace("on Monday", "late on Monday") + "Reporting by the river desk."
+    _, second = _run(tmp_path, "b.txt", edited)
+    assert second.counts["bands_backfilled"] == 1
+    assert second.counts["syndicated"] == 1 and second.counts["new"] == 0
+    assert wh.query("SELECT count(*) FROM article_bands") == [(BANDS,)]
+    assert wh.query("SELECT name FROM migrations") == [("article_bands",)]
+    _, third = _run(tmp_path, "c.txt", STORY.replace("Harbour Freight", "Quay Freight") + " Another line.")
+    assert "bands_backfilled" not in third.counts             # once per database

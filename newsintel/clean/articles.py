@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -114,6 +115,8 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore
     """Clean every pending page, a chunk at a time on every core; syndicated copies are found by key:
     content hashes joined once per chunk, near copies through the LSH band table (`newsintel.clean.lsh`)."""
     report = CleanReport()
+    if backfilled := backfill_bands(con):
+        report.counts["bands_backfilled"] = backfilled
     ids = pending_pages(con)
     by_hash: dict[str, str] = {}          # content hash → article, for what this run already decided
     chunks = (_fetch_pages(con, list(chunk), bodies) for chunk in chunked(ids))
@@ -121,6 +124,39 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore
         _write_chunk(con, now, results, by_hash, report)
         commit_chunk(con)
     return report
+
+
+BANDS_MIGRATION = "article_bands"
+
+
+def backfill_bands(con: duckdb.DuckDBPyConnection) -> int:
+    """LSH bands for stored articles that have none, so that a database made before `article_bands`
+    existed finds near copies of its old articles too. Once per database: a `migrations` row records that
+    it is done (a new database records it at once, with nothing to do); a run killed midway goes on from
+    the committed chunks. Returns how many articles got bands."""
+    if con.execute("SELECT count(*) FROM migrations WHERE name = ?", [BANDS_MIGRATION]).fetchone()[0]:
+        return 0
+    ids = [r[0] for r in con.execute("""
+        SELECT a.article_id FROM articles a
+        WHERE NOT EXISTS (SELECT 1 FROM article_bands b WHERE b.article_id = a.article_id) ORDER BY 1""").fetchall()]
+
+    def texts(chunk: Sequence[str]) -> list[tuple[str, str]]:
+        with key_filter(con, "article_id", list(chunk)) as only:
+            return con.execute(f"SELECT article_id, text FROM articles WHERE {only} ORDER BY 1").fetchall()
+    for _, results in map_chunks(_bands_of, (texts(chunk) for chunk in chunked(ids)), total=len(ids)):
+        rows = [(article_id, b, key) for article_id, keys in results for b, key in enumerate(keys)]
+        insert_frame(con, "article_bands", pa.table({
+            "article_id": pa.array([r[0] for r in rows], pa.string()),
+            "band": pa.array([r[1] for r in rows], pa.uint8()),
+            "bucket": pa.array([r[2] for r in rows], pa.int64())}))
+        commit_chunk(con)
+    con.execute("INSERT INTO migrations VALUES (?, now()::TIMESTAMP)", [BANDS_MIGRATION])
+    return len(ids)
+
+
+def _bands_of(item: tuple[str, str]) -> tuple[str, list[int]]:
+    article_id, text = item
+    return article_id, fingerprints(text or "")[1]
 
 
 def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned], by_hash: dict[str, str]

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import duckdb
 import pyarrow as pa
 
-from newsintel import publish
+from newsintel import compact, publish
 from newsintel.bodies import BodyStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -401,6 +401,7 @@ class FileStore:
 
     def _publish_if_due(self) -> None:
         if self._unpublished.exists() or not self.path.exists():
+            compact.compact_if_bloated(self.work_path, _log.info)   # what is copied follows the data
             publish.publish(self.work_path, self.path, self.log)
             self._unpublished.unlink(missing_ok=True)
 

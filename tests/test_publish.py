@@ -115,3 +115,22 @@ def test_the_published_copy_is_byte_for_byte_the_work_file_by_either_copy_path(t
     monkeypatch.delattr(os, "copy_file_range")
     publish._clone_or_copy(src, tmp_path / "user.bin")                # the read/write fallback
     assert (tmp_path / "kernel.bin").read_bytes() == src.read_bytes() == (tmp_path / "user.bin").read_bytes()
+
+
+def test_a_bloated_work_file_is_compacted_before_publishing_and_keeps_every_row_and_view(tmp_path, monkeypatch):
+    from newsintel import compact
+    from newsintel.warehouse import Warehouse, upsert_rows
+    monkeypatch.setattr(compact, "MIN_BYTES", 0)
+    wh = Warehouse(tmp_path / "db.duckdb")
+    for run in range(12):        # small commits that rewrite the same rows: the file grows, the data does not
+        with wh.writer() as con:
+            upsert_rows(con, "markets", "market_id", [dict(market_id=f"M{i}", name=f"run {run} " * 40, article_count=run)
+                                                      for i in range(3000)])
+            if run == 0:
+                con.execute("CREATE VIEW busy_markets AS SELECT market_id FROM markets WHERE article_count > 5")
+    assert compact.compacted_size(wh.work_path) > 0, "the growing work file was never compacted"
+    assert wh.query("SELECT count(*), min(article_count), max(article_count) FROM markets") == [(3000, 11, 11)]
+    assert wh.query("SELECT count(*) FROM busy_markets") == [(3000,)]
+    before = wh.work_path.stat().st_ino
+    assert not compact.compact_if_bloated(wh.work_path, print)      # not grown since: left alone
+    assert wh.work_path.stat().st_ino == before

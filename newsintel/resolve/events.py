@@ -102,9 +102,19 @@ def ban_events(con: duckdb.DuckDBPyConnection, groups: str | None = None) -> tup
     return consolidate_bans(_reports(con, "ban_reports", only))
 
 
+# What consolidation reads of each report (reading no more halves the fetch of a popular event's reports)
+REPORT_COLUMNS = {
+    "ban_reports": ("article_id", "market_id", "target_id", "measure", "status", "event_date", "date_precision",
+                    "authority", "scope_count", "evidence"),
+    "deal_reports": ("article_id", "acquirer_id", "target_id", "asset", "deal_type", "status", "value_usd",
+                     "market_id", "event_date", "date_precision", "evidence", "confidence"),
+}
+
+
 def _reports(con: duckdb.DuckDBPyConnection, table: str, where: str) -> list[dict]:
     """The rows of a reports table (filtered by `where`, on alias r), each with its article's published_at."""
-    cur = con.execute(f"SELECT r.*, a.published_at FROM {table} r JOIN articles a USING (article_id){where}")
+    columns = ", ".join(f"r.{c}" for c in REPORT_COLUMNS[table])
+    cur = con.execute(f"SELECT {columns}, a.published_at FROM {table} r JOIN articles a USING (article_id){where}")
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row)) for row in cur.fetchall()]
 

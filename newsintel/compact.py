@@ -1,0 +1,71 @@
+"""Keeping the work file compact, so that what a publish copies follows the data, not the history of runs.
+
+Why: DuckDB reuses the blocks it frees, but the small commits of an incremental run (a chunk's appends, the
+merges of the derived tables) leave partly filled blocks behind. Measured with `make bench-scale`: the
+10,000-article file grew by 3-6 MB per run of 100 new articles whose rows take about 0.6 MB, and a copy made
+with COPY FROM DATABASE was 76 MB against 117 MB. Left alone, every publish would copy a file that grows
+with the number of runs.
+
+How: before a publish, when the work file has grown past `GROWTH` times its size after the last
+compaction, it is rewritten with COPY FROM DATABASE (tables, views, constraints; 0.7 s at 10,000 articles)
+into a file beside it, which then replaces it by rename. A compaction costs one rewrite of the archive, but
+it comes only after the file grew by half, so its cost per new article stays constant however large the
+archive. Call with the writers' lock held and no connection open on the work file.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+GROWTH = 1.5                   # rewrite when the file is this many times its compacted size
+MIN_BYTES = 16 * 1024 * 1024   # below this a file is left as it is: the copy costs next to nothing
+
+
+def _mark(work: Path) -> Path:
+    return work.with_name(f"{work.name}.compacted")
+
+
+def compacted_size(work: Path) -> int:
+    """The work file's size after its last compaction (0 when it was never compacted)."""
+    try:
+        return int(json.loads(_mark(work).read_text())["size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def compact_if_bloated(work: Path, log: Callable[[str], None]) -> bool:
+    """Rewrite `work` compactly when it has grown past GROWTH times its last compacted size."""
+    size = work.stat().st_size
+    if size < MIN_BYTES or size <= GROWTH * compacted_size(work):
+        return False
+    if Path(f"{work}.wal").exists():      # a session left committed work in its WAL: fold it in first
+        duckdb.connect(str(work)).close()
+    tmp = work.with_name(f"{work.name}.compacting")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{_sql_path(work)}' AS work_src (READ_ONLY)")
+        con.execute(f"ATTACH '{_sql_path(tmp)}' AS work_dst")
+        con.execute("COPY FROM DATABASE work_src TO work_dst")
+        con.execute("DETACH work_dst")
+        con.execute("DETACH work_src")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, work)
+    new = work.stat().st_size
+    _mark(work).write_text(json.dumps({"size": new}))
+    log(f"compacted the work file {work.name}: {size / 2**20:.1f} MB -> {new / 2**20:.1f} MB")
+    return True
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

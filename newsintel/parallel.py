@@ -35,6 +35,17 @@ def workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+SAMPLE = 100          # ids of a run's items kept for previews; a run's report never grows with its batch
+
+
+def sample(kept: list[T], items: Iterable[T]) -> None:
+    """Add the first of `items` to `kept` until it holds SAMPLE: what a report keeps of a run is bounded,
+    and keeps no object of every chunk alive (which fragments the heap and makes memory grow per chunk)."""
+    room = SAMPLE - len(kept)
+    if room > 0:
+        kept.extend(list(items)[:room])
+
+
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]

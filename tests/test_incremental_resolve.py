@@ -36,3 +36,21 @@ def test_demo_in_two_runs_resolves_like_one_rebuild(tmp_path):
     with wh.writer() as con:                              # nothing queued: nothing read, nothing changed
         again = resolve_all(con)
     assert all(s.inserted == s.updated == s.deleted == 0 for s in again.values())
+
+
+def test_a_rebuild_in_small_batches_of_groups_gives_the_same_tables(tmp_path, monkeypatch):
+    import newsintel.resolve.stage as stage
+    sources = write_sources(tmp_path, f'sources:\n  - {{id: demo, kind: files, path: "{REPO}/data/demo/**/*"}}\n')
+    db = tmp_path / "db.duckdb"
+    run_pipeline(db, sources)
+    wh = Warehouse(db)
+    monkeypatch.setattr(stage, "BATCH_REPORTS", 3)         # about a batch per group
+    with wh.reader() as con:
+        whole = _tables(con)
+        batches = stage._batches(con, "SELECT market_id, target_id, measure, count(*) FROM ban_reports "
+                                      "GROUP BY ALL ORDER BY ALL")
+    assert len(batches) > 5
+    with wh.writer() as con:
+        stats = resolve_all(con, full=True)
+        assert _tables(con) == whole
+    assert all(s.inserted == s.updated == s.deleted == 0 for s in stats.values()), stats

@@ -134,3 +134,17 @@ def test_a_bloated_work_file_is_compacted_before_publishing_and_keeps_every_row_
     before = wh.work_path.stat().st_ino
     assert not compact.compact_if_bloated(wh.work_path, print)      # not grown since: left alone
     assert wh.work_path.stat().st_ino == before
+
+
+def test_a_compaction_that_fails_is_logged_and_the_file_is_left_as_it_is(tmp_path, monkeypatch):
+    from newsintel import compact
+    from newsintel.warehouse import Warehouse, upsert_rows
+    wh = Warehouse(tmp_path / "db.duckdb")
+    with wh.writer() as con:
+        upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
+    monkeypatch.setattr(compact, "MIN_BYTES", 0)
+    monkeypatch.setattr(compact, "PYTHON", "false")
+    said = []
+    assert not compact.compact_if_bloated(wh.work_path, said.append)
+    assert "could not compact" in said[0] and not list(tmp_path.glob("*.compacting"))
+    assert wh.query("SELECT market_id FROM markets") == [("IN",)]

@@ -17,9 +17,9 @@ import pyarrow as pa
 
 from newsintel.bodies import BodyStore
 from newsintel.clean.lsh import fingerprints
-from newsintel.clean.simhash import is_near_copy
+from newsintel.clean.simhash import is_near_copy, shingles
 from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
-from newsintel.parallel import chunked, map_chunks
+from newsintel.parallel import chunked, map_chunks, sample
 from newsintel.scrape.ingest import load_body
 from newsintel.urls import domain_of, normalize_url, url_id
 from newsintel.warehouse import commit_chunk, insert_frame, key_filter, registered, upsert_rows
@@ -31,7 +31,7 @@ MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teas
 class CleanReport:
     counts: Counter = field(default_factory=Counter)   # new | updated | syndicated | failed
     failures: list[tuple[str, str]] = field(default_factory=list)
-    article_ids: list[str] = field(default_factory=list)   # this run's new and updated articles, for previews
+    article_ids: list[str] = field(default_factory=list)   # the first of this run's new and updated articles (previews)
 
 
 @dataclass(frozen=True)
@@ -118,10 +118,11 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore
     if backfilled := backfill_bands(con):
         report.counts["bands_backfilled"] = backfilled
     ids = pending_pages(con)
-    by_hash: dict[str, str] = {}          # content hash → article, for what this run already decided
     chunks = (_fetch_pages(con, list(chunk), bodies) for chunk in chunked(ids))
     for _, results in map_chunks(_clean_one, chunks, total=len(ids)):
-        _write_chunk(con, now, results, by_hash, report)
+        # content hash → article for this chunk only: earlier chunks are committed, so the stored lookup
+        # finds them, and nothing of a chunk outlives it (what outlives chunks is what makes memory grow)
+        _write_chunk(con, now, results, {}, report)
         commit_chunk(con)
     return report
 
@@ -209,12 +210,14 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_C
         article_id = url_id(art.canonical_url)
         owner = by_hash.get(c.content_hash) or stored.get(c.content_hash)
         if owner is None:
-            seen = set()
+            seen, own = set(), None
             for other in candidates.get(i, []) + [a for b, key in enumerate(c.bands) for a in in_batch.get((b, key), [])]:
                 if other == article_id or other in seen:
                     continue
                 seen.add(other)
-                if is_near_copy(art.text, texts[other]):
+                if own is None:              # this text's 3-grams once, however many candidates it meets
+                    own = shingles(art.text)
+                if is_near_copy(own, texts[other]):
                     owner = other
                     break
         primary = owner is None or owner == article_id
@@ -237,7 +240,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_C
     stats = upsert_rows(con, "articles", "article_id", list(articles.values()))
     report.counts["new"] += stats.inserted
     report.counts["updated"] += stats.updated
-    report.article_ids.extend(articles)
+    sample(report.article_ids, articles)
     if articles:
         if stats.updated:       # a new article has no bands yet
             with key_filter(con, "article_id", list(articles)) as only:

@@ -23,8 +23,10 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + 3]) for i in range(max(0, len(words) - 2))}
 
 
-def is_near_copy(a: str, b: str) -> bool:
-    sa, sb = shingles(a), shingles(b)
+def is_near_copy(a: str | set[str], b: str | set[str]) -> bool:
+    """Texts, or their `shingles` (a caller comparing one text with many passes its set once)."""
+    sa = shingles(a) if isinstance(a, str) else a
+    sb = shingles(b) if isinstance(b, str) else b
     if not sa or not sb:
         return False
     return len(sa & sb) / min(len(sa), len(sb)) >= MIN_CONTAINMENT

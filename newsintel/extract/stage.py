@@ -15,7 +15,7 @@ import duckdb
 
 from newsintel.extract.article import EXTRACTOR_VERSION, extract_article
 from newsintel.extract.companies import CompanyMatcher, default_matcher
-from newsintel.parallel import chunked, map_chunks
+from newsintel.parallel import chunked, map_chunks, sample
 from newsintel.resolve.queue import enqueue_for_articles
 from newsintel.warehouse import commit_chunk, insert_rows, key_filter, upsert_rows
 
@@ -27,7 +27,7 @@ class ExtractReport:
     articles: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     rows: Counter = field(default_factory=Counter)
-    article_ids: list[str] = field(default_factory=list)   # this run's extracted articles, for previews
+    article_ids: list[str] = field(default_factory=list)   # the first of this run's extracted articles (previews)
 
 
 def pending_ids(con: duckdb.DuckDBPyConnection, version: str = EXTRACTOR_VERSION,
@@ -113,7 +113,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, items: list[tupl
     if not done:
         return
     redo = [d["article_id"] for d in done]
-    report.article_ids.extend(redo)
+    sample(report.article_ids, redo)
     with key_filter(con, "article_id", redo) as only:
         before = [r[0] for r in con.execute(f"SELECT article_id FROM extractions WHERE {only}").fetchall()]
     # Articles extracted before have rows to replace and keys to queue; new ones (most of a run) have none,

@@ -50,9 +50,42 @@ def resolve_all(con: duckdb.DuckDBPyConnection, registry=None, full: bool | None
     return stats
 
 
+BATCH_REPORTS = 20_000   # a rebuild consolidates this many reports at a time (whole groups), not all at once
+
+
+def _batches(con: duckdb.DuckDBPyConnection, groups_sql: str) -> list[list[tuple[str, str, str]]]:
+    """The groups `groups_sql` lists (k1, k2, k3, reports), cut into batches of about BATCH_REPORTS
+    reports; a group is never split."""
+    batches: list[list[tuple[str, str, str]]] = [[]]
+    size = 0
+    for k1, k2, k3, n in con.execute(groups_sql).fetchall():
+        if batches[-1] and size + n > BATCH_REPORTS:
+            batches.append([])
+            size = 0
+        batches[-1].append((k1, k2, k3))
+        size += n
+    return [b for b in batches if b]
+
+
+def _events_in_batches(con: duckdb.DuckDBPyConnection, events, groups_sql: str) -> tuple[list[dict], list[dict]]:
+    """Every event and history row, consolidated a batch of groups at a time: memory follows the largest
+    batch, not the archive (the rows produced are one per event, far fewer than the reports)."""
+    rows: list[dict] = []
+    history: list[dict] = []
+    for batch in _batches(con, groups_sql):
+        with registered(con, _keys_frame(batch)) as groups:
+            r, h = events(con, groups)
+        rows += r
+        history += h
+    return rows, history
+
+
 def _rebuild(con: duckdb.DuckDBPyConnection, registry) -> dict[str, WriteStats]:
-    bans, ban_history = ban_events(con)
-    deals, deal_history = deal_events(con)
+    bans, ban_history = _events_in_batches(con, ban_events, """
+        SELECT market_id, target_id, measure, count(*) FROM ban_reports GROUP BY ALL ORDER BY ALL""")
+    deals, deal_history = _events_in_batches(con, deal_events, """
+        SELECT least(acquirer_id, target_id), greatest(acquirer_id, target_id), '', count(*)
+        FROM deal_reports GROUP BY ALL ORDER BY ALL""")
     rows = {"companies": company_rows(con, registry), "markets": market_rows(con), "bans": bans,
             "ban_history": ban_history, "deal_talks": deals, "deal_history": deal_history}
     return {table: merge_rows(con, table, KEYS[table], rows[table]) for table in TABLES}

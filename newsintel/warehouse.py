@@ -719,8 +719,9 @@ def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[
     # a key listed twice in one call keeps its last row, as a row-by-row upsert would
     frame = _last_per_key(frame, keys)
     cols = frame.column_names
-    pushed = key_in(f"t.{keys[0]}", frame.column(keys[0]).to_pylist())
-    narrow = f"{pushed} AND " if pushed else ""
+    # every key column's values as literals: each is pushed into the scan (a source id alone narrows nothing)
+    pushed = [key_in(f"t.{k}", frame.column(k).to_pylist()) for k in keys]
+    narrow = "".join(f"{p} AND " for p in pushed if p)
     with registered(con, frame) as name:
         existing = con.execute(f"SELECT count(*) FROM {table} t WHERE {narrow}EXISTS "
                                f"(SELECT 1 FROM {name} f WHERE {_match(keys, 't', 'f')})").fetchone()[0]

@@ -1,5 +1,5 @@
 """Both cores for the CPU-bound stages: cleaning and extraction run in a process pool that feeds the single
-DuckDB writer in the parent, one chunk of a few thousand items at a time.
+DuckDB writer in the parent, one chunk of a few hundred items at a time.
 
 Why processes and not Dagster partitions: the work is pure Python (regular expressions, lxml, trafilatura)
 and holds the GIL, and DuckDB admits one writing process per file. A pool of forked workers costs about
@@ -24,7 +24,10 @@ from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNK = 500          # items fetched, processed and written together: peak memory is one chunk, not a batch
+# Items fetched, processed and written together: peak memory is two chunks in flight, not a batch. Measured
+# (cold runs, peak of the run's process, 10,000 vs 1,000 articles): 2,000 → 504 / 357 MB, 1,000 → 459 / 389,
+# 500 → 443 / 380 (with RenewingSession), at the same throughput.
+CHUNK = 500
 MIN_PARALLEL = 200    # below this many items a pool costs more than it saves
 
 

@@ -101,11 +101,11 @@ def pending_pages(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _fetch_pages(con: duckdb.DuckDBPyConnection, ids: list[str], bodies: BodyStore | None) -> list[tuple]:
-    with registered(con, pa.table({"page_id": pa.array(ids, pa.string())})) as name:
+    with key_filter(con, "r.page_id", ids) as only:      # only this chunk's rows (and bodies, on a lake)
         rows = con.execute(f"""
             SELECT r.page_id, r.url, r.source_id, r.body_format, r.body, r.body_sha256, r.title_hint,
                    r.published_hint, r.fetched_at, r.body_file
-            FROM raw_pages r JOIN {name} USING (page_id)
+            FROM raw_pages r WHERE {only}
             ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
     texts = bodies.load([(r[5], r[9]) for r in rows if r[4] is None]) if bodies else {}
     return [r[:4] + (r[4] if r[4] is not None else texts[r[5]],) + r[5:9] for r in rows]

@@ -5,11 +5,10 @@ import contextlib
 from typing import Collection, Iterable, Mapping
 
 import duckdb
-import pyarrow as pa
 
 from newsintel.extract.markets import REGION_OF, market_name
 from newsintel.registry import RegistryCompany
-from newsintel.warehouse import registered
+from newsintel.warehouse import key_filter
 
 
 def ancestors(ids: Iterable[str], registry: Mapping[str, RegistryCompany]) -> set[str]:
@@ -29,12 +28,10 @@ def company_rows(con: duckdb.DuckDBPyConnection, registry: Mapping[str, Registry
     """Every company row, or the rows of `ids` only (then `ids` must hold the owners of its members, as
     `ancestors` returns them); an id that nothing names any more is kept while a stored company names it
     as its owner."""
-    scope, only = contextlib.nullcontext(), ""
-    if ids is not None:
-        scope = registered(con, pa.table({"company_id": pa.array(sorted(ids), pa.string())}))
-    with scope as name:
-        if ids is not None:
-            only = f" WHERE company_id IN (SELECT company_id FROM {name})"
+    with contextlib.ExitStack() as stack:
+        def among(column: str) -> str:     # "column is one of ids" (TRUE for every company)
+            return "TRUE" if ids is None else stack.enter_context(key_filter(con, column, sorted(ids)))
+        only = "" if ids is None else f" WHERE {among('company_id')}"
         seen = con.execute(f"""
             WITH named AS (
                 SELECT * FROM (
@@ -54,13 +51,13 @@ def company_rows(con: duckdb.DuckDBPyConnection, registry: Mapping[str, Registry
         written = dict(con.execute(f"""
             SELECT entity_id, list(DISTINCT surface ORDER BY surface) FROM mentions
             WHERE entity_kind = 'company' AND origin = 'discovered'
-            {'' if ids is None else f'AND entity_id IN (SELECT company_id FROM {name})'}
+            AND {among('entity_id')}
             GROUP BY entity_id""").fetchall())
         owners = set()
         if ids is not None:
             owners = {r[0] for r in con.execute(
-                f"SELECT DISTINCT parent_id FROM companies WHERE parent_id IN (SELECT company_id FROM {name}) "
-                f"AND company_id NOT IN (SELECT company_id FROM {name})").fetchall()}
+                f"SELECT DISTINCT parent_id FROM companies WHERE {among('parent_id')} "
+                f"AND NOT ({among('company_id')})").fetchall()}
     stats = {r[0]: r[1:] for r in seen}
     # Owners of what the news names are rows too, so that every parent_id resolves.
     wanted = ancestors(set(stats) | owners, registry)
@@ -82,10 +79,9 @@ def company_rows(con: duckdb.DuckDBPyConnection, registry: Mapping[str, Registry
 
 def market_rows(con: duckdb.DuckDBPyConnection, ids: Collection[str] | None = None) -> list[dict]:
     """Every market row, or the rows of `ids` only."""
-    scope = contextlib.nullcontext() if ids is None else registered(
-        con, pa.table({"market_id": pa.array(sorted(ids), pa.string())}))
-    with scope as name:
-        only = "" if ids is None else f" WHERE market_id IN (SELECT market_id FROM {name})"
+    scope = contextlib.nullcontext("TRUE") if ids is None else key_filter(con, "market_id", sorted(ids))
+    with scope as among:
+        only = "" if ids is None else f" WHERE {among}"
         seen = con.execute(f"""
             WITH named AS (
                 SELECT * FROM (

@@ -29,7 +29,7 @@ from newsintel.scrape.limits import Limits, cap_words
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source
 from newsintel.urls import url_id
-from newsintel.warehouse import Warehouse, commit_chunk, insert_rows, upsert_rows
+from newsintel.warehouse import Warehouse, commit_chunk, insert_rows, key_filter, upsert_rows
 
 Sessions = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 FILES_BATCH = 500          # records of a files source held in memory at once (all in one write session)
@@ -120,8 +120,8 @@ class _Store:
         records = list(records)
         ids = [url_id(r.url) for r in records if isinstance(r, RawRecord)]
         if ids:
-            self.stored.update(con.execute("SELECT page_id, body_sha256 FROM raw_pages WHERE page_id IN "
-                                           "(SELECT unnest(CAST(? AS TEXT[])))", [ids]).fetchall())
+            with key_filter(con, "page_id", ids) as only:
+                self.stored.update(con.execute(f"SELECT page_id, body_sha256 FROM raw_pages WHERE {only}").fetchall())
         pages: dict[str, dict[str, Any]] = {}
         log: list[dict[str, Any]] = []
         batch = Counter()

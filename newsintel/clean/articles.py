@@ -120,9 +120,7 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore
     ids = pending_pages(con)
     chunks = (_fetch_pages(con, list(chunk), bodies) for chunk in chunked(ids))
     for _, results in map_chunks(_clean_one, chunks, total=len(ids)):
-        # content hash → article for this chunk only: earlier chunks are committed, so the stored lookup
-        # finds them, and nothing of a chunk outlives it (what outlives chunks is what makes memory grow)
-        _write_chunk(con, now, results, {}, report)
+        _write_chunk(con, now, results, report)
         commit_chunk(con)
     return report
 
@@ -160,17 +158,17 @@ def _bands_of(item: tuple[str, str]) -> tuple[str, list[int]]:
     return article_id, fingerprints(text or "")[1]
 
 
-def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned], by_hash: dict[str, str]
+def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned]
                      ) -> tuple[dict[str, str], dict[int, list[str]], dict[str, str]]:
     """For one chunk: stored articles with the same content hash, stored near-copy candidates per item
     (index into `done`), and the candidates' texts. Two joins, whatever the archive's size."""
-    hashes = sorted({c.content_hash for c in done} - by_hash.keys())
+    hashes = sorted({c.content_hash for c in done})
     with key_filter(con, "content_hash", hashes) as only:
         stored = dict(con.execute(f"SELECT content_hash, min(article_id) FROM articles WHERE {only} "
                                   "GROUP BY 1").fetchall())
     idx, band, bucket = [], [], []
     for i, c in enumerate(done):
-        if c.content_hash not in stored and c.content_hash not in by_hash:
+        if c.content_hash not in stored:
             for b, key in enumerate(c.bands):
                 idx.append(i)
                 band.append(b)
@@ -191,7 +189,7 @@ def _archive_matches(con: duckdb.DuckDBPyConnection, done: list[_Cleaned], by_ha
     return stored, candidates, texts
 
 
-def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_Cleaned], by_hash: dict[str, str],
+def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_Cleaned],
                  report: CleanReport) -> None:
     failures = []
     for c in results:
@@ -201,7 +199,10 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_C
             report.failures.append((url, c.error))
             report.counts["failed"] += 1
     done = [c for c in results if c.error is None]
-    stored, candidates, texts = _archive_matches(con, done, by_hash)
+    stored, candidates, texts = _archive_matches(con, done)
+    # content hash → article for this chunk only: earlier chunks are committed, so the stored lookup
+    # finds them, and nothing of a chunk outlives it (what outlives chunks is what makes memory grow)
+    by_hash: dict[str, str] = {}
     in_batch: dict[tuple[int, int], list[str]] = {}   # (band, bucket) → this chunk's primary articles
     articles, bands, urls = {}, [], []
     for i, c in enumerate(done):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,13 @@ def guard_loopback(monkeypatch, names: dict[str, str], unknown_test_names_fail: 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return attempts
+
+
+class LocalServer(ThreadingHTTPServer):
+    """A real HTTP server on 127.0.0.1 at a free port, its handler threads never holding up the tests' exit:
+    the base of the web suites' servers, which add their own state."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        super().__init__(("127.0.0.1", 0), handler)

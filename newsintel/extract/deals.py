@@ -49,6 +49,7 @@ class DealFinding:
     earlier: bool = False                     # told as before the news ("had earlier agreed"): not the latest word
     kinds: dict[str, str] = field(default_factory=dict)
     parents: dict[str, str | None] = field(default_factory=dict)
+    parsed: bool = False                      # read from the parse (roles.py): kept even without a status word
 
 
 _CLAUSE_SPLIT = re.compile(r",\s+(?:and|but|while|whereas|where)\s+|;\s+|\s+while\s+|,\s+(?P<rel>which|who)\s+|"

@@ -59,6 +59,9 @@ CONTENT_NOUNS = {"account", "channel", "link", "video", "post", "content", "page
 DEAL_NOUNS = {"deal", "sale", "merger", "acquisition", "takeover", "venture", "transaction", "bid", "plan", "offer",
               "purchase", "buyout", "tie-up", "combination", "investment", "stake", "agreement"}
 STAKE_NOUNS = {"stake", "share", "percent", "cent", "%", "interest", "holding", "minority"}
+PERSON_TITLES = {"chief", "ceo", "chairman", "chairwoman", "founder", "co-founder", "president", "minister",
+                 "governor", "executive", "director", "secretary", "spokesman", "spokesperson", "mr", "ms", "mrs",
+                 "dr", "analyst", "billionaire", "tycoon", "senator", "judge"}
 REQUESTS = {"ask", "petition", "request", "beg", "lobby"}
 ORDERS = {"order", "force", "require", "direct", "instruct", "compel", "tell", "ask"}
 DENY = {"deny", "reject", "dismiss", "refute", "rebut"}
@@ -144,8 +147,12 @@ class RoleReader:
             return None   # a person
         if any(h.start < end and start < h.end for h in view.companies):
             return None
+        titled = {t.lower_ for t in (*tok.subtree, tok.head) if t.i != tok.i}
+        if titled & PERSON_TITLES:
+            return None   # "Reliance chief Mukesh Ambani": a person
         cid = self.matcher.resolve_name(name) if self.matcher else None
-        if cid and self.matcher:
+        if cid and self.matcher and self.matcher.registry[cid].kind in ("media", "person"):
+            return None   # "(AP)": a wire credit, not a party
             hit = self.matcher._hit(cid, name, start, end)
         else:
             base = strip_corporate_suffix(name)
@@ -428,7 +435,10 @@ class RoleReader:
             else:
                 subj = self._subject(tok)
                 agents_tok += [subj] if subj is not None else []
-                if frame.object == "company" or frame.object == "stake":
+                if frame.object == "stake":   # "owns 16.5 per cent of X"; "owns X" tells no deal
+                    patients_tok += [d for d in self._child(tok, "dobj") if d.lemma_.lower() in STAKE_NOUNS | {
+                        "third", "half", "quarter", "majority", "minority", "%"}]
+                elif frame.object == "company":
                     patients_tok += self._child(tok, "dobj")
                     if kind == "ban" and any(d.lemma_.lower() in OWNED_NOUNS for d in patients_tok):
                         patients_tok += self._prep_objects(tok, "to", "on")   # "blocked access ... to X"
@@ -452,7 +462,8 @@ class RoleReader:
             compounds = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and c.i in hits]
             if frame.direction == "mutual":
                 others_tok += objects + compounds
-                if owner is not None:
+                joint = [o for o in self._prep_objects(tok, "of", "between") if self._child(o, "conj")]
+                if owner is not None and not joint:   # "the merger of A and B": A and B, not who tells of it
                     agents_tok.append(owner)
             else:
                 patients_tok += objects

@@ -115,11 +115,13 @@ class RoleReader:
         # the contiguous run ending at the head
         run = [tok]
         for t in reversed(words[:-1]):
-            if t.i == run[0].i - 1 and (t.pos_ in _PROPER or t.text in ("&", "-")):
+            # the tagger often calls the first word of an unknown name a noun ("Zentrix/NOUN Chat/PROPN")
+            if t.i == run[0].i - 1 and (t.pos_ in _PROPER or t.text in ("&", "-")
+                                        or (t.dep_ == "compound" and t.text[:1].isupper())):
                 run.insert(0, t)
             else:
                 break
-        while run and (run[0].pos_ not in _PROPER or run[0].text in _NOT_ORG_WORDS):
+        while run and (not run[0].text[:1].isupper() or run[0].text in _NOT_ORG_WORDS):
             run.pop(0)
         if not run:
             return None
@@ -303,7 +305,7 @@ class RoleReader:
         if any(c.dep_ == "neg" for c in trigger.children):
             return None, earlier
         tok, hops, found = trigger, 0, []
-        while tok.head is not tok and hops < 6 and tok.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "prep", "advcl",
+        while tok.head is not tok and hops < 6 and tok.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "prep", "advcl", "pcomp",
                                                                  "acl", "nsubj", "nsubjpass", "compound", "attr",
                                                                  "conj", "relcl", "appos", "npadvmod"):
             if tok.dep_ in ("conj", "relcl", "ccomp") and tok.head.lemma_.lower() in SPEECH:
@@ -360,7 +362,7 @@ class RoleReader:
         if aux & MODALS or any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children if tok is not trigger):
             return ("rumored" if kind == "deal" else "proposed"), earlier
         status = frame.status
-        if kind == "deal" and status == "completed" and trigger.pos_ == "VERB":
+        if kind == "deal" and status == "completed" and trigger.pos_ == "VERB" and frame.object != "stake":
             past = trigger.tag_ == "VBD" or (trigger.tag_ == "VBN" and (aux & {"has", "have", "had", "was", "were",
                                                                                "been", "is", "are"}
                                                                         or trigger.dep_ in ("acl", "relcl")))
@@ -455,12 +457,12 @@ class RoleReader:
             patients_tok += self._prep_objects(tok, *LIST_PREPS)
         else:   # a nominal event
             owner = self._owner(tok)
-            role_preps = {"company": ("of",), "in": ("in",), "for": ("for",), "with": ("with", "between", "of"),
+            role_preps = {"company": ("of", "on", "against") if kind == "ban" else ("of",), "in": ("in",), "for": ("for",), "with": ("with", "between", "of"),
                           "on": ("on", "of", "against"), "of": ("of", "on"), "stake": ("in", "of")}[frame.object]
             objects = self._prep_objects(tok, *role_preps)
             by = self._prep_objects(tok, "by")
             compounds = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and c.i in hits]
-            if frame.direction == "mutual":
+            if kind == "deal" and frame.direction == "mutual":
                 others_tok += objects + compounds
                 joint = [o for o in self._prep_objects(tok, "of", "between") if self._child(o, "conj")]
                 if owner is not None and not joint:   # "the merger of A and B": A and B, not who tells of it
@@ -496,7 +498,8 @@ class RoleReader:
             others, agents = agents[1:], agents[:1]   # "Dow and DuPont agreed to a merger"
         if not (agents or others) or not (patients or others):
             return None
-        if frame.direction == "seller" and not patients:
+        owned = any(t.lemma_.lower() in OWNED_NOUNS for t in patients_tok if t is not None)
+        if frame.direction == "seller" and not patients and not owned:
             return None   # "sold $700 million worth of equipment to Telstra": goods, not a business
         stake = any(t.lemma_.lower() in STAKE_NOUNS for t in patients_tok if t is not None)
         return Event(kind, frame, status, agents, patients, others, [], False, earlier, view, not self.weak, stake)

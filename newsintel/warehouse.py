@@ -23,6 +23,7 @@ import fcntl
 import itertools
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -314,6 +315,17 @@ CONTRACT_TABLES = (
     "articles", "companies", "markets", "mentions", "market_metrics",
     "ban_reports", "deal_reports", "bans", "deal_talks",
 )
+
+
+def primary_keys() -> dict[str, str]:
+    """Each table's `PRIMARY KEY` column as the DDL declares it: the key the quality checks test, read
+    from the one place that states it."""
+    keys = {}
+    for table, ddl in DDL.items():
+        match = re.search(r"^\s*(\w+)\s+\w+\s+PRIMARY KEY\b", ddl, re.MULTILINE)
+        if match:
+            keys[table] = match.group(1)
+    return keys
 
 
 class WarehouseError(RuntimeError):

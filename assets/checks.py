@@ -9,9 +9,9 @@ from collections import defaultdict
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, multi_asset_check
 
+from assets.resources import WarehouseResource
 from newsintel.models import load_models
 from newsintel.quality import Rule, rules, view_rules
-from pipelines.resources import WarehouseResource
 
 
 def _check_table(table: str, table_rules: list[Rule]):

@@ -3,8 +3,8 @@ with sqlglot, so the lineage in the UI is never kept by hand."""
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from assets._metadata import POOL
+from assets.resources import WarehouseResource
 from newsintel.models import load_models, sync_views, write_vocab_tables
-from pipelines.resources import WarehouseResource
 
 # Tables written as a side product of another asset: a view reading them depends on that asset.
 PRODUCED_BY = {"article_urls": "articles", "clean_failures": "articles", "fetch_log": "raw_pages",

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from newsintel import vocab
 from newsintel.models import Model
-from newsintel.warehouse import CONTRACT_TABLES, primary_keys
+from newsintel.storage import CONTRACT_TABLES, primary_keys
 
 VOCABULARIES = {
     ("companies", "kind"): vocab.COMPANY_KINDS,

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsintel import models, quality, warehouse
+from newsintel import models, quality, storage
 from newsintel.models import ModelError
 from newsintel.vocab import DEAL_STATUS_ORDER
 
@@ -19,7 +19,7 @@ D, T = dt.date, dt.datetime
 
 # -- loading and lineage -----------------------------------------------------------------------------
 def test_every_model_parses_and_documents_its_grain():
-    loaded = models.load_models(known_tables=warehouse.DDL)
+    loaded = models.load_models(known_tables=storage.DDL)
     names = {m.name for m in loaded}
     assert CONTRACT_VIEWS | {"companies_banned_most_markets", "stalled_deals", "latest_developments"} <= names
     for m in loaded:
@@ -63,7 +63,7 @@ def test_a_cycle_is_reported(tmp_path):
 def test_unknown_tables_and_non_select_files_are_rejected(tmp_path):
     _write(tmp_path, v="SELECT * FROM articles JOIN nowhere USING (article_id)")
     with pytest.raises(ModelError, match="unknown tables: nowhere"):
-        models.load_models(tmp_path, known_tables=warehouse.DDL)
+        models.load_models(tmp_path, known_tables=storage.DDL)
     assert models.load_models(tmp_path)[0].deps == {"articles", "nowhere"}  # no check without known_tables
     _write(tmp_path, v="CREATE VIEW v AS SELECT 1")
     with pytest.raises(ModelError, match="one SELECT"):
@@ -209,10 +209,10 @@ DATA = {
 
 def _connect(path: Path, data: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
-    warehouse.ensure_schema(con)
+    storage.ensure_schema(con)
     for table, rows in data.items():
-        warehouse.insert_rows(con, table, rows)
-    models.create_views(con, models.load_models(known_tables=warehouse.DDL))
+        storage.insert_rows(con, table, rows)
+    models.create_views(con, models.load_models(known_tables=storage.DDL))
     return con
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 import duckdb
+import pandas as pd
 from dagster import MetadataValue
 
-from newsintel.report import markdown_table
-from newsintel.warehouse import WriteStats, literal_list, preview
+from newsintel.report import frame_markdown, markdown_table
+from newsintel.storage import WriteStats, literal_list, preview
 
 POOL = "duckdb"   # one writer at a time: the pool's limit is 1 in dagster.yaml
 
@@ -24,14 +25,15 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, stats: WriteStats
     computes a view or sorts a whole table."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if stats is not None and stats.preview is not None:
-        cols, sample = stats.preview
+        cols, changed = stats.preview
+        sample = pd.DataFrame(changed, columns=cols, dtype=object)    # the values as the merge read them
     elif preview_sql and "{run}" in preview_sql:
         ids = list(run_ids or [])[:PREVIEW_IDS]    # spelled out, so DuckDB reads only these rows (key_in)
-        cols, sample = preview(con, preview_sql.format(run=literal_list(ids)), limit=10)
+        sample = preview(con, preview_sql.format(run=literal_list(ids)), limit=10)
     else:
-        cols, sample = preview(con, preview_sql or f"SELECT * FROM {table}", limit=10)
+        sample = preview(con, preview_sql or f"SELECT * FROM {table}", limit=10)
     meta: dict[str, Any] = {"dagster/row_count": rows, "table": table,
-                            "preview": MetadataValue.md(markdown_table(cols, sample) if sample else "_no rows this run_")}
+                            "preview": MetadataValue.md(frame_markdown(sample) if len(sample) else "_no rows this run_")}
     if stats is not None:
         meta.update(new=stats.inserted, updated=stats.updated, removed=stats.deleted)
     meta.update({k: v for k, v in extra.items() if v is not None})

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from dagster import AssetExecutionContext, BackfillPolicy, MonthlyPartitionsDefinition
 
-from pipelines.resources import fans_out
+from assets.resources import fans_out
 
 FIRST_MONTH = "2010-01-01"   # older articles are extracted by unpartitioned runs only
 MONTHS_PER_RUN = 12          # a backfill over a range runs as runs of at most this many months each

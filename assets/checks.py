@@ -1,4 +1,5 @@
-"""Asset checks: keys unique and not null, vocabularies hold, references resolve, dates sane.
+"""Asset checks: keys unique and not null, vocabularies hold, references resolve, dates sane; on the views,
+the data tests of their `sql/<view>.yml`.
 
 The rules live in `newsintel.quality`. They are grouped into one multi-check per table, so a run spends
 one step per table rather than one per rule; blocking rules stop downstream assets when bad data would
@@ -8,8 +9,9 @@ from collections import defaultdict
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, multi_asset_check
 
-from newsintel.quality import Rule, rules
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
+from newsintel.models import load_models
+from newsintel.quality import Rule, rules, view_rules
 
 
 def _check_table(table: str, table_rules: list[Rule]):
@@ -31,6 +33,6 @@ def _check_table(table: str, table_rules: list[Rule]):
 
 
 _BY_TABLE: dict[str, list[Rule]] = defaultdict(list)
-for _rule in rules():
+for _rule in rules() + view_rules(load_models()):
     _BY_TABLE[_rule.table].append(_rule)
 CHECKS = [_check_table(table, table_rules) for table, table_rules in sorted(_BY_TABLE.items())]

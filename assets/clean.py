@@ -2,8 +2,8 @@
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets._metadata import POOL, failures_md, table_metadata
+from assets.resources import WarehouseResource, utc_now
 from newsintel.clean.articles import clean_pages
-from pipelines.resources import WarehouseResource, utc_now
 
 
 @asset(group_name="clean", pool=POOL, deps=["raw_pages"], compute_kind="python",

@@ -6,9 +6,9 @@ from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult,
 
 from assets._metadata import POOL, failures_md, table_metadata
 from assets._partitions import EXTRACT_BACKFILL, EXTRACT_MONTHS, partition_days
+from assets.resources import WarehouseResource, utc_now
 from newsintel.extract import EXTRACTOR_VERSION
 from newsintel.extract.stage import FACT_TABLES, extract_pending
-from pipelines.resources import WarehouseResource, utc_now
 
 DESCRIPTIONS = {
     "mentions": "Which article names which company or market, with the surface text and count.",

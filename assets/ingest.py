@@ -13,9 +13,9 @@ from dagster import (
 )
 
 from assets._metadata import POOL, failures_md, table_metadata
+from assets.resources import SourcesResource, WarehouseResource, utc_now
 from newsintel.report import markdown_table
 from newsintel.scrape.ingest import ingest_sources
-from pipelines.resources import SourcesResource, WarehouseResource, utc_now
 
 
 class IngestConfig(Config):

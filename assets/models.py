@@ -1,10 +1,10 @@
-"""Stage 5, models: one DuckDB view per file in `newsintel/sql/`; each view's upstream assets are read from its SQL
+"""Stage 5, models: one DuckDB view per file in `sql/`; each view's upstream assets are read from its SQL
 with sqlglot, so the lineage in the UI is never kept by hand."""
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from assets._metadata import POOL
+from assets.resources import WarehouseResource
 from newsintel.models import load_models, sync_views, write_vocab_tables
-from pipelines.resources import WarehouseResource
 
 # Tables written as a side product of another asset: a view reading them depends on that asset.
 PRODUCED_BY = {"article_urls": "articles", "clean_failures": "articles", "fetch_log": "raw_pages",
@@ -16,7 +16,7 @@ def _spec(model) -> AssetSpec:
     return AssetSpec(model.name, group_name="models", kinds={"duckdb", "sql"},
                      deps=sorted({PRODUCED_BY.get(d, d) for d in model.deps}),
                      description=model.description,
-                     metadata={"sql_file": f"newsintel/sql/{model.path.name}",
+                     metadata={"sql_file": f"sql/{model.path.name}",
                                "columns": MetadataValue.md("\n".join(f"- `{c}`: {d}" for c, d in model.columns.items()))})
 
 

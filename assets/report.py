@@ -4,9 +4,9 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from assets.resources import WarehouseResource, utc_now
 from newsintel.briefing import DEFAULT_BRIEFING_PATH, READS, write_briefing
-from newsintel.warehouse import REPO_ROOT
-from pipelines.resources import WarehouseResource, utc_now
+from newsintel.paths import REPO_ROOT
 
 
 class BriefingConfig(Config):

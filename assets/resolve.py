@@ -2,8 +2,8 @@
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 
 from assets._metadata import POOL, table_metadata
+from assets.resources import WarehouseResource
 from newsintel.resolve.stage import resolve_all
-from pipelines.resources import WarehouseResource
 
 SPECS = [
     AssetSpec("companies", group_name="resolve", deps=["mentions", "ban_reports", "deal_reports", "market_metrics"],

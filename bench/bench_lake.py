@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 def run(target: str) -> float:
     from dagster import DagsterInstance, materialize
 
+    from assets.resources import SourcesResource, WarehouseResource
     from pipelines.definitions import ALL_ASSETS, checks
-    from pipelines.resources import SourcesResource, WarehouseResource
 
     started = time.perf_counter()
     result = materialize(ALL_ASSETS + checks.CHECKS, instance=DagsterInstance.ephemeral(),

@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     from newsintel.clean.articles import clean_pages
     from newsintel.scrape.ingest import ingest_sources
     from newsintel.sources import load_sources
-    from newsintel.warehouse import Warehouse
+    from newsintel.storage import Warehouse
 
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "sources.yaml"

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 
-from newsintel.warehouse import REPO_ROOT
+from newsintel.paths import REPO_ROOT
 
 DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"
 

@@ -20,10 +20,10 @@ from newsintel.clean.articles import clean_record
 from newsintel.extract import extract_article
 from newsintel.extract.article import BACKGROUND_AGE
 from newsintel.extract.companies import default_matcher
+from newsintel.paths import REPO_ROOT
 from newsintel.scrape.files import kind_suffix, list_files, read_file
 from newsintel.scrape.records import RawRecord
 from newsintel.sources import Source
-from newsintel.warehouse import REPO_ROOT
 
 LABEL_SETS = {"demo": (REPO_ROOT / "data" / "demo_labels.yaml", REPO_ROOT / "data" / "demo"),
               "devset": (REPO_ROOT / "data" / "devset_labels.yaml", REPO_ROOT / "data" / "devset")}

@@ -1,9 +1,15 @@
-"""The SQL models: one view per file under `newsintel/sql/`, loaded in dependency order.
+"""The SQL models: one view per file under the top-level `sql/`, loaded in dependency order.
 
-Each `sql/<name>.sql` holds a single SELECT (no CREATE) that becomes the view `<name>`. Its leading
-comment block documents the view; lines of the form `-- - column: meaning` document its columns
-(an indented comment line continues the meaning above it). What a view reads is never declared by
-hand: it is read from the SQL with sqlglot, so lineage cannot drift from the code.
+Each `sql/<name>.sql` holds a single SELECT (no CREATE) that becomes the view `<name>`; its leading
+comment block says what the view answers. Beside it, `sql/<name>.yml` gives the view's grain (the
+columns that identify a row), each column's meaning and the data tests its asset checks run (`not_null`,
+`accepted_values`, `relationships`), in the shape dbt projects such as jaffle-shop use, so a reviewer
+reads the contract next to the query. What a view reads is never declared by hand: it is read from the
+SQL with sqlglot, so lineage cannot drift from the code.
+
+Why `sql/` is at the top level and still found by an installed copy: pyproject.toml maps the folder
+into the package as `newsintel.sql` (setuptools `package-dir`), so the wheel ships it inside the
+package and `importlib.resources` finds it there, and in an editable install, in the checkout.
 
 A pure library: no Dagster here; `assets/` turns each `Model` into an asset.
 """
@@ -11,23 +17,29 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import importlib.resources
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import duckdb
 import sqlglot
+import yaml
 from sqlglot import exp
 
+from newsintel import vocab
 from newsintel.vocab import vocab_tables
 
-# Inside the package (shipped as package data), so an installed copy, as in a container image, has its views.
-DEFAULT_SQL_DIR = Path(__file__).resolve().parent / "sql"
 DIALECT = "duckdb"
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-_COLUMN_LINE = re.compile(r"^-\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+
+
+def default_sql_dir() -> Path:
+    """The views' folder as the installed package sees it: `sql/` of the checkout in an editable install,
+    the copy inside the package in a wheel (pyproject.toml maps one onto the other)."""
+    return Path(str(importlib.resources.files("newsintel.sql")))
 
 
 # Small tables of `newsintel/vocab.py`'s vocabularies that the views join (status order, which are open), written
@@ -48,10 +60,13 @@ class Model:
     description: str
     columns: dict[str, str]
     deps: frozenset[str]
+    grain: str = ""                                  # what one row is, in words
+    unique: tuple[str, ...] = ()                     # the columns that identify a row
+    tests: dict[str, list[Any]] = field(default_factory=dict)   # column -> its data tests, as in the YAML
 
 
-def parse_header(sql: str) -> tuple[str, dict[str, str]]:
-    """The leading `--` comment block as text, and the `- column: meaning` lines found in it."""
+def parse_header(sql: str) -> str:
+    """The leading `--` comment block as text."""
     lines: list[str] = []
     for raw in sql.splitlines():
         stripped = raw.strip()
@@ -63,18 +78,40 @@ def parse_header(sql: str) -> tuple[str, dict[str, str]]:
             continue
         text = stripped[2:]
         lines.append(text[1:] if text.startswith(" ") else text)
-    columns: dict[str, str] = {}
-    current: str | None = None
-    for line in lines:
-        match = _COLUMN_LINE.match(line)
-        if match:
-            current = match.group(1)
-            columns[current] = match.group(2).strip()
-        elif current and line.startswith((" ", "\t")) and line.strip():
-            columns[current] = f"{columns[current]} {line.strip()}".strip()
-        else:
-            current = None
-    return "\n".join(lines).strip(), columns
+    return "\n".join(lines).strip()
+
+
+_DATA_TESTS = {"not_null", "accepted_values", "relationships"}
+
+
+def read_contract(path: Path) -> dict[str, Any]:
+    """The view's YAML (`<name>.yml` beside its SQL): grain, columns, data tests; empty when there is none.
+    Checked here, so a typo in a test's name fails loading rather than silently testing nothing."""
+    if not path.exists():
+        return {}
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ModelError(f"{path}: not valid YAML: {err}") from err
+    if doc.get("name") != path.stem:
+        raise ModelError(f"{path}: `name` must be {path.stem!r}, the view it describes")
+    names = [c.get("name") for c in doc.get("columns") or []]
+    unknown = sorted(set((doc.get("grain") or {}).get("unique") or []) - set(names))
+    if unknown:
+        raise ModelError(f"{path}: the grain names columns the file does not list: {', '.join(unknown)}")
+    for column in doc.get("columns") or []:
+        for test in column.get("data_tests") or []:
+            kind = test if isinstance(test, str) else next(iter(test), None)
+            if kind not in _DATA_TESTS:
+                raise ModelError(f"{path}: column {column.get('name')}: unknown data test {kind!r} "
+                                 f"(known: {', '.join(sorted(_DATA_TESTS))})")
+            args = {} if isinstance(test, str) else test[kind] or {}
+            if kind == "accepted_values" and not (args.get("values") or hasattr(vocab, str(args.get("vocabulary")))):
+                raise ModelError(f"{path}: column {column.get('name')}: accepted_values needs `values` or the "
+                                 f"`vocabulary` name of a tuple in newsintel/vocab.py")
+            if kind == "relationships" and not (args.get("to") and args.get("field")):
+                raise ModelError(f"{path}: column {column.get('name')}: relationships needs `to` and `field`")
+    return doc
 
 
 def find_deps(sql: str) -> frozenset[str]:
@@ -100,9 +137,14 @@ def load_model(path: Path) -> Model:
         deps = find_deps(sql)
     except ModelError as err:
         raise ModelError(f"{path}: {err}") from err
-    description, columns = parse_header(sql)
-    return Model(name=name, path=path, sql=sql, description=description, columns=columns,
-                 deps=deps - {name} - VOCAB_TABLES)
+    contract = read_contract(path.with_suffix(".yml"))
+    columns = contract.get("columns") or []
+    grain = contract.get("grain") or {}
+    return Model(name=name, path=path, sql=sql, description=parse_header(sql),
+                 columns={c["name"]: c.get("description") or "" for c in columns},
+                 deps=deps - {name} - VOCAB_TABLES, grain=grain.get("description") or "",
+                 unique=tuple(grain.get("unique") or ()),
+                 tests={c["name"]: list(c["data_tests"]) for c in columns if c.get("data_tests")})
 
 
 def sort_models(models: Iterable[Model], known_tables: Iterable[str] | None = None) -> list[Model]:
@@ -153,7 +195,7 @@ def _describe_cycle(stuck: list[str], upstream: dict[str, set[str]]) -> str:
 
 def load_models(sql_dir: Path | None = None, known_tables: Iterable[str] | None = None) -> list[Model]:
     """Every `*.sql` model in `sql_dir` (default: the package's `sql/`), in dependency order."""
-    folder = Path(sql_dir) if sql_dir is not None else DEFAULT_SQL_DIR
+    folder = Path(sql_dir) if sql_dir is not None else default_sql_dir()
     if not folder.is_dir():
         raise ModelError(f"no SQL model folder at {folder}")
     return sort_models((load_model(p) for p in sorted(folder.glob("*.sql"))), known_tables)

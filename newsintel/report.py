@@ -4,11 +4,16 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import duckdb
+import pandas as pd
 
-from newsintel.warehouse import CONTRACT_TABLES, row_counts
+from newsintel.storage import CONTRACT_TABLES, row_counts
 
 
 def _cell(value: Any, width: int = 60) -> str:
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        value = value.date()          # a DATE column, as a DataFrame holds it
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()        # a LIST column's cell, as a DataFrame holds it
     text = "" if value is None else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
     text = text.replace("|", "\\|").replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -17,6 +22,12 @@ def _cell(value: Any, width: int = 60) -> str:
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     head = "| " + " | ".join(columns) + " |\n| " + " | ".join("---" for _ in columns) + " |\n"
     return head + "".join("| " + " | ".join(_cell(v) for v in row) + " |\n" for row in rows)
+
+
+def frame_markdown(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (NULLs as empty cells, long text cut), for the Dagster UI."""
+    cells = frame.astype(object).where(frame.notna(), None)
+    return markdown_table([str(c) for c in frame.columns], cells.itertuples(index=False, name=None))
 
 
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int = 28) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from newsintel.warehouse import REPO_ROOT
+from newsintel.paths import REPO_ROOT
 
 DEFAULT_SOURCES_PATH = REPO_ROOT / "data" / "sources.yaml"
 KINDS = ("feed", "site", "urls", "files")

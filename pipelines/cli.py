@@ -11,9 +11,9 @@ import sys
 
 import duckdb
 
+from assets.resources import default_resources
 from newsintel.report import summary, text_table
-from newsintel.warehouse import Warehouse, WarehouseError
-from pipelines.resources import default_resources
+from newsintel.storage import Warehouse, WarehouseError
 
 HELP = """Type SQL ending with ';' (it may span lines). Commands: .tables  .schema TABLE  .quit
 Each statement runs on the newest published state of the database, read-only."""

@@ -14,7 +14,7 @@ from dagster import (
 )
 
 from assets import checks, clean, extract, ingest, models, report, resolve
-from pipelines.resources import default_resources, fans_out
+from assets.resources import default_resources, fans_out
 from pipelines.schedules import scrape_schedule
 from pipelines.sensors import dead_run_sensor, inbox_sensor
 

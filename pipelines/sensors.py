@@ -22,10 +22,10 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
+from assets.resources import SourcesResource
+from newsintel.paths import REPO_ROOT
 from newsintel.scrape.files import SUFFIXES, kind_suffix
-from newsintel.warehouse import REPO_ROOT
 from pipelines.recovery import reap_dead_runs
-from pipelines.resources import SourcesResource
 from pipelines.schedules import JOB_NAME
 
 INBOX_ENV = "NEWSINTEL_INBOX"

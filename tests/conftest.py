@@ -43,8 +43,8 @@ def run_pipeline(db: Path, sources: Path, selection=None):
     """Materialize every asset (and its checks) into `db` from `sources`, as a user's run would."""
     from dagster import materialize
 
+    from assets.resources import SourcesResource, WarehouseResource
     from pipelines.definitions import ALL_ASSETS, checks
-    from pipelines.resources import SourcesResource, WarehouseResource
 
     result = materialize(ALL_ASSETS + checks.CHECKS, selection=selection,
                          resources={"warehouse": WarehouseResource(path=str(db)),

@@ -13,10 +13,10 @@ import pytest
 from conftest import run_pipeline, write_sources
 from dagster import materialize
 
+from assets.resources import WarehouseResource
 from newsintel.briefing import _month_ticks, build_briefing, compact
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 from pipelines.definitions import REPORT_ASSETS
-from pipelines.resources import WarehouseResource
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -5,7 +5,7 @@ from newsintel.clean.articles import clean_pages, clean_record
 from newsintel.clean.text import content_hash, normalize_text
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import load_sources
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 NOW = datetime(2026, 1, 1)
 BODY = ("<p>Nigeria suspended Twitter indefinitely on Friday after the platform removed a post by the president, "

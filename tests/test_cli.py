@@ -1,7 +1,7 @@
 """The terminal SQL command: reads the published database, prints tables, reports errors plainly."""
 import io
 
-from newsintel.warehouse import Warehouse, upsert_rows
+from newsintel.storage import Warehouse, upsert_rows
 from pipelines import cli
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import load_sources
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 NOW = datetime(2026, 1, 1)
 TEXT = " date 2021-06-05 Nigeria suspends Twitter\n\n" + "Nigeria suspended Twitter on Friday, the minister said. " * 8

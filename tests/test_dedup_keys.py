@@ -6,7 +6,7 @@ from newsintel.clean.articles import clean_pages
 from newsintel.clean.lsh import BANDS, fingerprints
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import load_sources
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 NOW = datetime(2026, 1, 1)
 STORY = ("Harbour Freight agreed on Monday to buy the river barge operator Selwyn Lines for an undisclosed sum, "

@@ -2,7 +2,7 @@
 from dagster import AssetKey
 
 from newsintel.models import load_models
-from newsintel.warehouse import CONTRACT_TABLES
+from newsintel.storage import CONTRACT_TABLES
 
 CONTRACT_VIEWS = {"company_overview", "market_overview", "ban_timeline", "deal_pipeline", "company_exposure",
                   "daily_mentions", "co_mentions"}
@@ -50,7 +50,7 @@ def test_checks_cover_primary_keys_and_vocabularies():
 def test_resources_read_environment(monkeypatch, tmp_path):
     import importlib
 
-    import pipelines.resources as resources
+    import assets.resources as resources
     monkeypatch.setenv("NEWSINTEL_DB", str(tmp_path / "x.duckdb"))
     monkeypatch.setenv("NEWSINTEL_SOURCES", str(tmp_path / "y.yaml"))
     res = importlib.reload(resources).default_resources()

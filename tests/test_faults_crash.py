@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, run_pipeline, write_sources
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from newsintel.warehouse import CONTRACT_TABLES, Warehouse
+from newsintel.storage import CONTRACT_TABLES, Warehouse
 
 TABLES = ("raw_pages", "article_urls", "extractions", *CONTRACT_TABLES)
 # Pool steps in job order: each run of the chain is killed at the next one.

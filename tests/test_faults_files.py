@@ -20,7 +20,7 @@ from newsintel.scrape.files import list_files, read_files_source
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import load_sources
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 NOW = datetime(2024, 5, 10, 12, 0, 0)
 BODY = ("Acme Robotics agreed to buy Borealis Systems for two billion dollars on Tuesday, the companies said, "
@@ -136,8 +136,8 @@ def test_symlink_loops_in_a_glob_folder_end(tmp_path):
 
 
 def test_a_source_that_yields_only_failures_warns_loudly(tmp_path):
+    from assets.resources import SourcesResource, WarehouseResource
     from pipelines.definitions import ALL_ASSETS, checks
-    from pipelines.resources import SourcesResource, WarehouseResource
     from pipelines.run import ingest_summary
 
     (tmp_path / "bad").mkdir()

@@ -22,7 +22,7 @@ from conftest import REPO, LocalServer, guard_loopback
 
 from newsintel.scrape.ingest import ingest_sources
 from newsintel.sources import load_sources
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 NOW = datetime(2024, 5, 10, 12, 0, 0)
 FAST = "delay_seconds: 0, timeout_seconds: 5, max_attempts: 1, backoff_seconds: 0.01"
@@ -177,7 +177,7 @@ CRASHING_INGEST = textwrap.dedent("""
     from datetime import datetime
     from newsintel.scrape.ingest import ingest_sources
     from newsintel.sources import load_sources
-    from newsintel.warehouse import Warehouse
+    from newsintel.storage import Warehouse
     ingest_sources(Warehouse(sys.argv[1]), load_sources(sys.argv[2]), datetime(2024, 5, 10, 12))
 """)
 

@@ -4,7 +4,7 @@ import shutil
 from conftest import REPO, run_pipeline, write_sources
 
 from newsintel.resolve.stage import TABLES, resolve_all
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 
 def _tables(con):

@@ -1,9 +1,9 @@
 """Launchpad options of the ingest asset: read only some sources; refuse unknown ones clearly."""
 from dagster import materialize
 
-from newsintel.warehouse import Warehouse
+from assets.resources import SourcesResource, WarehouseResource
+from newsintel.storage import Warehouse
 from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import SourcesResource, WarehouseResource
 
 
 def _setup(tmp_path):

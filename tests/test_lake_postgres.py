@@ -20,7 +20,7 @@ from conftest import REPO, run_pipeline
 
 from newsintel.extract.stage import FACT_TABLES
 from newsintel.models import load_models
-from newsintel.warehouse import CONTRACT_TABLES, Warehouse, row_counts
+from newsintel.storage import CONTRACT_TABLES, Warehouse, row_counts
 
 psycopg2 = pytest.importorskip("psycopg2", reason="dagster-postgres (the dev extra) brings psycopg2")
 
@@ -175,7 +175,7 @@ def test_rerun_on_the_lake_changes_no_row_count(lake_demo):
 PAIR = "SELECT (SELECT count(*) FROM articles), (SELECT count(DISTINCT article_id) FROM article_urls)"
 HOLDER = """
 import sys
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 with Warehouse(sys.argv[1]).reader() as con:          # held open through a whole run
     print(con.execute("SELECT count(*) FROM articles").fetchone()[0], flush=True)
     sys.stdin.readline()
@@ -184,7 +184,7 @@ with Warehouse(sys.argv[1]).reader() as con:          # held open through a whol
 
 POLLER = """
 import sys, time
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 wh, seen, failed = Warehouse(sys.argv[1]), set(), 0
 deadline = time.time() + float(sys.argv[2])
 while time.time() < deadline:
@@ -270,7 +270,7 @@ def test_a_backfill_over_the_demo_dates_in_parallel_runs_lands_the_rows_of_one_r
 def test_concurrent_writers_all_land_and_a_real_conflict_is_reported(pg, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from newsintel.lake import CommitConflict, LakeStore
+    from newsintel.storage.lake import CommitConflict, LakeStore
 
     target = new_lake(pg, tmp_path)
 

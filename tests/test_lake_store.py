@@ -8,8 +8,8 @@ import duckdb
 import duckdb_ext
 import pytest
 
-from newsintel.lake import LakeStore, ensure_lake_schema, lake_ddl, split_target
-from newsintel.warehouse import DDL, Warehouse, WarehouseError, columns_of
+from newsintel.storage import DDL, Warehouse, WarehouseError, columns_of
+from newsintel.storage.lake import LakeStore, ensure_lake_schema, lake_ddl, split_target
 
 
 def sqlite_lake(folder) -> str:
@@ -82,7 +82,7 @@ def test_a_newer_ddl_adds_its_columns_to_an_existing_lake(tmp_path):
 
 NO_DOWNLOAD = """
 import sys
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 wh = Warehouse(sys.argv[1])
 with wh.writer() as con:
     con.execute("INSERT INTO markets VALUES ('NG', 'Nigeria', 'Africa', 1)")

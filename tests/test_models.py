@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsintel import models, warehouse
+from newsintel import models, quality, storage
 from newsintel.models import ModelError
 from newsintel.vocab import DEAL_STATUS_ORDER
 
@@ -19,13 +19,20 @@ D, T = dt.date, dt.datetime
 
 # -- loading and lineage -----------------------------------------------------------------------------
 def test_every_model_parses_and_documents_its_grain():
-    loaded = models.load_models(known_tables=warehouse.DDL)
+    loaded = models.load_models(known_tables=storage.DDL)
     names = {m.name for m in loaded}
     assert CONTRACT_VIEWS | {"companies_banned_most_markets", "stalled_deals", "latest_developments"} <= names
     for m in loaded:
         assert m.description.startswith(m.name), m.name
-        assert "Grain: one row per" in m.description, m.name
+        assert m.grain.startswith("one row per") and m.unique, m.name
         assert m.columns and all(m.columns.values()), m.name
+        assert m.path.parent == models.default_sql_dir() and m.path.with_suffix(".yml").exists(), m.name
+
+
+def test_the_views_live_in_the_top_level_sql_folder():
+    repo = Path(__file__).resolve().parent.parent
+    assert sorted(p.stem for p in (repo / "sql").glob("*.sql")) == sorted(m.name for m in models.load_models())
+    assert not (repo / "newsintel" / "sql").exists()
 
 
 def test_deps_are_read_from_the_sql():
@@ -56,19 +63,36 @@ def test_a_cycle_is_reported(tmp_path):
 def test_unknown_tables_and_non_select_files_are_rejected(tmp_path):
     _write(tmp_path, v="SELECT * FROM articles JOIN nowhere USING (article_id)")
     with pytest.raises(ModelError, match="unknown tables: nowhere"):
-        models.load_models(tmp_path, known_tables=warehouse.DDL)
+        models.load_models(tmp_path, known_tables=storage.DDL)
     assert models.load_models(tmp_path)[0].deps == {"articles", "nowhere"}  # no check without known_tables
     _write(tmp_path, v="CREATE VIEW v AS SELECT 1")
     with pytest.raises(ModelError, match="one SELECT"):
         models.load_models(tmp_path)
 
 
-def test_header_columns_with_continuation_lines():
-    description, columns = models.parse_header(
-        "-- v\n-- Grain: one row per x.\n--\n-- Columns:\n-- - a: first\n--   and more\n-- - b: second\n\n"
-        "-- not header\nSELECT 1 AS a, 2 AS b")
-    assert description.splitlines()[0] == "v"
-    assert columns == {"a": "first and more", "b": "second"}
+def test_header_ends_at_the_first_blank_line():
+    description = models.parse_header("-- v\n-- what v answers\n--\n-- more\n\n-- not header\nSELECT 1 AS a")
+    assert description == "v\nwhat v answers\n\nmore"
+
+
+def test_the_yaml_beside_a_view_gives_grain_columns_and_tests(tmp_path):
+    _write(tmp_path, v="-- v\nSELECT 1 AS a, 2 AS b")
+    (tmp_path / "v.yml").write_text(
+        "name: v\ngrain: {description: one row per a, unique: [a]}\ncolumns:\n"
+        "  - {name: a, description: first, data_tests: [not_null, {accepted_values: {vocabulary: BAN_STATUSES}}]}\n"
+        "  - {name: b, description: second}\n")
+    m, = models.load_models(tmp_path)
+    assert (m.grain, m.unique, m.columns) == ("one row per a", ("a",), {"a": "first", "b": "second"})
+    assert m.tests == {"a": ["not_null", {"accepted_values": {"vocabulary": "BAN_STATUSES"}}]}
+    for bad, message in [("[not_nul]", "unknown data test 'not_nul'"),
+                         ("[{accepted_values: {vocabulary: NO_SUCH}}]", "accepted_values needs"),
+                         ("[{relationships: {to: companies}}]", "relationships needs")]:
+        (tmp_path / "v.yml").write_text(f"name: v\ncolumns:\n  - {{name: a, description: x, data_tests: {bad}}}\n")
+        with pytest.raises(ModelError, match=message):
+            models.load_models(tmp_path)
+    (tmp_path / "v.yml").write_text("name: v\ngrain: {unique: [c]}\ncolumns: [{name: a}]\n")
+    with pytest.raises(ModelError, match="grain names columns the file does not list: c"):
+        models.load_models(tmp_path)
 
 
 # -- the views on data -------------------------------------------------------------------------------
@@ -185,10 +209,10 @@ DATA = {
 
 def _connect(path: Path, data: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
-    warehouse.ensure_schema(con)
+    storage.ensure_schema(con)
     for table, rows in data.items():
-        warehouse.insert_rows(con, table, rows)
-    models.create_views(con, models.load_models(known_tables=warehouse.DDL))
+        storage.insert_rows(con, table, rows)
+    models.create_views(con, models.load_models(known_tables=storage.DDL))
     return con
 
 
@@ -211,6 +235,21 @@ def test_views_work_on_empty_tables_and_match_their_documented_columns(tmp_path)
         assert con.execute(f"SELECT count(*) FROM {m.name}").fetchone()[0] == 0, m.name
         assert [r[0] for r in con.execute(f"DESCRIBE {m.name}").fetchall()] == list(m.columns), m.name
     con.close()
+
+
+def test_the_views_pass_their_yaml_data_tests_and_the_tests_can_fail(con):
+    rules = quality.view_rules(models.load_models())
+    assert {r.table for r in rules} == {m.name for m in models.load_models()}
+    failing = {r.name: n for r in rules if (n := con.execute(r.sql).fetchone()[0])}
+    assert failing == {}
+    broken = models.Model(name="bt", path=Path("bt.sql"), sql="", description="", columns={}, deps=frozenset(),
+                          unique=("ban_id",), tests={"status": [{"accepted_values": {"values": ["enacted"]}}],
+                                                     "previous_status": ["not_null"],
+                                                     "target_id": [{"relationships": {"to": "markets",
+                                                                                      "field": "market_id"}}]})
+    con.execute("CREATE OR REPLACE TEMP VIEW bt AS SELECT * FROM ban_timeline")
+    counts = {r.name: con.execute(r.sql).fetchone()[0] for r in quality.view_rules([broken])}
+    assert all(counts.values()) and len(counts) == 4, counts
 
 
 def test_company_exposure(con):

@@ -23,10 +23,10 @@ from dagster import (
     validate_run_config,
 )
 
-from newsintel.warehouse import Warehouse
+from assets.resources import SourcesResource, WarehouseResource
+from newsintel.storage import Warehouse
 from pipelines import schedules, sensors
 from pipelines.definitions import ALL_ASSETS, REPORT_ASSETS, checks, defs, newsintel_job
-from pipelines.resources import SourcesResource, WarehouseResource
 
 ARTICLE = """ date 2024-03-05 Acme Robotics opens a factory in Portugal
 Acme Robotics said on Tuesday it will open a factory near Porto, its first in Europe, after two years of

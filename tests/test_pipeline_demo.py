@@ -6,7 +6,7 @@ from conftest import REPO, run_pipeline, write_sources
 
 from newsintel.evaluate import evaluate
 from newsintel.models import load_models
-from newsintel.warehouse import CONTRACT_TABLES, Warehouse, row_counts
+from newsintel.storage import CONTRACT_TABLES, Warehouse, row_counts
 
 CONTRACT_VIEWS = ["company_overview", "market_overview", "ban_timeline", "deal_pipeline", "company_exposure",
                   "daily_mentions", "co_mentions"]

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from conftest import run_pipeline, write_sources
 
-from newsintel.warehouse import CONTRACT_TABLES, Warehouse, row_counts
+from newsintel.storage import CONTRACT_TABLES, Warehouse, row_counts
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import sys
 import duckdb
 import pytest
 
-from newsintel.publish import PublishRefused
-from newsintel.warehouse import Warehouse, WarehouseError, upsert_rows
+from newsintel.storage import Warehouse, WarehouseError, upsert_rows
+from newsintel.storage.publish import PublishRefused
 
 ROW = dict(market_id="IN", name="India", article_count=1)
 
@@ -83,7 +83,7 @@ def test_a_damaged_work_file_falls_back_to_the_published_one_and_says_so(tmp_pat
     wh = _published(tmp_path)
     messages = []
     wh = Warehouse(wh.path, log=messages.append)
-    with open(wh.work_path, "r+b") as fh:
+    with open(wh.store.work_path, "r+b") as fh:
         fh.truncate(5000)
     with wh.writer() as con:
         assert con.execute("SELECT count(*) FROM markets").fetchone() == (1,)
@@ -93,7 +93,7 @@ def test_a_damaged_work_file_falls_back_to_the_published_one_and_says_so(tmp_pat
 
 def test_a_truncated_published_file_without_work_file_names_the_file_and_what_to_do(tmp_path):
     wh = _published(tmp_path)
-    wh.work_path.unlink()
+    wh.store.work_path.unlink()
     with open(wh.path, "r+b") as fh:
         fh.truncate(5000)
     with pytest.raises(WarehouseError) as err:
@@ -108,7 +108,7 @@ def test_a_truncated_published_file_without_work_file_names_the_file_and_what_to
 def test_the_published_copy_is_byte_for_byte_the_work_file_by_either_copy_path(tmp_path, monkeypatch):
     import os
 
-    from newsintel import publish
+    from newsintel.storage import publish
     src = tmp_path / "work.bin"
     src.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
     publish._clone_or_copy(src, tmp_path / "kernel.bin")              # copy_file_range on Linux
@@ -118,8 +118,7 @@ def test_the_published_copy_is_byte_for_byte_the_work_file_by_either_copy_path(t
 
 
 def test_a_bloated_work_file_is_compacted_before_publishing_and_keeps_every_row_and_view(tmp_path, monkeypatch):
-    from newsintel import compact
-    from newsintel.warehouse import Warehouse, upsert_rows
+    from newsintel.storage import Warehouse, compact, upsert_rows
     monkeypatch.setattr(compact, "MIN_BYTES", 0)
     wh = Warehouse(tmp_path / "db.duckdb")
     for run in range(12):        # small commits that rewrite the same rows: the file grows, the data does not
@@ -128,23 +127,22 @@ def test_a_bloated_work_file_is_compacted_before_publishing_and_keeps_every_row_
                                                       for i in range(3000)])
             if run == 0:
                 con.execute("CREATE VIEW busy_markets AS SELECT market_id FROM markets WHERE article_count > 5")
-    assert compact.compacted_size(wh.work_path) > 0, "the growing work file was never compacted"
+    assert compact.compacted_size(wh.store.work_path) > 0, "the growing work file was never compacted"
     assert wh.query("SELECT count(*), min(article_count), max(article_count) FROM markets") == [(3000, 11, 11)]
     assert wh.query("SELECT count(*) FROM busy_markets") == [(3000,)]
-    before = wh.work_path.stat().st_ino
-    assert not compact.compact_if_bloated(wh.work_path, print)      # not grown since: left alone
-    assert wh.work_path.stat().st_ino == before
+    before = wh.store.work_path.stat().st_ino
+    assert not compact.compact_if_bloated(wh.store.work_path, print)      # not grown since: left alone
+    assert wh.store.work_path.stat().st_ino == before
 
 
 def test_a_compaction_that_fails_is_logged_and_the_file_is_left_as_it_is(tmp_path, monkeypatch):
-    from newsintel import compact
-    from newsintel.warehouse import Warehouse, upsert_rows
+    from newsintel.storage import Warehouse, compact, upsert_rows
     wh = Warehouse(tmp_path / "db.duckdb")
     with wh.writer() as con:
         upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
     monkeypatch.setattr(compact, "MIN_BYTES", 0)
     monkeypatch.setattr(compact, "PYTHON", "false")
     said = []
-    assert not compact.compact_if_bloated(wh.work_path, said.append)
+    assert not compact.compact_if_bloated(wh.store.work_path, said.append)
     assert "could not compact" in said[0] and not list(tmp_path.glob("*.compacting"))
     assert wh.query("SELECT market_id FROM markets") == [("IN",)]

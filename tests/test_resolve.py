@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from newsintel.resolve.events import ban_events, deal_events
-from newsintel.warehouse import Warehouse, insert_rows
+from newsintel.storage import Warehouse, insert_rows
 
 
 def _article(i, day):

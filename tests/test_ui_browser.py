@@ -21,7 +21,7 @@ import pytest
 import requests
 from conftest import REPO, SEED, write_sources
 
-from newsintel.warehouse import Warehouse
+from newsintel.storage import Warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "reports" / "screenshots"

@@ -7,19 +7,19 @@ import re
 
 import duckdb
 
-from newsintel import models, vocab, warehouse
+from newsintel import models, storage, vocab
 
 T = dt.datetime
 
 
 def _con(tmp_path, deal_statuses=()):
     con = duckdb.connect(str(tmp_path / "v.duckdb"))
-    warehouse.ensure_schema(con)
-    warehouse.insert_rows(con, "deal_talks", [
+    storage.ensure_schema(con)
+    storage.insert_rows(con, "deal_talks", [
         dict(deal_id=f"d-{s}", acquirer_id="a", target_id="b", deal_type="acquisition", status=s,
              first_reported=T(2024, 1, 1), last_reported=T(2024, 1, 2), report_count=1, article_count=1)
         for s in deal_statuses])
-    models.create_views(con, models.load_models(known_tables=warehouse.DDL))
+    models.create_views(con, models.load_models(known_tables=storage.DDL))
     return con
 
 

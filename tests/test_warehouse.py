@@ -1,14 +1,14 @@
 """The one door to storage: write sessions publish atomically; readers never see half a write."""
 import pytest
 
-from newsintel.warehouse import Warehouse, WarehouseError, replace_table, upsert_rows
+from newsintel.storage import Warehouse, WarehouseError, replace_table, upsert_rows
 
 
 def test_write_session_publishes_a_readable_file(tmp_path):
     wh = Warehouse(tmp_path / "db.duckdb")
     with wh.writer() as con:
         upsert_rows(con, "markets", "market_id", [dict(market_id="IN", name="India", article_count=1)])
-    assert wh.path.exists() and wh.work_path.exists()
+    assert wh.path.exists() and wh.store.work_path.exists()
     assert wh.query("SELECT market_id FROM markets") == [("IN",)]
 
 
@@ -86,8 +86,8 @@ def test_remote_targets_are_refused_clearly():
 
 
 def test_lookups_by_key_spell_keys_out_quoted_and_fall_back_to_a_join_when_too_many(tmp_path, monkeypatch):
-    import newsintel.warehouse as warehouse
-    from newsintel.warehouse import key_filter, key_in, literal_list
+    import newsintel.storage.writes as writes
+    from newsintel.storage import key_filter, key_in, literal_list
     assert key_in("url", ["a'b", "c"]) == "url IN ('a''b', 'c')"
     assert key_in("step", [3, 1, 3]) == "step IN (3, 1)"
     assert key_in("x", [1.5]) is None and literal_list([]) == "(NULL)"
@@ -100,7 +100,7 @@ def test_lookups_by_key_spell_keys_out_quoted_and_fall_back_to_a_join_when_too_m
         with key_filter(con, "market_id", ["O'K", "IN", "ZZ"]) as only:
             assert "IN (" in only and "SELECT" not in only
             assert con.execute(f"SELECT market_id FROM markets WHERE {only} ORDER BY 1").fetchall() == [("IN",), ("O'K",)]
-        monkeypatch.setattr(warehouse, "IN_LIST_MAX", 1)     # the frame path answers the same
+        monkeypatch.setattr(writes, "IN_LIST_MAX", 1)     # the frame path answers the same
         with key_filter(con, "market_id", ["O'K", "IN", "ZZ"]) as only:
             assert "SELECT" in only
             assert con.execute(f"SELECT market_id FROM markets WHERE {only} ORDER BY 1").fetchall() == [("IN",), ("O'K",)]
@@ -111,7 +111,7 @@ def test_lookups_by_key_spell_keys_out_quoted_and_fall_back_to_a_join_when_too_m
 
 
 def test_a_write_session_reopens_its_file_between_chunks_and_keeps_every_committed_row(tmp_path):
-    from newsintel.warehouse import RenewingSession, commit_chunk
+    from newsintel.storage import RenewingSession, commit_chunk
     wh = Warehouse(tmp_path / "db.duckdb")
     with wh.writer() as con:
         assert isinstance(con, RenewingSession)
@@ -122,3 +122,14 @@ def test_a_write_session_reopens_its_file_between_chunks_and_keeps_every_committ
         upsert_rows(con, "markets", "market_id", [dict(market_id="US", name="United States", article_count=1)])
         assert con.execute("SELECT count(*) FROM markets").fetchone()[0] == 2
     assert wh.query("SELECT market_id FROM markets ORDER BY 1") == [("IN",), ("US",)]
+
+
+def test_both_stores_satisfy_the_store_protocol(tmp_path):
+    from newsintel.storage import FileStore, Store
+    from newsintel.storage.lake import LakeStore
+    lake = LakeStore(f"ducklake:{tmp_path / 'c.ducklake'}?data_path={tmp_path / 'd'}")
+    for store in (FileStore(str(tmp_path / "db.duckdb")), lake):
+        assert isinstance(store, Store), type(store)
+    lake.configure(defer_publish=True)
+    lake.flush()                                       # nothing to publish: a no-op, never an AttributeError
+    assert lake.bodies is None and not isinstance(object(), Store)

@@ -15,14 +15,13 @@ from typing import Sequence
 import duckdb
 import pyarrow as pa
 
-from newsintel.bodies import BodyStore
 from newsintel.clean.lsh import fingerprints
 from newsintel.clean.simhash import is_near_copy, shingles
 from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
 from newsintel.parallel import chunked, map_chunks, sample
-from newsintel.scrape.ingest import load_body
+from newsintel.storage import commit_chunk, insert_frame, key_filter, registered, upsert_rows
+from newsintel.storage.bodies import BodyStore, load_body
 from newsintel.urls import domain_of, normalize_url, url_id
-from newsintel.warehouse import commit_chunk, insert_frame, key_filter, registered, upsert_rows
 
 MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
 

@@ -71,7 +71,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 def _to_text(html) -> str:
     if isinstance(html, (bytes, bytearray)):
-        from newsintel.scrape.charset import decode_html
+        from newsintel.charset import decode_html
         html = decode_html(bytes(html))
     if not isinstance(html, str):
         return ""

@@ -16,8 +16,8 @@ import duckdb
 from newsintel.extract.article import EXTRACTOR_VERSION, extract_article
 from newsintel.extract.companies import CompanyMatcher, default_matcher
 from newsintel.parallel import chunked, map_chunks, sample
-from newsintel.resolve.queue import enqueue_for_articles
-from newsintel.warehouse import commit_chunk, insert_rows, key_filter, upsert_rows
+from newsintel.storage import commit_chunk, insert_rows, key_filter, upsert_rows
+from newsintel.storage.queue import enqueue_for_articles
 
 FACT_TABLES = ("mentions", "market_metrics", "ban_reports", "deal_reports")
 

@@ -8,7 +8,7 @@ import duckdb
 
 from newsintel.extract.markets import REGION_OF, market_name
 from newsintel.registry import RegistryCompany
-from newsintel.warehouse import key_filter
+from newsintel.storage import key_filter
 
 
 def ancestors(ids: Iterable[str], registry: Mapping[str, RegistryCompany]) -> set[str]:

@@ -1,6 +1,6 @@
 """The resolve stage over the warehouse: derived tables recomputed for what this run's reports touched.
 
-Extraction queues the bans, deals, companies and markets whose reports changed (`resolve.queue`); only
+Extraction queues the bans, deals, companies and markets whose reports changed (`newsintel.storage.queue`); only
 those groups are recomputed here and merged by key (`warehouse.merge_rows`), so a run's cost follows its
 new reports, not the archive, and a run with nothing queued reads nothing. The whole tables are rebuilt
 when the rules, the registry or this code changed since the last resolve (the fingerprint in
@@ -16,10 +16,9 @@ import pyarrow as pa
 
 from newsintel.extract.article import EXTRACTOR_VERSION
 from newsintel.registry import load_registry
-from newsintel.resolve import queue
 from newsintel.resolve.entities import ancestors, company_rows, market_rows
 from newsintel.resolve.events import ban_events, deal_events
-from newsintel.warehouse import WriteStats, merge_rows, registered
+from newsintel.storage import WriteStats, merge_rows, queue, registered
 
 KEYS = {"companies": "company_id", "markets": "market_id", "bans": "ban_id", "ban_history": ("ban_id", "step"),
         "deal_talks": "deal_id", "deal_history": ("deal_id", "step")}
@@ -27,7 +26,9 @@ TABLES = tuple(KEYS)
 
 
 def fingerprint() -> str:
-    code = b"".join(p.read_bytes() for p in sorted(Path(__file__).resolve().parent.glob("*.py")))
+    # the queue (what a run recomputes) is part of the rules, though it lives in storage, between the stages
+    sources = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(queue.__file__).resolve()]
+    code = b"".join(p.read_bytes() for p in sources)
     return f"{EXTRACTOR_VERSION}+{hashlib.sha256(code).hexdigest()[:10]}"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsintel.warehouse import registered, upsert_rows
+from newsintel.storage import registered, upsert_rows
 
 
 @dataclass(frozen=True)

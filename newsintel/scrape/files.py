@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Iterator
 
-from newsintel.scrape.charset import NotText, decode_text, strip_controls
+from newsintel.charset import NotText, decode_text, strip_controls
 from newsintel.scrape.limits import Limits
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source

@@ -22,14 +22,14 @@ from typing import Any, Callable, ContextManager, Iterable, Iterator
 
 import duckdb
 
-from newsintel.bodies import BodyStore
 from newsintel.scrape import consumed
 from newsintel.scrape.files import list_files, read_files_source
 from newsintel.scrape.limits import Limits, cap_words
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source
+from newsintel.storage import Warehouse, commit_chunk, insert_rows, key_filter, upsert_rows
+from newsintel.storage.bodies import BodyStore
 from newsintel.urls import url_id
-from newsintel.warehouse import Warehouse, commit_chunk, insert_rows, key_filter, upsert_rows
 
 Sessions = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 FILES_BATCH = 500          # records of a files source held in memory at once (all in one write session)
@@ -168,8 +168,3 @@ class _Store:
         insert_rows(con, "fetch_log", log)
         self.counts.update(batch)
         self.report.counts.update(batch)
-
-
-
-def load_body(blob: bytes) -> str:
-    return zlib.decompress(blob).decode("utf-8")

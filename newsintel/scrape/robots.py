@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import duckdb
 
-from newsintel.warehouse import upsert_rows
+from newsintel.storage import upsert_rows
 
 if TYPE_CHECKING:
     from newsintel.scrape.http import Client

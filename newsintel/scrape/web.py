@@ -26,16 +26,16 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from newsintel.charset import decode_html, strip_controls
 from newsintel.scrape import netguard, site
-from newsintel.scrape.charset import decode_html, strip_controls
 from newsintel.scrape.feeds import FeedError, FeedItem, parse_feed
 from newsintel.scrape.http import Attempt, Client, FetchError, Outcome, Response
 from newsintel.scrape.policy import ROBOTS_TOKEN, Policy
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.scrape.robots import RobotsCache
 from newsintel.sources import Source, SourcesError
+from newsintel.storage import columns_of, insert_rows, upsert_rows
 from newsintel.urls import normalize_url, url_id
-from newsintel.warehouse import columns_of, insert_rows, upsert_rows
 
 WEB_KINDS = ("feed", "site", "urls")
 # An HTTP charset that is often a server default rather than a statement about the page (RFC 2616 made

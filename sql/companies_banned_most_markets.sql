@@ -2,21 +2,7 @@
 -- Which companies are banned in the most markets? Companies ranked by the number of markets where a
 -- ban on them is in force (latest status enacted), then by the number of markets that acted at all.
 --
--- Grain: one row per company with at least one ban (any status).
---
--- Columns:
--- - ban_rank: dense rank, 1 = banned in the most markets
--- - company_id: company_id of the banned company or app
--- - company_name: its canonical name
--- - kind: company | app | media | person | other
--- - parent_id: company_id of the owner, when known
--- - enacted_market_count: distinct markets with a ban on it whose latest status is enacted
--- - market_count: distinct markets with a ban on it, any status (proposed, blocked and lifted too)
--- - enacted_markets: those markets' ids, comma-separated, alphabetical
--- - markets: all markets' ids, comma-separated, alphabetical
--- - ban_count: consolidated bans on it
--- - first_ban_on: date of its first ban (event date, else when first reported)
--- - latest_ban_on: date of its latest ban (event date, else when first reported)
+-- Grain, columns and data tests: companies_banned_most_markets.yml beside this file.
 
 WITH company_markets AS (
     SELECT

@@ -2,28 +2,7 @@
 -- Every ban, step by step: when a market proposed, enacted, saw blocked or lifted a ban on a company,
 -- with the sentence that reports each step. Sort by happened_on to read the bans as one timeline.
 --
--- Grain: one row per ban and status step (ban_history); a ban without recorded history appears once,
--- with its consolidated status.
---
--- Columns:
--- - ban_id: the consolidated ban (bans.ban_id)
--- - step: order of the status step within the ban, from 1
--- - status: status at this step: proposed | enacted | blocked | lifted
--- - previous_status: status at the step before, null on the first step
--- - happened_on: date of the step: its event date, else the day it was first reported
--- - event_date: date the step took effect, as the news gives it
--- - first_reported: publication time of the first article reporting this step
--- - report_count: reports behind this step
--- - evidence: a sentence quoted from the news for this step
--- - is_latest: true on the ban's last step
--- - market_id: jurisdiction that issued the ban
--- - market_name: the jurisdiction's name
--- - target_id: company_id of the banned company or app
--- - target_name: its canonical name
--- - measure: app_ban | transaction_ban | equipment_ban | divestiture_order | other
--- - authority: who issued it, as written
--- - scope_count: how many apps or companies the same measure covered
--- - current_status: the ban's latest known status (bans.status)
+-- Grain, columns and data tests: ban_timeline.yml beside this file.
 
 WITH steps AS (
     SELECT ban_id, step, status, event_date, first_reported, report_count, evidence

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import duckdb
 
-from newsintel.warehouse import key_filter
+from newsintel.storage.writes import key_filter
 
 KINDS = ("ban", "deal", "company", "market")
 

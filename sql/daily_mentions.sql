@@ -2,15 +2,7 @@
 -- How much news each company and market gets, day by day: the series behind a "who is in the news"
 -- chart. Articles with an unknown publication date cannot be placed on a day and are left out.
 --
--- Grain: one row per publication day and entity (entity_kind, entity_id).
---
--- Columns:
--- - day: publication date of the articles (articles.published_at)
--- - entity_kind: company | market
--- - entity_id: company_id or market_id
--- - entity_name: canonical name of the company or market
--- - article_count: distinct articles published that day naming the entity
--- - mention_count: times the entity is named in those articles
+-- Grain, columns and data tests: daily_mentions.yml beside this file.
 
 WITH dated_mentions AS (
     SELECT

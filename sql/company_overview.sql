@@ -2,28 +2,7 @@
 -- One profile line per company: who it is, who owns it, how often the news names it, and how many
 -- bans and deals it is party to. The first table an analyst opens to size up a company.
 --
--- Grain: one row per company (companies.company_id).
---
--- Columns:
--- - company_id: stable slug of the company (companies.company_id)
--- - name: canonical name
--- - kind: company | app | media | person | other
--- - country: ISO 3166-1 alpha-2 of the headquarters, when known
--- - parent_id: company_id of the owner, when known
--- - parent_name: the owner's canonical name
--- - origin: registry (known in advance) | discovered (found in the news)
--- - first_seen: publication time of the first article naming it
--- - last_seen: publication time of the latest article naming it
--- - article_count: distinct articles naming it
--- - mention_count: times it is named, summed over all articles
--- - ban_count: consolidated bans targeting it, any status
--- - enacted_ban_count: bans targeting it whose latest status is enacted
--- - banned_market_count: distinct markets with a ban on it, any status
--- - deal_count: consolidated deals it is party to, as acquirer or target
--- - deals_as_acquirer: deals where it is the buyer, investor or initiating partner
--- - deals_as_target: deals where it is bought, invested in, or sells a unit
--- - open_deal_count: its deals whose latest status is rumored, talks or agreed
--- - markets_with_figures: distinct markets where the news gives it a figure (users, revenue, ...)
+-- Grain, columns and data tests: company_overview.yml beside this file.
 
 WITH mention_totals AS (
     SELECT entity_id AS company_id, sum(count) AS mention_count

@@ -2,22 +2,7 @@
 -- One profile line per market (country or jurisdiction): how much news it gets, how many bans it has
 -- issued, how many deals touch it, and how many companies the news gives figures for there.
 --
--- Grain: one row per market (markets.market_id).
---
--- Columns:
--- - market_id: ISO 3166-1 alpha-2 code, or EU for the European Union
--- - name: the market's name
--- - region: world region
--- - article_count: distinct articles naming the market
--- - first_mentioned_at: publication time of the first dated article naming it
--- - last_mentioned_at: publication time of the latest dated article naming it
--- - ban_count: consolidated bans issued in the market, any status
--- - enacted_ban_count: bans whose latest status is enacted
--- - banned_company_count: distinct companies or apps with a ban in the market
--- - latest_ban_on: date of the latest ban (its event date, else when first reported)
--- - deal_count: consolidated deals located in the market
--- - open_deal_count: those deals whose latest status is rumored, talks or agreed
--- - companies_with_figures: distinct companies the news gives a figure for in the market
+-- Grain, columns and data tests: market_overview.yml beside this file.
 
 WITH mention_span AS (
     SELECT

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
@@ -71,3 +72,8 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def load_body(blob: bytes) -> str:
+    """A body kept in `raw_pages.body` (older databases, and a lake): zlib-compressed UTF-8, as ingest wrote it."""
+    return zlib.decompress(blob).decode("utf-8")

@@ -2,31 +2,7 @@
 -- Deals by their latest status, with how the status moved over time (for example
 -- 'rumored → talks → abandoned'): which talks are live, which closed, which fell apart.
 --
--- Grain: one row per consolidated deal (deal_talks.deal_id).
---
--- Columns:
--- - deal_id: the consolidated deal (deal_talks.deal_id)
--- - status: latest known status: rumored | talks | agreed | completed | abandoned | blocked
--- - stage_order: the status as a number for sorting, from 1 = rumored, in newsintel/vocab.py's DEAL_STATUS_ORDER
---   (vocab_deal_status)
--- - is_open: true while the latest status is an open one (vocab.OPEN_DEAL_STATUSES: rumored, talks, agreed)
--- - acquirer_id: company_id of the buyer, investor or initiating partner
--- - acquirer_name: its canonical name
--- - target_id: company_id of the company bought, invested in, or whose unit is sold
--- - target_name: its canonical name
--- - asset: what changes hands, as written (e.g. "TikTok's US business")
--- - deal_type: acquisition | investment | merger | partnership | divestiture
--- - market_id: market the deal is about, when stated
--- - value_usd: deal value in US dollars, null when not stated
--- - status_path: the statuses in order, joined with ' → '
--- - status_timeline: the statuses in order with the date of each, e.g. 'talks (2020-08-01) → ...'
--- - step_count: number of status steps
--- - first_status_on: date of the first step
--- - status_since: date of the latest step
--- - first_reported: publication time of the first article reporting the deal
--- - last_reported: publication time of the latest article reporting the deal
--- - report_count: reports consolidated into the deal
--- - article_count: distinct articles reporting the deal
+-- Grain, columns and data tests: deal_pipeline.yml beside this file.
 
 WITH steps AS (
     SELECT deal_id, step, status, coalesce(event_date, CAST(first_reported AS DATE)) AS status_on

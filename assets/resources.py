@@ -1,5 +1,8 @@
 """Resources: where the warehouse is and which sources to read. The only place that reads NEWSINTEL_DB and
-NEWSINTEL_SOURCES, so a parameter's road is short: environment → resource → newsintel → DuckDB."""
+NEWSINTEL_SOURCES, so a parameter's road is short: environment → resource → newsintel → DuckDB.
+
+Here, beside the assets, because the assets name these types in their signatures: `pipelines/` imports
+`assets/`, never the other way round."""
 from __future__ import annotations
 
 import os
@@ -11,9 +14,10 @@ import pyarrow as pa
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from newsintel.lake import is_lake_target
+from newsintel.paths import DEFAULT_DB_PATH
 from newsintel.sources import DEFAULT_SOURCES_PATH, Source, load_sources
-from newsintel.warehouse import DEFAULT_DB_PATH, Warehouse
+from newsintel.storage import Warehouse
+from newsintel.storage.lake import is_lake_target
 
 
 def utc_now() -> datetime:
@@ -65,7 +69,7 @@ class SourcesResource(ConfigurableResource):
 
 def warehouse_target() -> str:
     """NEWSINTEL_DB: a .duckdb file (the default, data/newsintel.duckdb) or a `ducklake:` target
-    (newsintel/lake.py, docs/deploy.md)."""
+    (newsintel/storage/lake.py, docs/deploy.md)."""
     return os.environ.get("NEWSINTEL_DB") or str(DEFAULT_DB_PATH)
 
 

@@ -53,7 +53,7 @@ def compact_if_bloated(work: Path, log: Callable[[str], None]) -> bool:
     tmp.unlink(missing_ok=True)
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
-    done = subprocess.run([PYTHON, "-m", "newsintel.compact", str(work), str(tmp)],
+    done = subprocess.run([PYTHON, "-m", "newsintel.storage.compact", str(work), str(tmp)],
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
         tmp.unlink(missing_ok=True)

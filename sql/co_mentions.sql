@@ -2,17 +2,7 @@
 -- Which companies the news names together, and how often: the raw edges of a company network
 -- (rivals, partners, buyers and their targets).
 --
--- Grain: one row per unordered pair of companies named in at least one common article; the pair is
--- stored once, with company_a_id < company_b_id.
---
--- Columns:
--- - company_a_id: company_id of the first company of the pair (alphabetically smaller)
--- - company_a_name: its canonical name
--- - company_b_id: company_id of the second company of the pair
--- - company_b_name: its canonical name
--- - article_count: distinct articles naming both companies
--- - first_co_mentioned_at: publication time of the first dated article naming both
--- - last_co_mentioned_at: publication time of the latest dated article naming both
+-- Grain, columns and data tests: co_mentions.yml beside this file.
 
 WITH article_companies AS (
     SELECT DISTINCT article_id, entity_id AS company_id

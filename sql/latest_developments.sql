@@ -2,27 +2,7 @@
 -- What happened lately? Every ban and deal report, newest article first, with the sentence that
 -- reports it and the article's title and URL to read more. Take the top rows with LIMIT.
 --
--- Grain: one row per report (ban_reports.report_id or deal_reports.report_id), ordered by recency_rank.
---
--- Columns:
--- - recency_rank: 1 = newest; by article publication time, then event date (undated last)
--- - development_kind: ban | deal
--- - report_id: the report (ban_reports.report_id or deal_reports.report_id)
--- - headline: one line saying what happened, e.g. 'India: app ban on TikTok (enacted)'
--- - published_at: publication time of the reporting article
--- - article_title: the article's title
--- - article_url: the article's canonical URL
--- - market_id: the market concerned, when known
--- - actor: who acts: the ban's authority as written, or the acquirer's name
--- - target_id: company_id of the banned company or of the deal's target
--- - target_name: its canonical name
--- - action: the ban's measure or the deal's type
--- - status: the status this report gives
--- - event_date: date of the event, when the article gives one
--- - value_usd: the deal's value in US dollars (deals only), null when not stated
--- - evidence: the sentence quoted from the article
--- - confidence: the extractor's confidence, 0..1
--- - article_id: the reporting article
+-- Grain, columns and data tests: latest_developments.yml beside this file.
 
 WITH ban_developments AS (
     SELECT

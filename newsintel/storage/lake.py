@@ -27,7 +27,7 @@ commit, and `CommitConflict` says so. Schema creation, which every writer does f
 short transaction and is retried here with backoff. The pipeline's steps are retried by Dagster's retry
 policy on lake deployments (pipelines/definitions.py).
 
-PRIMARY KEY and UNIQUE do not exist in DuckLake, so the tables are made from `warehouse.DDL` with those
+PRIMARY KEY and UNIQUE do not exist in DuckLake, so the tables are made from `newsintel.storage.schema.DDL` with those
 constraints turned into NOT NULL (`lake_ddl`); the write helpers never relied on them (they delete by
 key before inserting), and the quality checks test key uniqueness on every run.
 """
@@ -45,7 +45,8 @@ import duckdb_ext
 import sqlglot
 from sqlglot import exp
 
-from newsintel.warehouse import DDL, WarehouseError, columns_of
+from newsintel.storage.base import WarehouseError
+from newsintel.storage.schema import DDL, columns_of
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def _strip_keys(ddl: str) -> str:
 
 
 def lake_ddl(ddl: dict[str, str] | None = None) -> dict[str, str]:
-    """`warehouse.DDL` (or `ddl`) in a form DuckLake accepts: same tables, same columns, no key constraints."""
+    """`schema.DDL` (or `ddl`) in a form DuckLake accepts: same tables, same columns, no key constraints."""
     return {table: _strip_keys(sql) for table, sql in (ddl or DDL).items()}
 
 
@@ -147,9 +148,16 @@ def backoff_seconds(attempt: int, base: float = 0.2, cap: float = 5.0) -> float:
 
 
 class LakeStore:
-    """Storage in a DuckLake (see the module's doc). Same interface as `warehouse.FileStore`."""
+    """Storage in a DuckLake (see the module's doc); a `newsintel.storage.base.Store`, like `FileStore`."""
 
     publishes = False   # readers see committed snapshots directly; there is no copy to publish
+    bodies = None       # bodies stay in raw_pages.body: the lake's tables are Parquet files already
+
+    def configure(self, defer_publish: bool = False, log=None) -> None:
+        """Nothing to set: a lake has no copy to publish, so there is no publish to defer or report."""
+
+    def flush(self) -> None:
+        """Nothing to publish: every committed snapshot is what readers see."""
 
     def __init__(self, target: str):
         self.target = target

@@ -2,26 +2,7 @@
 -- What a ban puts at stake: companies banned in markets where the news gives them users, revenue or
 -- another figure (TikTok banned in India, where it has over 200 million users).
 --
--- Grain: one row per ban and metric; when several articles give the same company, market and metric,
--- the figure from the most recently published article is shown and the others are counted.
---
--- Columns:
--- - ban_id: the consolidated ban (bans.ban_id)
--- - company_id: company_id of the banned company or app
--- - company_name: its canonical name
--- - market_id: the market that banned it
--- - market_name: the market's name
--- - measure: app_ban | transaction_ban | equipment_ban | divestiture_order | other
--- - ban_status: latest known status of the ban: proposed | enacted | blocked | lifted
--- - ban_event_date: date the ban took effect, when known
--- - metric: which figure the news gives (users, revenue, ...)
--- - value: the figure, scaled ("200 million" -> 200000000)
--- - qualifier: how the figure is hedged (over, about, ...)
--- - as_of: date the figure refers to, when stated
--- - figure_count: how many extracted figures exist for this company, market and metric
--- - evidence: the sentence quoted from the article giving the figure
--- - figure_article_id: the article that gives the figure
--- - figure_published_at: when that article was published
+-- Grain, columns and data tests: company_exposure.yml beside this file.
 
 WITH latest_figures AS (
     SELECT

@@ -44,6 +44,11 @@ class WarehouseResource(ConfigurableResource):
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._run_warehouse is not None:
+            work = getattr(self._run_warehouse.store, "work_path", None)
+            if isinstance(work, Path) and not work.exists():
+                # Nothing was ever written (a run that failed before its first write session, on a new
+                # database): publishing would only add a second, confusing error to the first.
+                return
             try:
                 self._run_warehouse.flush()
             except Exception as exc:  # the run's work stays committed in the work file; the next run publishes
@@ -60,6 +65,11 @@ class SourcesResource(ConfigurableResource):
     (`id: inbox`); the inbox sensor's runs set it (pipelines/sensors.py)."""
     path: str
     inbox: Optional[str] = None
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Every option of every source is checked as the run starts: a configuration error stops it
+        before any step, with the one message that names the file, the source and the key."""
+        self.load()
 
     def load(self) -> list[Source]:
         sources = load_sources(self.path)

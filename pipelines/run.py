@@ -15,6 +15,7 @@ import time
 from dagster import DagsterInstance
 
 from newsintel.report import summary
+from newsintel.sources import SourcesError
 from pipelines.definitions import defs
 from pipelines.recovery import recover, slot_holders
 from pipelines.resources import warehouse_target
@@ -30,6 +31,8 @@ def ingest_summary(result) -> str | None:
             f"{meta.get('unchanged', 0)} unchanged, {meta.get('failed', 0)} failed records")
     if meta.get("failed"):
         line += " (each one is in fetch_log with its path and position: status 'failed')"
+    for warning in (meta.get("warnings") or "").splitlines():
+        line += f"\nWARNING: {warning}"
     dead = meta.get("sources_with_only_failures")
     if dead:
         line += f"\nWARNING: these sources yielded only failures, nothing was read from them: {dead}"
@@ -38,6 +41,11 @@ def ingest_summary(result) -> str | None:
 
 def main() -> int:
     started = time.monotonic()
+    try:                        # every run checks this as it starts; here it is said once, without a trace
+        defs.resources["sources"].load()
+    except SourcesError as exc:
+        print(f"newsintel: configuration error, nothing was run: {exc}", file=sys.stderr)
+        return 2
     instance = DagsterInstance.get()
     for message in recover(instance, warehouse_target()):
         print(f"newsintel: {message}", file=sys.stderr)

@@ -7,10 +7,16 @@ import duckdb
 import pandas as pd
 from dagster import MetadataValue
 
+from assets.resources import fans_out
 from newsintel.report import frame_markdown, markdown_table
 from newsintel.storage import WriteStats, literal_list, preview
 
-POOL = "duckdb"   # one writer at a time: the pool's limit is 1 in dagster.yaml
+# On a lake, writers that must not run side by side share the Dagster pool "duckdb" (limit 1): its
+# writers are processes on any machine, and only the run storage sees them all. On the single file there
+# is no pool: its writers queue on the file's OS lock, which the kernel frees when its holder dies, while
+# a pool slot of a run killed with kill -9 stays claimed until someone notices (README, Failure and
+# recovery).
+POOL = "duckdb" if fans_out() else None
 
 
 PREVIEW_IDS = 50   # a preview shows rows of at most this many of the run's items

@@ -56,12 +56,15 @@ def raw_pages(context: AssetExecutionContext, config: IngestConfig, warehouse: W
             sources=len(chosen), new=report.counts["new"], updated=report.counts["updated"],
             unchanged=report.counts["unchanged"], failed=report.counts["failed"],
             truncated=report.counts["truncated"], sources_with_only_failures=", ".join(dead) or None,
+            warnings="\n".join(report.warnings) or None,
             attempts_this_run=MetadataValue.md(markdown_table(["source", "status", "attempts"], attempts)
                                                if attempts else "_none_"),
             failures=failures_md(report.errors))
     context.log.info(f"ingest: {dict(report.counts)}")
     for url, note in report.notes[:20]:
         context.log.info(f"ingest: {url}: {note}")
+    for warning in report.warnings:
+        context.log.warning(f"ingest: {warning}")
     if dead:
         context.log.warning(f"ingest: source(s) {', '.join(dead)} yielded only failures, nothing was read from "
                             "them; see fetch_log (status 'failed') for each one")

@@ -14,7 +14,9 @@ import pyarrow as pa
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
+from assets.recovery import recover
 from newsintel.paths import DEFAULT_DB_PATH
+from newsintel.scrape.options import check_options
 from newsintel.sources import DEFAULT_SOURCES_PATH, Source, load_sources
 from newsintel.storage import Warehouse
 from newsintel.storage.lake import is_lake_target
@@ -38,10 +40,20 @@ class WarehouseResource(ConfigurableResource):
         # allocator holds peak memory about 80 MB lower on 6,000 articles and grows a third slower.
         pa.set_memory_pool(pa.system_memory_pool())
         log = context.log.warning if context.log else None
+        if context.instance is not None:
+            # Whatever launched this run (CLI, UI, schedule, sensor, a Python materialize), it starts by
+            # freeing what dead runs hold, so it never waits on a dead run's lock or slot.
+            for message in recover(context.instance, self.path, current_run=context.run_id):
+                (log or print)(f"newsintel: {message}")
         self._run_warehouse = Warehouse(self.path, defer_publish=True, log=log)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._run_warehouse is not None:
+            work = getattr(self._run_warehouse.store, "work_path", None)
+            if isinstance(work, Path) and not work.exists():
+                # Nothing was ever written (a run that failed before its first write session, on a new
+                # database): publishing would only add a second, confusing error to the first.
+                return
             try:
                 self._run_warehouse.flush()
             except Exception as exc:  # the run's work stays committed in the work file; the next run publishes
@@ -59,8 +71,13 @@ class SourcesResource(ConfigurableResource):
     path: str
     inbox: Optional[str] = None
 
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Every option of every source is checked as the run starts: a configuration error stops it
+        before any step, with the one message that names the file, the source and the key."""
+        self.load()
+
     def load(self) -> list[Source]:
-        sources = load_sources(self.path)
+        sources = check_options(load_sources(self.path), self.path)
         if self.inbox:
             folder = Path(self.inbox).expanduser().resolve()
             sources.append(Source(id="inbox", kind="files", base_dir=folder, path="**/*"))

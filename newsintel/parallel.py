@@ -8,7 +8,9 @@ write session, so readers still see a run's stage all or nothing. Partitions wou
 partition, each opening, writing and publishing the database on its own.
 
 A worker that dies (the OOM killer) fails the stage with BrokenProcessPool rather than hanging it; the
-stage's transaction rolls back and the next run starts the chunk again.
+stage's transaction rolls back and the next run starts the chunk again. A parent that dies (kill -9 of the
+run) takes its workers with it, and no worker keeps the writer lock it inherited by the fork
+(`newsintel/proclocks.py`): orphans holding that lock used to block every later run.
 
 The pool is used only when a batch is big enough to repay its start-up (`MIN_PARALLEL`); an hourly run with
 a handful of new articles stays in-process. `NEWSINTEL_WORKERS=1` turns the pool off.
@@ -20,6 +22,8 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+
+from newsintel.proclocks import prepare_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,7 +68,8 @@ def map_chunks(fn: Callable[[T], R], chunks: Iterable[list[T]], total: int) -> I
         return
     # fork: the workers inherit the loaded rules and registry instead of importing them again
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init,
+                             initargs=(os.getpid(),)) as pool:
         pending = None
         for chunk in chunks:
             job = (chunk, pool.map(fn, chunk, chunksize=max(1, len(chunk) // (n * 8))))   # submitted now
@@ -75,8 +80,10 @@ def map_chunks(fn: Callable[[T], R], chunks: Iterable[list[T]], total: int) -> I
             yield pending[0], list(pending[1])
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """A forked worker keeps its parent's signal handlers; Dagster's turn SIGTERM and SIGINT into a flag,
-    which would leave a worker that is told to stop running forever. Workers stop as processes do."""
+    which would leave a worker that is told to stop running forever. Workers stop as processes do, die
+    with their parent, and hold no copy of the writer lock (`prepare_worker`)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    prepare_worker(parent)

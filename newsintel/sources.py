@@ -1,7 +1,10 @@
 """The sources YAML: what to read, parsed into typed, validated `Source` objects.
 
 Errors name the file and the source, because a typo in a YAML file is the most common way a run goes
-wrong and the user should not need a traceback to find it.
+wrong and the user should not need a traceback to find it. Every option is checked here, nested
+`politeness:` and `limits:` included, so a configuration error stops the run before it starts instead of
+surfacing mid-run (or as one `fetch_log` row under a green run). Booleans must be YAML booleans: a quoted
+"false" is a non-empty string, which Python takes for true (`local: "false"` used to allow loopback).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # The keys each kind takes. Anything else is an error naming the closest valid key: a typo (`loacl`,
 # `delay_secs`) silently ignored means a source that runs with settings nobody chose.
 _COMMON = ("id", "kind", "limits")
+BOOLEANS = ("local", "refetch")
 _WEB = ("local", "politeness", "refetch")
 KEYS: dict[str, tuple[str, ...]] = {
     "feed": _COMMON + ("url",) + _WEB,
@@ -74,6 +78,10 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
         if kind not in KINDS:
             raise SourcesError(f"{where} ({sid}): 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
         _check_keys(entry, kind, f"{where} ({sid})")
+        for key in BOOLEANS:
+            if key in entry and not isinstance(entry[key], bool):
+                raise SourcesError(f"{where} ({sid}): '{key}' must be true or false (a YAML boolean, unquoted), "
+                                   f"got {entry[key]!r}")
         known = {"id", "kind", "url", "urls", "path", "local"}
         src = Source(id=sid, kind=kind, base_dir=yaml_path.resolve().parent,
                      url=entry.get("url"), urls=tuple(entry.get("urls") or ()), path=entry.get("path"),

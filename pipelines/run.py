@@ -1,7 +1,9 @@
 """`make run`: the main job in this process (run history kept in DAGSTER_HOME), then a summary.
 
-Before the run, runs that died without finishing (kill -9, OOM, power cut) are marked failed and their
-`duckdb` pool slots freed (`pipelines.recovery`), so one crash never blocks the next `make run`.
+Before the run, what runs that died without finishing (kill -9, OOM, power cut) left behind is freed:
+they are marked failed, their pool slots given back and their orphans' hold on the writer lock ended
+(`assets.recovery.recover`), so one crash never blocks the next `make run`. (Every run does the same
+as it starts, whatever launched it; doing it here first also reports it on the terminal.)
 NEWSINTEL_BRIEFING, when set, is where the briefing page goes (tests keep it out of reports/).
 """
 from __future__ import annotations
@@ -12,9 +14,11 @@ import time
 
 from dagster import DagsterInstance
 
+from assets.recovery import recover, slot_holders
+from assets.resources import warehouse_target
 from newsintel.report import summary
+from newsintel.sources import SourcesError
 from pipelines.definitions import defs
-from pipelines.recovery import reap_dead_runs, slot_holders
 
 
 def ingest_summary(result) -> str | None:
@@ -27,6 +31,8 @@ def ingest_summary(result) -> str | None:
             f"{meta.get('unchanged', 0)} unchanged, {meta.get('failed', 0)} failed records")
     if meta.get("failed"):
         line += " (each one is in fetch_log with its path and position: status 'failed')"
+    for warning in (meta.get("warnings") or "").splitlines():
+        line += f"\nWARNING: {warning}"
     dead = meta.get("sources_with_only_failures")
     if dead:
         line += f"\nWARNING: these sources yielded only failures, nothing was read from them: {dead}"
@@ -35,9 +41,14 @@ def ingest_summary(result) -> str | None:
 
 def main() -> int:
     started = time.monotonic()
+    try:                        # every run checks this as it starts; here it is said once, without a trace
+        defs.resources["sources"].load()
+    except SourcesError as exc:
+        print(f"newsintel: configuration error, nothing was run: {exc}", file=sys.stderr)
+        return 2
     instance = DagsterInstance.get()
-    for item in reap_dead_runs(instance):
-        print(f"newsintel: {item.message}", file=sys.stderr)
+    for message in recover(instance, warehouse_target()):
+        print(f"newsintel: {message}", file=sys.stderr)
     for run_id, slots in slot_holders(instance).items():
         print(f"newsintel: run {run_id[:8]} is running and holds {', '.join(slots)}; this run's writing steps "
               "wait for it (one DuckDB writer at a time)", file=sys.stderr)

@@ -9,6 +9,8 @@ each queueing for the single DuckDB writer, and a manual materialization of one 
 cascade. `pipelines/sensors.py` starts the same job for files dropped into the inbox.
 
 A tick is skipped while a run of the job is queued or in progress, so a slow scrape never piles up runs.
+Each tick first fails runs whose process is gone (`assets.recovery.recover`): a run killed with
+`kill -9` stays "started" in the run history, and used to make the schedule skip its ticks for hours.
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ from dagster import (
     schedule,
 )
 
+from assets.recovery import recover
+from assets.resources import warehouse_target
+
 JOB_NAME = "newsintel_job"
 CRON_ENV = "NEWSINTEL_SCRAPE_CRON"
 DEFAULT_CRON = "0 * * * *"   # at the top of every hour
@@ -37,6 +42,8 @@ def scrape_cron() -> str:
 
 
 def _scrape(context: ScheduleEvaluationContext):
+    for message in recover(context.instance, warehouse_target()):
+        context.log.warning(f"newsintel: {message}")
     busy = context.instance.get_run_records(RunsFilter(job_name=JOB_NAME, statuses=IN_PROGRESS), limit=1)
     if busy:
         run = busy[0].dagster_run

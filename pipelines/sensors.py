@@ -22,10 +22,10 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from assets.resources import SourcesResource
+from assets.recovery import recover
+from assets.resources import SourcesResource, warehouse_target
 from newsintel.paths import REPO_ROOT
 from newsintel.scrape.files import SUFFIXES, kind_suffix
-from pipelines.recovery import reap_dead_runs
 from pipelines.schedules import JOB_NAME
 
 INBOX_ENV = "NEWSINTEL_INBOX"
@@ -96,11 +96,12 @@ def _short(text: str, width: int) -> str:
 
 @sensor(name="dead_run_sensor", minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
         description="Marks failed any run whose process died without finishing (kill -9, OOM, power cut) and "
-                    "frees its 'duckdb' pool slots, so later runs and schedule ticks are never blocked by it.")
+                    "frees its pool slots and the writer lock its orphans hold, so later runs and schedule "
+                    "ticks are never blocked by it.")
 def dead_run_sensor(context: SensorEvaluationContext):
-    done = reap_dead_runs(context.instance)
-    for item in done:
-        context.log.warning(f"newsintel: {item.message}")
+    done = recover(context.instance, warehouse_target())
+    for message in done:
+        context.log.warning(f"newsintel: {message}")
     if not done:
         return SkipReason("every run in progress is alive; no pool slot is held by a finished run")
-    return SkipReason("; ".join(item.message for item in done))
+    return SkipReason("; ".join(done))

@@ -19,8 +19,8 @@ from dagster import (
 )
 from dagster._core.events import DagsterEvent, EngineEventData
 
+from assets.recovery import reap_dead_runs
 from pipelines.definitions import defs
-from pipelines.recovery import reap_dead_runs
 from pipelines.sensors import dead_run_sensor
 
 

@@ -16,8 +16,8 @@ from conftest import REPO
 # prefix names a module's layer, and a module that matches none fails the test: a new one is placed on purpose.
 LAYERS = {
     "newsintel.paths": 0, "newsintel.vocab": 0, "newsintel.urls": 0, "newsintel.charset": 0,
-    "newsintel.parallel": 0,
-    "newsintel.storage": 1, "newsintel.sources": 1, "newsintel.registry": 1,
+    "newsintel.parallel": 0, "newsintel.proclocks": 0,
+    "newsintel.storage": 1, "newsintel.sources": 2, "newsintel.registry": 1,
     "newsintel.scrape": 2, "newsintel.clean": 2, "newsintel.extract": 2, "newsintel.resolve": 2,
     # the whole pipeline's outputs and tools over it; registry.listed regenerates the registry with extraction's rules
     "newsintel.models": 3, "newsintel.quality": 3, "newsintel.report": 3, "newsintel.briefing": 3,

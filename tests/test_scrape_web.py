@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -452,18 +453,24 @@ def test_robots_unavailable_means_disallow_for_this_run(tmp_path, server):
     assert server.paths()[1:] == ["/robots.txt", "/good1.html"]
 
 
-def test_broken_politeness_config_fails_the_source_only(tmp_path, server):
-    yaml = (f"sources:\n  - {{id: bad, kind: urls, local: true, urls: ['{server.base}/good1.html'], "
-            f"politeness: {{delay_secs: 1}}}}\n"
-            f"  - {{id: ok, kind: urls, local: true, urls: ['{server.base}/good2.html'], {FAST}}}\n")
-    report = run(tmp_path, yaml)
-    assert report.per_source["bad"]["failed"] == 1 and "delay_secs" in report.errors[0][1]
-    assert set(stored_bodies(tmp_path, server.base)) == {"/good2.html"}
-    from newsintel.scrape.web import read_web_source
-    (tmp_path / "s.yaml").write_text(yaml, encoding="utf-8")
+def test_broken_politeness_config_stops_the_run_before_any_fetch(tmp_path, server):
+    """Issue 16: a bad option used to be one fetch_log row of its source under a green run."""
+    yaml = (f"sources:\n  - {{id: ok, kind: urls, local: true, urls: ['{server.base}/good2.html'], {FAST}}}\n"
+            f"  - {{id: bad, kind: urls, local: true, urls: ['{server.base}/good1.html'], "
+            f"politeness: {{delay_secs: 1}}}}\n")
+    with pytest.raises(SourcesError, match=r"source #2 \(bad\): unknown politeness option"):
+        run(tmp_path, yaml)
+    good = load_sources_text(tmp_path, yaml.split("  - {id: bad")[0])[0]
+    broken = replace(good, id="bad", options={"politeness": {"delay_secs": 1}})   # built by code, not loaded
     with pytest.raises(SourcesError, match="unknown politeness option"):
-        with Warehouse(tmp_path / "x.duckdb").writer() as con:
-            read_web_source(load_sources(tmp_path / "s.yaml")[0], con, NOW)
+        with Warehouse(tmp_path / "t.duckdb").writer() as con:
+            ingest_sources(con, [broken], NOW)
+    assert server.hits == []                                    # nothing was asked of the server
+
+
+def load_sources_text(tmp_path: Path, yaml: str):
+    (tmp_path / "only.yaml").write_text(yaml, encoding="utf-8")
+    return load_sources(tmp_path / "only.yaml")
 
 
 def test_benchmark_pages_are_stored_byte_for_byte(tmp_path, server):

@@ -7,17 +7,21 @@ Every fault costs one RecordError naming the file and the position (line of a JS
 CSV), and never the rest of the file or the source: a truncated `.gz` keeps the records inflated before
 the break, a line that is not UTF-8 or not an object or has a number for a URL is that line only, binary
 data under a text name is refused rather than stored as a garbled article. Sizes are bounded by the
-source's `limits.max_bytes` before and while a file inflates (`newsintel.scrape.limits`).
+source's `limits.max_bytes` (`newsintel.scrape.limits`): a single-document file before and while it
+inflates, a JSONL or CSV export per record, read as a stream (an export of any size in bounded memory).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import os
 import re
 import stat
 import zlib
+from collections import deque
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Iterator
@@ -139,14 +143,17 @@ def read_files_source(src: Source, paths: list[Path] | None = None) -> Iterator[
 def read_file(src: Source, path: Path, limits: Limits | None = None) -> Iterator[RawRecord | RecordError]:
     limits = limits or Limits()
     suffix = kind_suffix(path)
-    data, broken = read_bounded(path, limits.max_bytes)
     where = _rel(src, path)
     if suffix in (".jsonl", ".csv"):
+        # Streamed, bounded per record: an export of any size is read in a few MB of memory, and a record
+        # over `max_bytes` is one failure (the file as a whole used to be refused past `max_bytes`).
         reader = _read_jsonl if suffix == ".jsonl" else _read_csv
-        yield from reader(src, path, data, complete=broken is None)
-        if broken:
-            yield RecordError(file_identity(src, path), src.id, f"{where}: {broken}; the records before it were kept")
+        try:
+            yield from reader(src, path, limits.max_bytes)
+        except BrokenData as exc:
+            yield RecordError(file_identity(src, path), src.id, f"{where}: {exc}; the records before it were kept")
         return
+    data, broken = read_bounded(path, limits.max_bytes)
     if broken:                                   # half a page or text is not an article
         raise ValueError(broken)
     if suffix in HTML_SUFFIXES:
@@ -156,31 +163,111 @@ def read_file(src: Source, path: Path, limits: Limits | None = None) -> Iterator
         yield parse_seed_text(decode_text(data), file_identity(src, path), src.id)
 
 
+class BrokenData(ValueError):
+    """A compressed file that ends early or is corrupt: the records read before the break stand."""
+
+
+BLOCK = 1 << 20        # bytes read, and at most inflated, at a time
+
+
 def read_bounded(path: Path, max_bytes: int) -> tuple[bytes, str | None]:
     """A file's bytes, inflated if it is gzip, at most `max_bytes` of them (TooLarge past that), and why
     the data ends early when a compressed file is truncated or corrupt (None when it is whole)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise TooLarge(f"file is {size} bytes, over limits.max_bytes {max_bytes}")
-    with open(path, "rb") as fh:
-        raw = fh.read(max_bytes + 1)
-    if path.suffix.lower() != ".gz":
-        return raw, None
-    out, total, rest = [], 0, raw
-    while rest:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            chunk = inflater.decompress(rest, max_bytes + 1 - total)
-        except zlib.error as exc:
-            return b"".join(out), f"corrupt gzip data after {total} bytes ({exc})"
-        total += len(chunk)
-        out.append(chunk)
-        if total > max_bytes or inflater.unconsumed_tail:
-            raise TooLarge(f"inflates to more than limits.max_bytes {max_bytes} bytes (stopped inflating)")
-        if not inflater.eof:
-            return b"".join(out), f"truncated gzip file: the data ends after {total} inflated bytes"
-        rest = inflater.unused_data                  # a further gzip member, as `cat a.gz b.gz` makes
+    out, total = [], 0
+    try:
+        for block in inflated_blocks(path):
+            total += len(block)
+            if total > max_bytes:
+                raise TooLarge(f"inflates to more than limits.max_bytes {max_bytes} bytes (stopped inflating)")
+            out.append(block)
+    except BrokenData as exc:
+        return b"".join(out), str(exc)
     return b"".join(out), None
+
+
+def inflated_blocks(path: Path) -> Iterator[bytes]:
+    """A file's bytes in blocks of at most BLOCK, inflated when it is gzip (every member, as `cat a.gz
+    b.gz` makes); BrokenData when the compressed data is truncated or corrupt, after the blocks before it."""
+    gz = path.suffix.lower() == ".gz"
+    with open(path, "rb") as fh:
+        if not gz:
+            while block := fh.read(BLOCK):
+                yield block
+            return
+        inflater, total = zlib.decompressobj(16 + zlib.MAX_WBITS), 0
+        pending = b""
+        while True:
+            if not pending:
+                pending = fh.read(BLOCK)
+                if not pending:
+                    break
+            try:
+                block = inflater.decompress(pending, BLOCK)
+            except zlib.error as exc:
+                raise BrokenData(f"corrupt gzip data after {total} bytes ({exc})") from None
+            pending = inflater.unconsumed_tail
+            total += len(block)
+            if block:
+                yield block
+            if inflater.eof:
+                rest = inflater.unused_data + pending
+                inflater, pending = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
+                if not rest:
+                    more = fh.read(BLOCK)
+                    if not more:
+                        return
+                    pending = more
+        if not inflater.eof:
+            raise BrokenData(f"truncated gzip file: the data ends after {total} inflated bytes")
+
+
+def _utf8_blocks(path: Path) -> Iterator[bytes]:
+    """The file's blocks as UTF-8: a UTF-8 byte order mark dropped, UTF-16 (with its mark) re-encoded as it
+    streams; anything else passed as it is (each line is checked for UTF-8 where it is read)."""
+    blocks = inflated_blocks(path)
+    first = b""
+    for block in blocks:
+        first += block
+        if len(first) >= 3:
+            break
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        decoder = codecs.getincrementaldecoder("utf-16")(errors="surrogatepass")
+        for block in itertools.chain([first], blocks):
+            yield decoder.decode(block).encode("utf-8", errors="surrogateescape")
+        yield decoder.decode(b"", final=True).encode("utf-8", errors="surrogateescape")
+        return
+    yield first.removeprefix(b"\xef\xbb\xbf")
+    yield from blocks
+
+
+def bounded_lines(blocks: Iterator[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int, int]]:
+    """(line number, line without its newline or None when longer than `limit` bytes, its length, its
+    count of '"') for each line of the blocks, holding at most `limit` bytes of one line. A last line
+    without a newline counts; a break in the data (BrokenData) drops the line it cut."""
+    n, buf, size, quotes = 0, bytearray(), 0, 0
+    for block in blocks:
+        start = 0
+        while True:
+            end = block.find(b"\n", start)
+            piece = block[start:] if end < 0 else block[start:end]
+            size += len(piece)
+            quotes += piece.count(b'"')
+            if size <= limit:
+                buf += piece
+            elif buf:
+                buf.clear()
+            if end < 0:
+                break
+            n += 1
+            yield n, (bytes(buf) if size <= limit else None), size, quotes
+            buf.clear()
+            size = quotes = 0
+            start = end + 1
+    if size:
+        yield n + 1, (bytes(buf) if size <= limit else None), size, quotes
 
 
 def parse_seed_text(text: str, url: str, source_id: str) -> RawRecord:
@@ -193,13 +280,11 @@ def parse_seed_text(text: str, url: str, source_id: str) -> RawRecord:
     return RawRecord(url, source_id, "text", text, content_type="text/plain")
 
 
-def _read_jsonl(src: Source, path: Path, data: bytes, complete: bool) -> Iterator[RawRecord | RecordError]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        data = data.decode("utf-16").encode("utf-8")
-    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
-    if not complete and lines:
-        lines = lines[:-1]                           # the last line was cut by the truncation
-    for n, raw in enumerate(lines, 1):
+def _read_jsonl(src: Source, path: Path, limit: int) -> Iterator[RawRecord | RecordError]:
+    for n, raw, size, _ in bounded_lines(_utf8_blocks(path), limit):
+        if raw is None:
+            yield _bad(src, path, n, f"line {n}: a record of {size} bytes, over limits.max_bytes {limit}")
+            continue
         if not raw.strip():
             continue
         try:
@@ -219,31 +304,110 @@ def _read_jsonl(src: Source, path: Path, data: bytes, complete: bool) -> Iterato
         yield _record_from_fields(src, path, n, obj, f"line {n}")
 
 
-def _read_csv(src: Source, path: Path, data: bytes, complete: bool) -> Iterator[RawRecord | RecordError]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="surrogateescape")
-    else:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
-    # a field may be as large as the file may be (the module default, 128 KB, drops long articles)
-    csv.field_size_limit(max(csv.field_size_limit(), len(data) + 1))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    n = 0
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
+class _Strict(csv.Dialect):
+    """RFC 4180, and errors instead of guesses: a quote must close before a separator or the line's end."""
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True
+    skipinitialspace = False
+    lineterminator = "\r\n"
+    quoting = csv.QUOTE_MINIMAL
+    strict = True
+
+
+def _read_csv(src: Source, path: Path, limit: int) -> Iterator[RawRecord | RecordError]:
+    """Rows of a CSV export, one record at a time. A record is the lines up to the one that closes its
+    last quote; it must parse as one row of exactly the header's fields. When it does not (an unclosed
+    quote swallowing the lines after it, an unquoted comma splitting a field), it is one failure naming
+    its row and line, and reading starts again at the line after its first: the rows behind a bad one
+    are kept (they used to be swallowed, or cut at the comma, under "0 failed records")."""
+    csv.field_size_limit(max(csv.field_size_limit(), limit + 1))
+    skip = 0
+    while True:                                  # more than once only after an unclosed quote over `limit`
+        restart = yield from _csv_records(src, path, limit, skip)
+        if restart is None:
             return
-        except csv.Error as exc:
+        skip = restart
+
+
+def _csv_records(src: Source, path: Path, limit: int, skip: int):
+    lines = bounded_lines(_utf8_blocks(path), limit)
+    pushed: deque = deque()
+    header: list[str] | None = None
+    n = 0
+    for line in lines:                           # the header and the lines before `skip` (a re-read)
+        if line[0] == 1 and header is None:
+            header, err = _parse_row([line])
+            if err or not header:
+                raise ValueError(f"the header line is not CSV ({err or 'empty'})")
+            if skip:
+                continue
+            break
+        if line[0] >= skip:
+            pushed.append(line)
+            break
+    if header is None:
+        return None
+
+    def next_line():
+        return pushed.popleft() if pushed else next(lines, None)
+
+    while (first := next_line()) is not None:
+        span, size, quotes = [first], first[2], first[3]
+        while quotes % 2 and size <= limit:
+            more = next_line()
+            if more is None:
+                break
+            span.append(more)
+            size += more[2] + 1
+            quotes += more[3]
+        start = first[0]
+        if size > limit:
+            while quotes % 2 and (more := next_line()) is not None:
+                quotes += more[3]            # read past it to its end, holding nothing
             n += 1
-            yield _bad(src, path, n, f"row {n} (line {start}): not CSV ({exc})")
+            if quotes % 2:                   # never closed: re-read from the line after its first
+                yield _bad(src, path, n, f"row {n} (line {start}): a quote opened here is never closed")
+                return start + 1
+            yield _bad(src, path, n, f"row {n} (line {start}): a record of more than limits.max_bytes {limit} "
+                                     "bytes")
             continue
+        if any(raw is None for _, raw, _, _ in span):
+            n += 1
+            yield _bad(src, path, n, f"row {n} (line {start}): a record over limits.max_bytes {limit} bytes")
+            continue
+        row, err = _parse_row(span)
+        if row == [] and not err:
+            continue                         # a blank line
         n += 1
         where = f"row {n} (line {start})"
-        if any(_has_surrogates(v) for v in row.values() if isinstance(v, str)):
+        if quotes % 2:
+            err = "a quote opened here is never closed"
+        elif not err and len(row) != len(header):
+            err = (f"{len(row)} fields where the header has {len(header)}"
+                   + (" (an unquoted comma, or an unclosed quote?)" if len(row) > len(header) else ""))
+        if err:
+            yield _bad(src, path, n, f"{where}: not CSV ({err})")
+            for line in reversed(span[1:]):  # the lines it swallowed are read again as rows of their own
+                pushed.appendleft(line)
+            continue
+        if any(_has_surrogates(v) for v in row):
             yield _bad(src, path, n, f"{where}: not UTF-8; CSV exports must be UTF-8")
             continue
-        yield _record_from_fields(src, path, n, row, where)
+        yield _record_from_fields(src, path, n, dict(zip(header, row)), where)
+    return None
+
+
+def _parse_row(span: list) -> tuple[list[str], str | None]:
+    text = "\n".join(raw.decode("utf-8", errors="surrogateescape") for _, raw, _, _ in span)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect=_Strict))
+    except csv.Error as exc:
+        return [], str(exc)
+    rows = [r for r in rows if r]
+    if len(rows) > 1:
+        return rows[0], f"{len(rows)} rows in one record"
+    return (rows[0] if rows else []), None
 
 
 def _has_surrogates(text: str) -> bool:

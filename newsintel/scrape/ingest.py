@@ -26,7 +26,7 @@ from newsintel.scrape import consumed
 from newsintel.scrape.files import list_files, read_files_source
 from newsintel.scrape.limits import Limits, cap_words
 from newsintel.scrape.records import RawRecord, RecordError
-from newsintel.sources import Source
+from newsintel.sources import Source, SourcesError
 from newsintel.storage import Warehouse, commit_chunk, insert_rows, key_filter, upsert_rows
 from newsintel.storage.bodies import BodyStore
 from newsintel.urls import url_id
@@ -41,6 +41,9 @@ class IngestReport:
     per_source: dict[str, Counter] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)   # records kept with a change (truncated)
+    # Configuration that reads nothing (no sources, a glob matching no file): not an error, since an inbox
+    # may be empty for a while, but never silent either: the run's log and the summary show each one.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def sources_with_only_failures(self) -> list[str]:
@@ -49,11 +52,15 @@ class IngestReport:
                       if c["failed"] and not (c["new"] + c["updated"] + c["unchanged"]))
 
 
-def _read_files(src: Source, con: duckdb.DuckDBPyConnection, now: datetime) -> Iterator[RawRecord | RecordError]:
+def _read_files(src: Source, con: duckdb.DuckDBPyConnection, now: datetime,
+                warn: Callable[[str], None] = lambda _: None) -> Iterator[RawRecord | RecordError]:
     """Only the files that are new or changed (size, mtime) since they were last read; `refetch: true`
     reads them all again. The files are marked read once the reader is exhausted, in the same transaction
-    as their records."""
+    as their records. A path or glob that matches no readable file is reported through `warn`."""
     paths = list_files(src)
+    if not paths:
+        warn(f"source {src.id}: path {src.path!r} matches no readable file (from {src.base_dir}); "
+             f"nothing was read from it")
     fresh, stamps, skipped = consumed.unread(con, src.id, paths, every=bool(src.options.get("refetch")))
     if skipped:
         yield consumed.AlreadyRead(skipped)
@@ -78,20 +85,24 @@ def ingest_sources(target: duckdb.DuckDBPyConnection | Warehouse, sources: list[
     if bodies is None and isinstance(target, Warehouse):
         bodies = target.bodies
     report = IngestReport()
+    if not sources:
+        report.warnings.append("no sources to read: the sources file lists none (or only_sources chose none)")
     for src in sources:
         store = _Store(src, now, report, bodies)
         try:
             store.max_words = Limits.from_source(src).max_words
             if src.kind == "files":             # one session: a crash loses nothing a re-read does not redo
                 with sessions() as con:
-                    records = _read_files(src, con, now)
+                    records = _read_files(src, con, now, report.warnings.append)
                     while batch := list(islice(records, FILES_BATCH)):
                         store(con, batch)
                         commit_chunk(con)       # DuckDB keeps an open transaction's rows in memory
             else:
                 from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
                 web.ingest_web_source(src, sessions, now, store)
-        except Exception as exc:  # a whole source failing (bad glob, bad options, host down) is logged, not fatal
+        except SourcesError:
+            raise                               # a configuration error stops the run; it is no source failure
+        except Exception as exc:  # a whole source failing (unreadable folder, host down) is logged, not fatal
             failure = RecordError(src.url or src.path or src.id, src.id, f"source failed: {type(exc).__name__}: {exc}")
             with sessions() as con:
                 store(con, [failure], reader_logged=False)

@@ -17,6 +17,7 @@ from typing import Any
 
 from newsintel.sources import Source, SourcesError, closest
 
+MAX_LIMIT = 10 ** 12
 _WORD = re.compile(r"\S+")
 _HTML_TOKEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>|[^\s<]+", re.I | re.S)
 
@@ -38,8 +39,9 @@ class Limits:
             raise SourcesError(f"source {src.id}: unknown limits option(s) {', '.join(hints)}; "
                                f"known: {', '.join(sorted(known))}")
         for key, value in raw.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise SourcesError(f"source {src.id}: limits.{key} must be a positive whole number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+                raise SourcesError(f"source {src.id}: limits.{key} must be a whole number from 1 to {MAX_LIMIT}, "
+                                   f"got {value!r}")
         return cls(**raw)
 
 

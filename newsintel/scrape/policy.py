@@ -9,6 +9,7 @@ set the delays to ~0.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -54,18 +55,34 @@ class Policy:
             hints = [f"{k} (did you mean {g}?)" if (g := closest(k, sorted(known))) else k for k in unknown]
             raise SourcesError(f"source {src.id}: unknown politeness option(s) {', '.join(hints)}; "
                                f"known: {', '.join(sorted(known))}")
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            default = known[key].default
-            try:
-                values[key] = str(value) if isinstance(default, str) else type(default)(value)
-            except (TypeError, ValueError):
-                raise SourcesError(f"source {src.id}: politeness.{key} must be a {type(default).__name__}, "
-                                   f"got {value!r}") from None
-            if not isinstance(default, str) and values[key] < 0:
-                raise SourcesError(f"source {src.id}: politeness.{key} must not be negative")
-        policy = cls(**values)
-        for key in ("per_host_concurrency", "workers", "max_attempts", "give_up_after", "commit_every"):
-            if getattr(policy, key) < 1:
-                raise SourcesError(f"source {src.id}: politeness.{key} must be at least 1")
-        return policy
+        values = {key: _checked(src.id, key, value, known[key].default) for key, value in raw.items()}
+        return cls(**values)
+
+
+# As strict as `limits:`: a number of the option's kind, finite, within bounds. A float option takes a
+# whole number too; nothing else is converted (`"5"`, `true`, `.nan` and `.inf` are errors, not 5, 1 or
+# a wait that never ends).
+AT_LEAST_ONE = ("per_host_concurrency", "workers", "max_attempts", "give_up_after", "commit_every", "max_bytes")
+MORE_THAN_ZERO = ("timeout_seconds", "total_timeout_seconds")
+MAX_NUMBER = 10 ** 12          # far above any sensible setting, far below what timers and sockets overflow at
+
+
+def _checked(source: str, key: str, value: Any, default: Any) -> Any:
+    name = f"source {source}: politeness.{key}"
+    if isinstance(default, str):
+        if not isinstance(value, str) or not value.strip():
+            raise SourcesError(f"{name} must be a non-empty string, got {value!r}")
+        return value
+    whole = isinstance(default, int)
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        kind = "a whole number" if whole else "a number"
+        raise SourcesError(f"{name} must be {kind}, got {value!r}")
+    if not math.isfinite(value) or value > MAX_NUMBER:
+        raise SourcesError(f"{name} must be a finite number of at most {MAX_NUMBER}, got {value!r}")
+    if key in AT_LEAST_ONE and value < 1:
+        raise SourcesError(f"{name} must be at least 1, got {value!r}")
+    if key in MORE_THAN_ZERO and value <= 0:
+        raise SourcesError(f"{name} must be more than 0, got {value!r}")
+    if value < 0:
+        raise SourcesError(f"{name} must not be negative, got {value!r}")
+    return value if whole else float(value)

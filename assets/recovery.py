@@ -14,20 +14,38 @@ process no longer exists is reported failed (`DagsterInstance.report_run_failed`
 (`free_concurrency_slots_for_run`); a finished run still holding slots has them freed at once. It runs
 before every `make run` and every 30 s as the `dead_run_sensor` under the daemon.
 
+A run killed before it announced its process (between its start and its executor's first event) has no
+pid to check: once it has been silent for `NO_PID_GRACE` seconds it is failed too (a live run announces
+its pid within a second of starting, and logs steadily after).
+
 Process ids mean something only on the machine that launched the run: this applies to instances whose
 runs start on this machine (in process, or the default run launcher), which is this project's set-up.
-The data side needs no such help: the DuckDB writer lock is an OS file lock, which the kernel drops with
-the dead process, and an unfinished write session never reaches the published file.
+
+The data side: the DuckDB writer lock is an OS file lock, which the kernel drops when the last process
+holding it is gone. Pool workers no longer inherit it (newsintel/parallel.py), and `free_orphaned_locks`
+ends any process still holding a lock whose taker died (orphans of a run killed before that fix, or of
+code that forks without it).
+
+`recover` is the one entry: `make run`, the start of every run whatever launched it (the warehouse
+resource's set-up: CLI, UI, schedule, sensor, a Python `materialize`), each schedule tick and the
+`dead_run_sensor` call it.
 """
 from __future__ import annotations
 
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, DefaultRunLauncher, RunsFilter
 
-IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+from newsintel.proclocks import end_orphans, orphaned_lock_holders
+from newsintel.storage.lake import is_lake_target
+
+# NOT_STARTED: a run created in process (`materialize`, `make run`) and killed before it started stays so.
+IN_PROGRESS = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
+               DagsterRunStatus.CANCELING]
+NO_PID_GRACE = 120.0   # seconds a run may go without announcing its process before it is taken for dead
 FINISHED_STATUSES = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
@@ -37,19 +55,58 @@ class Reaped:
     pid: int | None
     status: str                  # the run's status when it was found
     slots: tuple[str, ...]       # "pool:step" slots it held
+    silent: float | None = None  # for a run that never announced its process: seconds since its last event
 
     @property
     def message(self) -> str:
         held = f"pool slot(s) {', '.join(self.slots)}" if self.slots else "no pool slot"
+        if self.silent is not None:
+            return (f"run {self.run_id[:8]} never announced its process and has been silent for "
+                    f"{self.silent:.0f} s while {self.status.lower()}, holding {held}: it died before it "
+                    f"started its steps; marked it failed and freed its slots")
         if self.pid is None:
             return f"run {self.run_id[:8]} had ended ({self.status.lower()}) but still held {held}: freed"
         return (f"run {self.run_id[:8]} died (its process {self.pid} is gone) while {self.status.lower()}, "
                 f"holding {held}: marked it failed and freed its slots")
 
 
-def reap_dead_runs(instance: DagsterInstance) -> list[Reaped]:
+def recover(instance: DagsterInstance, target: str | None, current_run: str | None = None) -> list[str]:
+    """Everything dead runs left behind, freed: runs failed and pool slots given back (`reap_dead_runs`),
+    and the writer lock of the warehouse at `target` taken back from a dead run's orphans. Returns one
+    message per thing done, for the caller to log."""
+    messages = [item.message for item in reap_dead_runs(instance, exclude=current_run)]
+    if target:
+        messages += free_orphaned_locks(target)
+    return messages
+
+
+def free_orphaned_locks(target: str) -> list[str]:
+    """End processes that hold a writer lock of the file warehouse at `target` taken by a process that no
+    longer exists (the dead run's forked workers): until they go, no later run can write. A lake's locks
+    are PostgreSQL's, which frees them with the dead session."""
+    if is_lake_target(target):
+        return []
+    holders = orphaned_lock_holders(Path(target).expanduser().resolve().parent)
+    if not holders:
+        return []
+    ended = end_orphans(holders)
+    messages = []
+    for path in sorted({h.path for h in holders}):
+        gone = sorted(h.pid for h in ended if h.path == path)
+        kept = sorted(h.pid for h in holders if h.path == path and h not in ended)
+        taker = next(h.taker for h in holders if h.path == path)
+        line = (f"the lock {path} was still held by process(es) {', '.join(map(str, gone + kept))} left by "
+                f"process {taker}, which died holding it (orphaned workers of a killed run)")
+        line += "; ended them" if not kept else f"; could not end {', '.join(map(str, kept))}: stop them by hand"
+        messages.append(line)
+    return messages
+
+
+def reap_dead_runs(instance: DagsterInstance, exclude: str | None = None,
+                   no_pid_grace: float | None = None) -> list[Reaped]:
     """Fail runs whose process is gone and free every slot held by a run that is not alive; returns what
-    was done, each with a message the caller logs. Never touches a run whose process is still running."""
+    was done, each with a message the caller logs. Never touches a run whose process is still running,
+    nor `exclude` (the caller's own run)."""
     if not _runs_are_local(instance):
         return []
     holders = _slot_holders(instance)
@@ -59,6 +116,8 @@ def reap_dead_runs(instance: DagsterInstance) -> list[Reaped]:
             candidates.setdefault(rec.dagster_run.run_id, rec)
     done = []
     for run_id, rec in candidates.items():
+        if run_id == exclude:
+            continue
         run = rec.dagster_run
         slots = tuple(sorted(holders.get(run_id, ())))
         if run.status in FINISHED_STATUSES:
@@ -67,9 +126,15 @@ def reap_dead_runs(instance: DagsterInstance) -> list[Reaped]:
                 done.append(Reaped(run_id, None, run.status.value, slots))
             continue
         pid, since = _worker_pid(instance, run_id)
-        if pid is None or _alive(pid, since):
-            continue           # not started yet (run monitoring's start timeout covers it) or still running
-        item = Reaped(run_id, pid, run.status.value, slots)
+        if pid is None:
+            silent = time.time() - _last_heard(instance, rec)
+            if silent < (NO_PID_GRACE if no_pid_grace is None else no_pid_grace):
+                continue       # just created or starting: its process announces itself in a moment
+            item = Reaped(run_id, None, run.status.value, slots, silent=silent)
+        elif _alive(pid, since):
+            continue
+        else:
+            item = Reaped(run_id, pid, run.status.value, slots)
         instance.report_run_failed(run, message=f"newsintel: {item.message}")
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
         done.append(item)
@@ -117,6 +182,15 @@ def _worker_pid(instance: DagsterInstance, run_id: str) -> tuple[int | None, flo
         if value is not None and str(value.value).isdigit():
             pid, when = int(value.value), entry.timestamp
     return pid, when
+
+
+def _last_heard(instance: DagsterInstance, rec) -> float:
+    """When the run last showed life: its newest event, or its record's creation or last update."""
+    stamps = [ts.timestamp() for ts in (rec.create_timestamp, rec.update_timestamp) if ts is not None]
+    logs = instance.all_logs(rec.dagster_run.run_id)
+    if logs:
+        stamps.append(logs[-1].timestamp)
+    return max(stamps, default=0.0)
 
 
 def _alive(pid: int, since: float) -> bool:

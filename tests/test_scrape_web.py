@@ -21,7 +21,8 @@ from conftest import SHARED, LocalServer, guard_loopback
 
 from newsintel.scrape import netguard, robots
 from newsintel.scrape.ingest import ingest_sources
-from newsintel.sources import SourcesError, load_sources
+from newsintel.scrape.options import load_checked_sources as load_sources
+from newsintel.sources import SourcesError
 from newsintel.storage import Warehouse
 
 NOW = datetime(2024, 5, 10, 12, 0, 0)

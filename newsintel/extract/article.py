@@ -72,6 +72,18 @@ def read_events(ctx: ArticleContext, matcher: CompanyMatcher | None) -> list[Eve
     return RoleReader(ctx, matcher).events(docs)
 
 
+def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]]) -> list:
+    """Where the parse read an event in a sentence, its roles decide who the parties are: a finding of the
+    regular expressions that pairs two organisations the parse gave other roles in that sentence ("Meta sold
+    Giphy to Shutterstock": not Shutterstock and Meta) is dropped; one naming an organisation the parse did
+    not place (a list member it missed) is kept."""
+    read = defaultdict(set)
+    for f in parsed:
+        read[f.sentence_index].add(key(f))
+    return [f for f in rules if f.sentence_index not in read or key(f) in read[f.sentence_index]
+            or not key(f) <= roles.get(f.sentence_index, set())] + parsed
+
+
 def _frame_bans(ctx: ArticleContext, events: list[Event]) -> list[BanFinding]:
     from newsintel.extract.bans import _measure
     out = []
@@ -93,14 +105,18 @@ def _frame_deals(ctx: ArticleContext, events: list[Event]) -> list[DealFinding]:
         if e.kind != "deal":
             continue
         f = e.frame
+        ctx.memo.setdefault("deal_roles", {}).setdefault(e.view.index, set()).update(
+            h.company_id for h in e.agents + e.patients + e.others)
         pairs: list[tuple[str, str, bool]] = []
         if f.direction == "buyer":
             pairs += [(a.company_id, p.company_id, True) for a in e.agents for p in e.patients]
         elif f.direction == "seller":   # the buyer buys from the seller ("Meta sold Giphy to Shutterstock")
-            sellers_ = e.patients if e.stake or not e.agents else e.agents   # a stake sold: the deal is for its company
+            # a stake sold: the deal is for its company; a unit sold ("its radio unit"): the deal is with its owner;
+            # a company sold ("sold Giphy"): the deal is for that company
+            sellers_ = e.agents if e.agents and e.own_unit and not e.stake else e.patients or e.agents
             if e.others:
                 pairs += [(b.company_id, s.company_id, True) for b in e.others for s in sellers_]
-            elif e.stake:   # "was ordered to sell its stake in X": the holder's deal for X
+            elif e.stake and e.status == "blocked":   # "was ordered to sell its stake in X": the holder's deal, undone
                 pairs += [(a.company_id, p.company_id, True) for a in e.agents for p in e.patients]
         else:
             sides = e.agents + e.patients
@@ -189,7 +205,8 @@ STATUS_CEILING = {"rumored": 0.55, "proposed": 0.6}
 
 
 def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher, parsed: list[DealFinding] = ()) -> list[dict]:
-    findings = find_deal_sentences(ctx) + list(parsed)
+    findings = _parse_decides(find_deal_sentences(ctx), list(parsed), lambda f: frozenset(f.parties),
+                              ctx.memo.get("deal_roles", {}))
     if not findings:
         return []
     selling = sellers(ctx)

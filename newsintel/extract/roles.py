@@ -16,13 +16,14 @@ also an ordinary word counts only where the sentence gives it an organisation's 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsintel.extract.authorities import find_actors
 from newsintel.extract.companies import (
     _NOT_ORG_WORDS,
     CompanyHit,
     CompanyMatcher,
+    _authority_names,
     slugify,
     strip_corporate_suffix,
 )
@@ -62,7 +63,8 @@ STAKE_NOUNS = {"stake", "share", "percent", "cent", "%", "interest", "holding", 
 PERSON_TITLES = {"chief", "ceo", "chairman", "chairwoman", "founder", "co-founder", "president", "minister",
                  "governor", "executive", "director", "secretary", "spokesman", "spokesperson", "mr", "ms", "mrs",
                  "dr", "analyst", "billionaire", "tycoon", "senator", "judge"}
-REQUESTS = {"ask", "petition", "request", "beg", "lobby"}
+ANSWERS = {"reject", "rebuff", "accept", "turn", "decline", "spurn", "welcome", "weigh", "review", "receive"}
+REQUESTS = {"ask", "petition", "request", "beg", "lobby", "sue"}   # a request or a lawsuit, not a ban
 ORDERS = {"order", "force", "require", "direct", "instruct", "compel", "tell", "ask"}
 DENY = {"deny", "reject", "dismiss", "refute", "rebut"}
 _NAME_GLUE = {"&", "-", "of", "and"}
@@ -82,6 +84,7 @@ class Event:
     view: SentenceView
     explicit_status: bool = True   # a governing word or the verb's tense said it, not the noun's default
     stake: bool = False            # what changes hands is a stake, shares or a per cent: an investment
+    own_unit: bool = False         # what is sold is the seller's own ("its radio unit"): the deal is with the seller
 
 
 class RoleReader:
@@ -93,6 +96,9 @@ class RoleReader:
         self.frames = lexicon or frames()
         self.no_discovery = False
         self.pending: list[CompanyHit] = []   # names discovered while reading the current event
+        self.resolving: set[int] = set()      # pronouns being resolved in the current event
+        self.last_ban_market: str | None = None   # where the article's last explicitly placed ban was
+        self.condition = False   # the last status read was withheld by a condition ("if it bought")
         self.weak = False   # the last status read came from the trigger alone, not from a governing word
 
     # ----- entities of a token -----
@@ -147,8 +153,8 @@ class RoleReader:
         first = name.split()[0]
         if len(name.split()) in (2, 3) and first in first_names():
             return None   # a person
-        if any(h.start < end and start < h.end for h in view.companies):
-            return None
+        if any(h.start < end and start < h.end for h in view.companies) or name in _authority_names():
+            return None   # already named, or a body of state or a leader ("Biden")
         titled = {t.lower_ for t in (*tok.subtree, tok.head) if t.i != tok.i}
         if titled & PERSON_TITLES:
             return None   # "Reliance chief Mukesh Ambani": a person
@@ -170,12 +176,13 @@ class RoleReader:
         """What a pronoun or "the company" stands for. "X said it would buy", "X dropped its bid": the subject of
         the clause or of the verb of saying; else the organisation named first in the nearest sentence before
         (subjects come first, and a subject is what a later "the company" most often means)."""
-        if hits is not None:
+        if hits is not None and tok.i not in self.resolving:
+            self.resolving.add(tok.i)   # "its ... it ...": each pronoun is followed once, never in a circle
             clause = self._governing_verb(tok) if tok.dep_ == "poss" else (
                 tok.head if tok.dep_ == "nsubj" else None)
             for verb in (clause, clause.head if clause is not None and clause.dep_ == "ccomp" else None):
-                if verb is None:
-                    continue
+                if verb is None or (verb is clause and verb.lemma_.lower() in ANSWERS and tok.dep_ == "poss"):
+                    continue   # "ByteDance rejected its offer": one answers another's offer
                 subj = self._child(verb, "nsubj")
                 if subj and subj[0] is not tok and subj[0].lower_ not in PRONOUNS:
                     self.no_discovery = True   # an acting body ("the LTFRB suspended its operations") is no antecedent
@@ -206,7 +213,7 @@ class RoleReader:
             out.append(hits[tok.i])
         elif low in PRONOUNS and tok.pos_ == "PRON":
             ref = self._antecedent(view, tok, set(exclude), hits)
-            if ref:
+            if ref and (kind != "ban" or ref.kind == "app"):   # "sued to block it": "it" is a deal, not an app
                 out.append(ref)
         else:
             named = [hits[c.i] for c in tok.children if c.i in hits and c.dep_ in ("compound", "flat", "nmod", "amod")]
@@ -221,7 +228,15 @@ class RoleReader:
                         targets = [c] if c.dep_ != "prep" else [g for g in c.children if g.dep_ == "pobj"]
                         for g in targets:
                             out.extend(self._entities(view, g, hits, kind, exclude, depth + 1))
-                if not out and low in ANAPHORS and any(c.lower_ in ("the", "this") for c in tok.children):
+                if not out:
+                    for c in tok.children:
+                        if c.dep_ in ("appos", "flat") and c.pos_ in _PROPER:
+                            out.extend(self._entities(view, c, hits, kind, exclude, depth + 1))
+                nxt = tok.i + 1
+                if not out and low in ANAPHORS and nxt < len(tok.doc) and nxt in hits:
+                    out.append(hits[nxt])   # "the stock-image company Shutterstock", however the parse hangs it
+                if not out and low in ANAPHORS and any(c.lower_ in ("the", "this") for c in tok.children) \
+                        and not any(c.lower_ in ("combined", "merged", "new", "joint") for c in tok.children):
                     ref = self._antecedent(view, tok, set(exclude))
                     if ref:
                         out.append(ref)
@@ -258,7 +273,7 @@ class RoleReader:
         if hops > 4:
             return None
         subj = self._child(verb, "nsubj")
-        if subj:
+        if subj and not (verb.dep_ == "relcl" and subj[0].lower_ in ("which", "that", "who")):
             return subj[0]
         if verb.dep_ in ("xcomp", "advcl", "conj") and verb.head is not verb:
             return self._subject(verb.head, hops + 1)
@@ -287,7 +302,7 @@ class RoleReader:
         tok = noun
         while tok.head is not tok and hops < 6:   # the nearest clause above with a subject
             tok, hops = tok.head, hops + 1
-            if tok.pos_ in ("VERB", "AUX"):
+            if tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() not in SPEECH:   # the speaker owns no event
                 subj = self._subject(tok, hops)
                 if subj is not None:
                     return subj
@@ -301,6 +316,7 @@ class RoleReader:
     def _status(self, trigger, kind: str, frame: Frame, is_title: bool) -> tuple[str | None, bool]:
         """(status, earlier), or (None, _) when the clause denies it."""
         words = self.frames.status_words[kind]
+        self.condition = False
         earlier = any(c.dep_ == "aux" and c.lower_ == "had" for c in trigger.children)
         if any(c.dep_ == "neg" for c in trigger.children):
             return None, earlier
@@ -308,8 +324,15 @@ class RoleReader:
         while tok.head is not tok and hops < 6 and tok.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "prep", "advcl", "pcomp",
                                                                  "acl", "nsubj", "nsubjpass", "compound", "attr",
                                                                  "conj", "relcl", "appos", "npadvmod"):
+            if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
+                self.condition = True
+                return None, earlier   # "if it bought the business": a condition states nothing (and denies nothing)
             if tok.dep_ in ("conj", "relcl", "ccomp") and tok.head.lemma_.lower() in SPEECH:
                 break
+            if tok.dep_ == "relcl" or (tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children)):
+                break   # "urged Canberra to follow India, which blocked TikTok": a relative clause states its own fact
+            if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
+                return None, earlier   # "if it bought the business": a condition states nothing
             child, tok = tok, tok.head
             hops += 1
             lemma = tok.lemma_.lower()
@@ -327,9 +350,14 @@ class RoleReader:
             if kind == "deal" and lemma in ("try", "attempt") and tok.tag_ == "VBD":
                 found.append("abandoned")   # "tried to buy": it did not happen
                 continue
+            beside = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" and c is not child
+                      for g in c.children if g.dep_ == "pobj" and g.lemma_.lower() in words]
+            if kind == "deal" and tok.pos_ in ("VERB", "AUX") and beside:
+                found.append(words[beside[0].lemma_.lower()])   # "it was in discussions with X to buy Y"
+                continue
             if tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ", "ADP") and lemma in words and (
                     tok.pos_ != "ADJ" or lemma == "interested"):
-                if kind == "deal" and lemma in ("end", "pull", "call", "walk") and not self._ending(tok):
+                if kind == "deal" and lemma in ("end", "pull", "call", "walk", "turn") and not self._ending(tok):
                     continue
                 if any(c.dep_ == "neg" for c in tok.children):
                     return None, earlier
@@ -341,9 +369,10 @@ class RoleReader:
                 earlier = earlier or any(c.dep_ == "aux" and c.lower_ == "had" for c in tok.children)
                 continue
             if kind == "ban" and frame.lemma in ("ban", "prohibition", "restriction") and trigger.pos_ == "NOUN" \
-                    and lemma in ("block", "suspend", "halt", "freeze", "strike") and child is trigger \
+                    and lemma in ("block", "suspend", "halt", "freeze", "strike", "stop", "enjoin", "overturn") \
+                    and child is trigger \
                     and trigger.dep_ in ("dobj", "nsubjpass"):
-                found.append("lifted" if lemma == "strike" else "blocked")
+                found.append("lifted" if lemma in ("strike", "overturn") else "blocked")
                 continue
             if any(c.dep_ == "neg" for c in tok.children) and tok.pos_ in ("VERB", "AUX"):
                 return None, earlier
@@ -359,12 +388,16 @@ class RoleReader:
             return "proposed", earlier   # "Trump said he will ban TikTok": a promise, not yet an act
         if kind == "deal" and "would" in aux and reported:
             aux = (aux - {"would"}) | {"will"}   # "said it would sell": the reported "will sell", agreed
+        if aux & MODALS and any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless")
+                                                            for m in c.children) for c in trigger.children):
+            self.condition = True
+            return None, earlier   # "could be blocked if they fail to comply": a condition, not a proposal
         if aux & MODALS or any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children if tok is not trigger):
             return ("rumored" if kind == "deal" else "proposed"), earlier
         status = frame.status
         if kind == "deal" and status == "completed" and trigger.pos_ == "VERB" and frame.object != "stake":
-            past = trigger.tag_ == "VBD" or (trigger.tag_ == "VBN" and (aux & {"has", "have", "had", "was", "were",
-                                                                               "been", "is", "are"}
+            past = trigger.tag_ == "VBD" or (trigger.tag_ == "VBN" and "being" not in aux and (
+                aux & {"has", "have", "had", "was", "were", "been"}
                                                                         or trigger.dep_ in ("acl", "relcl")))
             if not past:
                 status = "agreed"   # "will buy", "to acquire", "buys" (a headline's present): agreed, not done
@@ -374,7 +407,7 @@ class RoleReader:
     def _ending(tok) -> bool:
         """'pulled the plug', 'called off', 'walked away', 'ended talks': the phrasal verbs that end a deal."""
         parts = {c.lower_ for c in tok.children if c.dep_ in ("prt", "dobj", "advmod", "prep")}
-        return tok.lemma_.lower() == "end" or bool(parts & {"plug", "off", "away", "out"})
+        return tok.lemma_.lower() == "end" or bool(parts & {"plug", "off", "away", "out", "down"})
 
     # ----- events -----
     def events(self, docs: dict[int, object]) -> list[Event]:
@@ -396,7 +429,7 @@ class RoleReader:
                     if frame.particle and tok.pos_ == "VERB" and not any(
                             c.dep_ == "prt" and c.lower_ == frame.particle for c in tok.children):
                         continue
-                    self.pending = []
+                    self.pending, self.resolving = [], set()
                     event = self._read(view, doc, tok, frame, hits)
                     if event is not None:
                         out.append(event)
@@ -462,7 +495,12 @@ class RoleReader:
             objects = self._prep_objects(tok, *role_preps)
             by = self._prep_objects(tok, "by")
             compounds = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and c.i in hits]
-            if kind == "deal" and frame.direction == "mutual":
+            fors = self._prep_objects(tok, "for") if kind == "deal" and frame.direction == "mutual" else []
+            if fors and any(c.i in hits for c in fors):   # "the Oracle-Walmart deal for TikTok": bidders and a target
+                frame = replace(frame, direction="buyer", type=frame.type or "acquisition")
+                patients_tok += fors
+                agents_tok += compounds or ([owner] if owner is not None else [])
+            elif kind == "deal" and frame.direction == "mutual":
                 others_tok += objects + compounds
                 joint = [o for o in self._prep_objects(tok, "of", "between") if self._child(o, "conj")]
                 if owner is not None and not joint:   # "the merger of A and B": A and B, not who tells of it
@@ -476,14 +514,23 @@ class RoleReader:
                         patients_tok += self._prep_objects(gov, "against", "on")
                 elif compounds and not objects:
                     patients_tok += compounds
-                agents_tok += by or ([owner] if owner is not None else [])
+                offerer = self._prep_objects(tok, "from") if kind == "deal" else []   # "an offer from X"
+                agents_tok += by or offerer or ([owner] if owner is not None else [])
         ent = self._entities
+        if kind == "deal" and frame.direction == "mutual" and tok.pos_ != "VERB":
+            for o in self._prep_objects(tok, "between", "among"):
+                members = [o] + [t for t in o.subtree if t.dep_ == "conj"]
+                if any(m.i not in hits and m.pos_ not in _PROPER for m in members):
+                    return None   # "talks between the government and A, B and C": each with the state, no pair
         agents = [h for t in agents_tok for h in ent(view, t, hits, kind)]
         exclude = frozenset(h.company_id for h in agents)
         patients = [h for t in patients_tok for h in ent(view, t, hits, kind, exclude) if h.company_id not in exclude]
-        others = [h for t in others_tok for h in ent(view, t, hits, kind, exclude) if h.company_id not in exclude]
+        taken = exclude | {h.company_id for h in patients}
+        others = [h for t in others_tok for h in ent(view, t, hits, kind, taken) if h.company_id not in taken]
         if kind == "ban":
             return self._ban(view, doc, tok, frame, status, earlier, agents, agents_tok, patients, patients_tok)
+        if status is None and self.condition:
+            return None
         if status is None:   # "no intention of making an offer for BP": later talk of talks is denied too
             ids = {h.seller_id for h in agents + patients + others}
             self.ctx.memo.setdefault("denied", set()).update(frozenset((x, y)) for x in ids for y in ids if x != y)
@@ -502,17 +549,23 @@ class RoleReader:
         if frame.direction == "seller" and not patients and not owned:
             return None   # "sold $700 million worth of equipment to Telstra": goods, not a business
         stake = any(t.lemma_.lower() in STAKE_NOUNS for t in patients_tok if t is not None)
-        return Event(kind, frame, status, agents, patients, others, [], False, earlier, view, not self.weak, stake)
+        own_unit = any(t.lemma_.lower() in OWNED_NOUNS or any(c.dep_ == "poss" and c.lower_ in PRONOUNS
+                                                               for c in t.children)
+                       for t in patients_tok if t is not None)
+        return Event(kind, frame, status, agents, patients, others, [], False, earlier, view, not self.weak, stake,
+                     own_unit)
 
     def _ban(self, view, doc, tok, frame, status, earlier, agents, agents_tok, patients, patients_tok) -> Event | None:
         if not patients:
             return None
+        patients = [p for p in patients if not any(p.company_id in o.ancestors for o in patients if o is not p)] \
+            or patients   # "Tencent's WeChat": the app is the target, its owner says whose it is
         heads = {t.lemma_.lower() for t in patients_tok if t is not None}
         if heads & DEAL_NOUNS or heads & CONTENT_NOUNS:
             return None   # "blocked the sale of X" (a deal), "blocked X's account" (content), not a ban
         if agents and not any(a.kind == "authority" for a in agents):
             return None   # "Delta's ban of a passenger", "Visa will suspend operations": a company's own act
-        places = [m for m in view.markets if not m.dateline]
+        places = all_places = [m for m in view.markets if not m.dateline]
         actors = find_actors(view.text, view.markets)
         inside = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in patients_tok if t is not None]
         actors = [a for a in actors if not any(s <= a.start < e for s, e in inside)]   # "Russian sites": not who acts
@@ -531,14 +584,25 @@ class RoleReader:
                 lo, hi = g.left_edge.idx, g.right_edge.idx + len(g.right_edge.text)
                 markets += [m.market_id for m in places if lo <= m.start < hi]
             explicit = bool(markets)
+        if not markets:   # "... in the United States" anywhere in the trigger's own phrase
+            for t in tok.subtree:
+                if t.dep_ == "prep" and t.lower_ in ("in", "across") and t.head.dep_ != "relcl":
+                    for g in t.children:
+                        lo, hi = g.left_edge.idx, g.right_edge.idx + len(g.right_edge.text)
+                        markets += [m.market_id for m in all_places if lo <= m.start < hi]
+            explicit = bool(markets)
         if not markets and actors:
             markets, explicit = [actors[0].market_id], True
+        if not markets and self.last_ban_market:
+            markets = [self.last_ban_market]   # "Twitter has also been blocked": where the last ban was
         if not markets:
             salient = self.ctx.salient_market(view.index)
             markets = [salient] if salient else []
         if not markets:
             return None
         unique = list(dict.fromkeys(markets))
+        if explicit:
+            self.last_ban_market = unique[-1]
         return Event("ban", frame, status, agents, patients, [], unique, explicit, earlier, view)
 
 

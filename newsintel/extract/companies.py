@@ -312,7 +312,14 @@ class CompanyMatcher:
         self._names = {c.id: c.name for c in self.registry.values()}
 
     def resolve_name(self, name: str) -> str | None:
-        """A registry id for a name as written, via suffix stripping and fuzzy matching; None if unknown."""
+        """A registry id for a name as written, via suffix stripping and fuzzy matching; None if unknown.
+        Answers are kept per matcher: the fuzzy search over every registry name is the costly part."""
+        cache = self.__dict__.setdefault("_resolved", {})
+        if name not in cache:
+            cache[name] = self._resolve_name(name)
+        return cache[name]
+
+    def _resolve_name(self, name: str) -> str | None:
         base = strip_corporate_suffix(name.strip())
         if base in self._surface:
             return self._surface[base]

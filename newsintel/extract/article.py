@@ -72,7 +72,7 @@ def read_events(ctx: ArticleContext, matcher: CompanyMatcher | None) -> list[Eve
     return RoleReader(ctx, matcher).events(docs)
 
 
-def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]]) -> list:
+def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]], single: bool = False) -> list:
     """Where the parse read an event in a sentence, its roles decide who the parties are: a finding of the
     regular expressions that pairs two organisations the parse gave other roles in that sentence ("Meta sold
     Giphy to Shutterstock": not Shutterstock and Meta) is dropped; one naming an organisation the parse did
@@ -80,8 +80,10 @@ def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]]) -
     read = defaultdict(set)
     for f in parsed:
         read[f.sentence_index].add(key(f))
+    def placed(k):
+        return (k if not single else {k}) <= roles.get(f.sentence_index, set())
     return [f for f in rules if f.sentence_index not in read or key(f) in read[f.sentence_index]
-            or not key(f) <= roles.get(f.sentence_index, set())] + parsed
+            or not placed(key(f))] + parsed
 
 
 def _frame_bans(ctx: ArticleContext, events: list[Event]) -> list[BanFinding]:
@@ -90,6 +92,8 @@ def _frame_bans(ctx: ArticleContext, events: list[Event]) -> list[BanFinding]:
     for e in events:
         if e.kind != "ban":
             continue
+        ctx.memo.setdefault("ban_roles", {}).setdefault(e.view.index, set()).update(
+            h.company_id for h in e.agents + e.patients)
         when = find_date(e.view.text, ctx.published)
         measure = _measure(e.view.text, e.patients)
         for market in e.markets:
@@ -168,7 +172,9 @@ def _metrics(ctx: ArticleContext) -> list[dict]:
 
 def _ban_reports(ctx: ArticleContext, parsed: list[BanFinding] = ()) -> list[dict]:
     groups: dict[tuple[str, str, str], list[BanFinding]] = defaultdict(list)
-    findings = find_bans(ctx) + list(parsed)
+    vetoed = ctx.memo.get("ban_vetoed", set()) - {(f.sentence_index, f.target_id) for f in parsed}
+    findings = _parse_decides([f for f in find_bans(ctx) if (f.sentence_index, f.target_id) not in vetoed], list(parsed),
+                              lambda f: f.target_id, ctx.memo.get("ban_roles", {}), single=True)
     ancestors = {h.company_id: set(h.ancestors) for v in ctx.views for h in v.companies}
     owners = {(f.market_id, a) for f in findings for a in ancestors.get(f.target_id, ())}
     named = {(f.market_id, f.target_id) for f in findings if not f.provenance}

@@ -275,6 +275,8 @@ class RoleReader:
         subj = self._child(verb, "nsubj")
         if subj and not (verb.dep_ == "relcl" and subj[0].lower_ in ("which", "that", "who")):
             return subj[0]
+        if hops and self._passive(verb):
+            return None   # "the provision that was used to ban X": what was used is no one's subject
         if verb.dep_ in ("xcomp", "advcl", "conj") and verb.head is not verb:
             return self._subject(verb.head, hops + 1)
         if verb.dep_ == "relcl":
@@ -443,8 +445,6 @@ class RoleReader:
     def _read(self, view, doc, tok, frame: Frame, hits) -> Event | None:
         kind = frame.kind
         status, earlier = self._status(tok, kind, frame, view.is_title)
-        if status is None and kind == "ban":
-            return None
         agents_tok, patients_tok, others_tok = [], [], []
         if tok.dep_ == "amod":   # "the banned exchanges include A, B and C", "the blocked app TikTok"
             if kind != "ban":
@@ -527,6 +527,8 @@ class RoleReader:
         patients = [h for t in patients_tok for h in ent(view, t, hits, kind, exclude) if h.company_id not in exclude]
         taken = exclude | {h.company_id for h in patients}
         others = [h for t in others_tok for h in ent(view, t, hits, kind, taken) if h.company_id not in taken]
+        if kind == "ban" and status is None:
+            return None   # "did not block", "asked the court to bar X": the rules read such clauses themselves
         if kind == "ban":
             return self._ban(view, doc, tok, frame, status, earlier, agents, agents_tok, patients, patients_tok)
         if status is None and self.condition:
@@ -555,6 +557,13 @@ class RoleReader:
         return Event(kind, frame, status, agents, patients, others, [], False, earlier, view, not self.weak, stake,
                      own_unit)
 
+    def _veto(self, view: SentenceView, patients: list[CompanyHit]) -> None:
+        """The parse read a ban word here and found that it bans none of `patients` (a deal blocked, a post
+        removed, a company's own rule, a request, a condition): a ban of them the regular expressions read in
+        this sentence is dropped, unless another trigger of the sentence states one (`article._ban_reports`)."""
+        vetoed = self.ctx.memo.setdefault("ban_vetoed", set())
+        vetoed.update((view.index, p.company_id) for p in patients)
+
     def _ban(self, view, doc, tok, frame, status, earlier, agents, agents_tok, patients, patients_tok) -> Event | None:
         if not patients:
             return None
@@ -562,11 +571,15 @@ class RoleReader:
             or patients   # "Tencent's WeChat": the app is the target, its owner says whose it is
         heads = {t.lemma_.lower() for t in patients_tok if t is not None}
         if heads & DEAL_NOUNS or heads & CONTENT_NOUNS:
+            self._veto(view, patients)
             return None   # "blocked the sale of X" (a deal), "blocked X's account" (content), not a ban
-        if agents and not any(a.kind == "authority" for a in agents):
-            return None   # "Delta's ban of a passenger", "Visa will suspend operations": a company's own act
         places = all_places = [m for m in view.markets if not m.dateline]
         actors = find_actors(view.text, view.markets)
+        spans = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in agents_tok if t is not None]
+        named = [t for t in agents_tok if t is not None and t.lower_ not in PRONOUNS]
+        if agents and named and not any(any(s <= a.start < e for s, e in spans) for a in actors):
+            self._veto(view, patients)
+            return None   # "Delta's ban of a passenger", "Visa will suspend operations": a company's own act
         inside = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in patients_tok if t is not None]
         actors = [a for a in actors if not any(s <= a.start < e for s, e in inside)]   # "Russian sites": not who acts
         places = [m for m in places if not any(s <= m.start < e for s, e in inside)]

@@ -246,7 +246,8 @@ class RoleReader:
                     out.append(found)
         for c in tok.children:
             if c.dep_ in ("conj", "appos") and not (c.dep_ == "appos" and out):
-                out.extend(self._entities(view, c, hits, kind, exclude, depth + 1))
+                # a list's members hang one on another: a conjunct is no step deeper
+                out.extend(self._entities(view, c, hits, kind, exclude, depth + (c.dep_ != "conj")))
             elif c.dep_ == "prep" and c.lower_ in LIST_PREPS:
                 for g in c.children:
                     if g.dep_ == "pobj":
@@ -435,7 +436,8 @@ class RoleReader:
                     event = self._read(view, doc, tok, frame, hits)
                     if event is not None:
                         out.append(event)
-                        used = {h.company_id for h in event.agents + event.patients + event.others}
+                        roles = event.patients + event.others + (event.agents if kind == "deal" else [])
+                        used = {h.company_id for h in roles}   # who bans is a state, never a discovered company
                         kept = [h for h in self.pending if h.company_id in used and h not in view.companies]
                         if kept:
                             view.companies = sorted([*view.companies, *kept], key=lambda h: h.start)
@@ -446,7 +448,19 @@ class RoleReader:
         kind = frame.kind
         status, earlier = self._status(tok, kind, frame, view.is_title)
         agents_tok, patients_tok, others_tok = [], [], []
-        if tok.dep_ == "amod":   # "the banned exchanges include A, B and C", "the blocked app TikTok"
+        if tok.dep_ in ("amod", "acl") and tok.tag_ == "VBN" and kind == "ban" and tok.head.pos_ in ("NOUN", "PROPN"):
+            # "the banned exchanges include A, B and C", "A and B were among the platforms blocked"
+            noun = tok.head
+            copula = noun.head if noun.dep_ == "pobj" and noun.head.lower_ == "among" else None
+            if copula is not None:
+                patients_tok += self._child(copula.head, "nsubj")
+            else:
+                verb = noun.head if noun.dep_ in ("nsubj", "nsubjpass") else None
+                if verb is not None and verb.lemma_.lower() in ("include", "be", "comprise"):
+                    patients_tok += self._child(verb, "dobj", "attr")
+                else:
+                    patients_tok.append(noun)
+        elif tok.dep_ == "amod":
             if kind != "ban":
                 return None
             noun = tok.head
@@ -507,6 +521,9 @@ class RoleReader:
                     agents_tok.append(owner)
             else:
                 patients_tok += objects
+                if kind == "ban" and owner is not None and owner.dep_ == "poss" and owner.i in hits:
+                    patients_tok.append(owner)   # "ordered YouTube's suspension": whose suspension is the target
+                    owner = None
                 if kind == "ban":
                     patients_tok += compounds
                     gov = self._governing_verb(tok)
@@ -577,7 +594,8 @@ class RoleReader:
         actors = find_actors(view.text, view.markets)
         spans = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in agents_tok if t is not None]
         named = [t for t in agents_tok if t is not None and t.lower_ not in PRONOUNS]
-        if agents and named and not any(any(s <= a.start < e for s, e in spans) for a in actors):
+        known = [a for a in agents if a.origin == "registry"]
+        if known and named and not any(any(s <= a.start < e for s, e in spans) for a in actors):
             self._veto(view, patients)
             return None   # "Delta's ban of a passenger", "Visa will suspend operations": a company's own act
         inside = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in patients_tok if t is not None]

@@ -451,6 +451,7 @@ class RoleReader:
         if tok.dep_ in ("amod", "acl") and tok.tag_ == "VBN" and kind == "ban" and tok.head.pos_ in ("NOUN", "PROPN"):
             # "the banned exchanges include A, B and C", "A and B were among the platforms blocked"
             noun = tok.head
+            agents_tok += self._prep_objects(tok, "by")   # "... the 59 apps blocked by New Delhi"
             copula = noun.head if noun.dep_ == "pobj" and noun.head.lower_ == "among" else None
             if copula is not None:
                 patients_tok += self._child(copula.head, "nsubj")

@@ -74,9 +74,9 @@ def read_events(ctx: ArticleContext, matcher: CompanyMatcher | None) -> list[Eve
 
 def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]], single: bool = False) -> list:
     """Where the parse read an event in a sentence, its roles decide who the parties are: a finding of the
-    regular expressions that pairs two organisations the parse gave other roles in that sentence ("Meta sold
-    Giphy to Shutterstock": not Shutterstock and Meta) is dropped; one naming an organisation the parse did
-    not place (a list member it missed) is kept."""
+    regular expressions that pairs two organisations the parse saw in that sentence's arguments but paired
+    otherwise ("Meta sold Giphy to Shutterstock": not Shutterstock and Meta; "invested in Uber rival Lyft": not
+    Uber) is dropped; one naming an organisation outside what the parse read is kept."""
     read = defaultdict(set)
     for f in parsed:
         read[f.sentence_index].add(key(f))
@@ -110,7 +110,7 @@ def _frame_deals(ctx: ArticleContext, events: list[Event]) -> list[DealFinding]:
             continue
         f = e.frame
         ctx.memo.setdefault("deal_roles", {}).setdefault(e.view.index, set()).update(
-            h.company_id for h in e.agents + e.patients + e.others)
+            {h.company_id for h in e.agents + e.patients + e.others} | e.seen)
         pairs: list[tuple[str, str, bool]] = []
         if f.direction == "buyer":
             pairs += [(a.company_id, p.company_id, True) for a in e.agents for p in e.patients]

@@ -85,6 +85,7 @@ class Event:
     explicit_status: bool = True   # a governing word or the verb's tense said it, not the noun's default
     stake: bool = False            # what changes hands is a stake, shares or a per cent: an investment
     own_unit: bool = False         # what is sold is the seller's own ("its radio unit"): the deal is with the seller
+    seen: frozenset[str] = frozenset()   # every organisation inside the arguments read, chosen or not
 
 
 class RoleReader:
@@ -572,8 +573,10 @@ class RoleReader:
         own_unit = any(t.lemma_.lower() in OWNED_NOUNS or any(c.dep_ == "poss" and c.lower_ in PRONOUNS
                                                                for c in t.children)
                        for t in patients_tok if t is not None)
+        seen = frozenset(h.company_id for t in agents_tok + patients_tok + others_tok if t is not None
+                         for i in range(t.left_edge.i, t.right_edge.i + 1) if i in hits for h in [hits[i]])
         return Event(kind, frame, status, agents, patients, others, [], False, earlier, view, not self.weak, stake,
-                     own_unit)
+                     own_unit, seen)
 
     def _veto(self, view: SentenceView, patients: list[CompanyHit]) -> None:
         """The parse read a ban word here and found that it bans none of `patients` (a deal blocked, a post

@@ -212,6 +212,8 @@ class RoleReader:
         low = tok.lower_
         if tok.i in hits:
             out.append(hits[tok.i])
+            out += [h for h in view.companies if tok.idx < h.start < tok.idx + len(tok.text)
+                    and h.kind not in ("media", "person")]   # "the Renault-Nissan alliance": one token, two names
         elif low in PRONOUNS and tok.pos_ == "PRON":
             ref = self._antecedent(view, tok, set(exclude), hits)
             if ref and (kind != "ban" or ref.kind == "app"):   # "sued to block it": "it" is a deal, not an app
@@ -245,6 +247,11 @@ class RoleReader:
                 found = self._discover(view, tok, "app" if kind == "ban" else "company")
                 if found:
                     out.append(found)
+        if not out and tok.pos_ == "NOUN":   # "a consortium led by X", "a joint venture formed by A and B"
+            for c in tok.children:
+                if c.dep_ == "acl" and c.lemma_.lower() in ("lead", "form", "back", "own", "control", "create"):
+                    for g in self._prep_objects(c, "by"):
+                        out.extend(self._entities(view, g, hits, kind, exclude, depth + 1))
         for c in tok.children:
             if c.dep_ in ("conj", "appos") and not (c.dep_ == "appos" and out):
                 # a list's members hang one on another: a conjunct is no step deeper
@@ -327,7 +334,7 @@ class RoleReader:
         tok, hops, found = trigger, 0, []
         while tok.head is not tok and hops < 6 and tok.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "prep", "advcl", "pcomp",
                                                                  "acl", "nsubj", "nsubjpass", "compound", "attr",
-                                                                 "conj", "relcl", "appos", "npadvmod"):
+                                                                 "relcl", "appos", "npadvmod"):
             if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
                 self.condition = True
                 return None, earlier   # "if it bought the business": a condition states nothing (and denies nothing)
@@ -486,9 +493,9 @@ class RoleReader:
             else:
                 subj = self._subject(tok)
                 agents_tok += [subj] if subj is not None else []
-                if frame.object == "stake":   # "owns 16.5 per cent of X"; "owns X" tells no deal
-                    patients_tok += [d for d in self._child(tok, "dobj") if d.lemma_.lower() in STAKE_NOUNS | {
-                        "third", "half", "quarter", "majority", "minority", "%"}]
+                if frame.object == "stake":   # "owns 16.5 per cent of X"; "owns X", "owns shares in X" tell no deal
+                    patients_tok += [d for d in self._child(tok, "dobj") if d.lemma_.lower() in (STAKE_NOUNS | {
+                        "third", "half", "quarter", "majority", "minority", "%"}) - {"share", "interest", "holding"}]
                 elif frame.object == "company":
                     patients_tok += self._child(tok, "dobj")
                     if kind == "ban" and any(d.lemma_.lower() in OWNED_NOUNS for d in patients_tok):
@@ -533,6 +540,8 @@ class RoleReader:
                         patients_tok += self._prep_objects(gov, "against", "on")
                 elif compounds and not objects:
                     patients_tok += compounds
+                if frame.direction == "seller":   # "the sale of Aegon's unit to Vienna Insurance Group"
+                    others_tok += self._prep_objects(tok, "to")
                 offerer = self._prep_objects(tok, "from") if kind == "deal" else []   # "an offer from X"
                 agents_tok += by or offerer or ([owner] if owner is not None else [])
         ent = self._entities

@@ -368,7 +368,7 @@ class RoleReader:
                 continue
             if tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ", "ADP") and lemma in words and (
                     tok.pos_ != "ADJ" or lemma == "interested"):
-                if kind == "deal" and lemma in ("end", "pull", "call", "walk", "turn") and not self._ending(tok):
+                if kind == "deal" and lemma in ("end", "pull", "call", "walk", "turn", "move") and not self._ending(tok):
                     continue
                 if any(c.dep_ == "neg" for c in tok.children):
                     return None, earlier
@@ -538,8 +538,8 @@ class RoleReader:
                     gov = self._governing_verb(tok)
                     if gov is not None and not objects:   # "sanctions were introduced against A, B and C"
                         patients_tok += self._prep_objects(gov, "against", "on")
-                elif compounds and not objects:
-                    patients_tok += compounds
+                elif compounds and not objects:   # "the Monsanto takeover"; not "a BOGO offer" (a name only found here)
+                    patients_tok += [c for c in compounds if hits[c.i].origin == "registry"]
                 if frame.direction == "seller":   # "the sale of Aegon's unit to Vienna Insurance Group"
                     others_tok += self._prep_objects(tok, "to")
                 offerer = self._prep_objects(tok, "from") if kind == "deal" else []   # "an offer from X"

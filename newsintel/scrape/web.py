@@ -341,6 +341,10 @@ class _WebRun:
                       next_attempt_at=None, last_error=None, http_status=resp.status, last_success_at=self.now)
             if resp.status != 304:
                 st.update(etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
+        elif err is not None and err.kind == "deferred":
+            # never got its host's politeness slot this run: due again next run, no failure counted
+            st.update(status="pending" if st["status"] in ("pending", "failed", "skipped") else st["status"],
+                      next_attempt_at=None, last_error=err.reason)
         elif err is not None and err.skip:
             wait = (timedelta(minutes=self.policy.retry_base_minutes) if err.kind == "robots_unavailable"
                     else timedelta(hours=self.policy.recheck_skipped_hours))

@@ -34,7 +34,7 @@ from newsintel.scrape.policy import ROBOTS_TOKEN, Policy
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.scrape.robots import RobotsCache
 from newsintel.sources import Source, SourcesError
-from newsintel.urls import normalize_url, url_id
+from newsintel.urls import MAX_URL_CHARS, normalize_url, url_id
 from newsintel.warehouse import columns_of, insert_rows, upsert_rows
 
 WEB_KINDS = ("feed", "site", "urls")
@@ -202,6 +202,8 @@ class _WebRun:
                     raise ValueError("not an http(s) URL with a host")
             except ValueError as exc:
                 reason = f"invalid URL: {exc}"
+                if len(url) > MAX_URL_CHARS:        # logged by its start: never stored whole
+                    url = url[:200] + "…"
                 self.log.append(dict(url=url, source_id=self.src.id, status="failed", error=reason, attempt=0,
                                      attempted_at=self._at(time.monotonic()), role="page"))
                 self.errors.append(RecordError(url, self.src.id, reason))

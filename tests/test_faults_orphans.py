@@ -258,3 +258,25 @@ def test_a_run_waiting_for_the_pool_slot_of_a_dead_run_goes_on(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["True", "FAILURE"]
+
+
+def test_make_run_ends_orphans_holding_the_writer_lock_and_completes(tmp_path):
+    """The state a kill -9 left before workers died with their parent: the writer lock held by a process
+    whose taker is dead. `make run` used to block on it forever (and ignore SIGTERM while it waited)."""
+    demo = REPO / "data" / "demo" / "bharat"
+    env = _env(tmp_path, write_sources(tmp_path, f"sources:\n  - {{id: bharat, kind: files, path: '{demo}/*'}}\n"))
+    (tmp_path / "db").mkdir()
+    lock = tmp_path / "db" / ".news.duckdb.lock"                  # the file warehouse's writer lock
+    made = subprocess.run([sys.executable, "-c", ORPHAN_MAKER, str(lock)], capture_output=True, text=True,
+                          timeout=30)
+    assert made.stdout.strip() == "locked"
+    (orphan,) = orphaned_lock_holders(tmp_path / "db")
+    try:
+        done = subprocess.run([sys.executable, "-m", "pipelines.run"], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=240)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"the lock {lock} was still held by process(es) {orphan.pid}" in done.stderr
+        assert not _alive(orphan.pid)
+    finally:
+        if _alive(orphan.pid):
+            os.kill(orphan.pid, signal.SIGKILL)

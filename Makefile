@@ -28,9 +28,11 @@ $(DEV_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
+# The home's storage is created here, once, before anything opens it side by side (pipelines/instance.py).
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml | $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	cp pipelines/dagster.yaml $@
+	$(PY) -m pipelines.instance
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 install-dev: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml

@@ -9,11 +9,20 @@ _TRACKING_KEYS = {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mkt
                   "cmpid", "ncid", "ocid", "sr_share", "smid", "share", "spm", "guccounter", "guce_referrer",
                   "guce_referrer_sig", "__twitter_impression", "at_medium", "at_campaign", "s_cid"}
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+# Longer URLs are refused (ValueError): servers commonly stop at 8 KB, sitemaps at 2,048 characters, and
+# a feed or export carrying a million-character "URL" would otherwise store it in every table keyed by it.
+MAX_URL_CHARS = 8192
+
+
+def check_url_length(url: str) -> None:
+    if len(url) > MAX_URL_CHARS:
+        raise ValueError(f"URL of {len(url)} characters, over the {MAX_URL_CHARS} allowed")
 
 
 def normalize_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
     url = url.strip()
+    check_url_length(url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):

@@ -10,11 +10,11 @@ from dagster import (
                      define_asset_job,
                      in_process_executor,
                      load_assets_from_modules,
-                     multiprocess_executor,
 )
 
 from assets import checks, clean, extract, ingest, models, report, resolve
 from assets.resources import default_resources, fans_out
+from pipelines.executors import recovering_multiprocess_executor
 from pipelines.schedules import scrape_schedule
 from pipelines.sensors import dead_run_sensor, inbox_sensor
 
@@ -41,8 +41,9 @@ newsintel_job = define_asset_job("newsintel_job", selection=AssetSelection.all()
 
 # One DuckDB file admits one writer, so on one machine the steps run in one process (about 5 s for the demo
 # instead of a process start per step). On a lake, or with NEWSINTEL_EXECUTOR=multiprocess, steps run in
-# processes of their own, side by side where the graph and the pools allow.
-EXECUTOR = (multiprocess_executor if fans_out() or os.environ.get("NEWSINTEL_EXECUTOR") == "multiprocess"
+# processes of their own, side by side where the graph and the pools allow; a run waiting for the pool
+# slot of a run that died goes on by itself (pipelines/executors.py).
+EXECUTOR = (recovering_multiprocess_executor if fans_out() or os.environ.get("NEWSINTEL_EXECUTOR") == "multiprocess"
             else in_process_executor)
 
 defs = Definitions(

@@ -12,13 +12,12 @@ import os
 import sys
 import time
 
-from dagster import DagsterInstance
-
 from assets.recovery import recover, slot_holders
 from assets.resources import warehouse_target
 from newsintel.report import summary
 from newsintel.sources import SourcesError
 from pipelines.definitions import defs
+from pipelines.instance import get_instance
 
 
 def ingest_summary(result) -> str | None:
@@ -46,7 +45,7 @@ def main() -> int:
     except SourcesError as exc:
         print(f"newsintel: configuration error, nothing was run: {exc}", file=sys.stderr)
         return 2
-    instance = DagsterInstance.get()
+    instance = get_instance()
     for message in recover(instance, warehouse_target()):
         print(f"newsintel: {message}", file=sys.stderr)
     for run_id, slots in slot_holders(instance).items():

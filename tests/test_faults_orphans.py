@@ -203,3 +203,80 @@ def test_a_run_that_died_before_announcing_its_process_is_failed_and_the_schedul
         tick = _scrape(build_schedule_context(instance=instance))
         assert isinstance(tick, RunRequest)  # before the fix: skipped until run monitoring's 6 hours
         assert instance.get_run_by_id(silent.run_id).status == DagsterRunStatus.FAILURE
+
+
+POOLED_JOB = textwrap.dedent("""
+    from dagster import job, op
+
+    from pipelines.executors import recovering_multiprocess_executor
+
+
+    @op(pool="duckdb")
+    def write_something():
+        return 1
+
+
+    @job(executor_def=recovering_multiprocess_executor)
+    def pooled_job():
+        write_something()
+""")
+
+WAITING_RUN = textwrap.dedent("""
+    import subprocess, sys, time
+    from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, EventLogEntry, execute_job
+    from dagster._core.definitions.reconstruct import ReconstructableJob
+    from dagster._core.events import DagsterEvent, EngineEventData
+    import pipelines.executors as executors
+    executors.WATCH_SECONDS = 0.5
+
+    instance = DagsterInstance.get()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"]); dead.wait()
+    holder = instance.add_run(DagsterRun(job_name="newsintel_job", status=DagsterRunStatus.STARTED))
+    event = DagsterEvent(DagsterEventType.ENGINE_EVENT.value, job_name="newsintel_job",
+                         message=f"Executing steps in process (pid: {dead.pid})",
+                         event_specific_data=EngineEventData.in_process(dead.pid))
+    instance.handle_new_event(EventLogEntry(error_info=None, level="DEBUG", user_message="", run_id=holder.run_id,
+                                            timestamp=time.time(), step_key=None, dagster_event=event))
+    instance.event_log_storage.set_concurrency_slots("duckdb", 1)
+    assert instance.event_log_storage.claim_concurrency_slot("duckdb", holder.run_id, "sql_models").is_claimed
+    result = execute_job(ReconstructableJob.for_file(sys.argv[1], "pooled_job"), instance)
+    print(result.success, instance.get_run_by_id(holder.run_id).status.value)
+""")
+
+
+def test_a_run_waiting_for_the_pool_slot_of_a_dead_run_goes_on(tmp_path):
+    """On a lake the pool stays; a multiprocess run whose step waits for a slot held by a run that died
+    used to spin forever. Real processes: the orchestrator here, its step in a process of its own."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(REPO / "pipelines" / "dagster.yaml", home / "dagster.yaml")      # pool limit 1
+    (tmp_path / "pooled.py").write_text(POOLED_JOB, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSINTEL_")}
+    env.update(DAGSTER_HOME=str(home), NEWSINTEL_DB=str(tmp_path / "db" / "news.duckdb"), PYTHONPATH=str(REPO),
+               DAGSTER_DISABLE_TELEMETRY="1")
+    done = subprocess.run([sys.executable, "-c", WAITING_RUN, str(tmp_path / "pooled.py")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["True", "FAILURE"]
+
+
+def test_make_run_ends_orphans_holding_the_writer_lock_and_completes(tmp_path):
+    """The state a kill -9 left before workers died with their parent: the writer lock held by a process
+    whose taker is dead. `make run` used to block on it forever (and ignore SIGTERM while it waited)."""
+    demo = REPO / "data" / "demo" / "bharat"
+    env = _env(tmp_path, write_sources(tmp_path, f"sources:\n  - {{id: bharat, kind: files, path: '{demo}/*'}}\n"))
+    (tmp_path / "db").mkdir()
+    lock = tmp_path / "db" / ".news.duckdb.lock"                  # the file warehouse's writer lock
+    made = subprocess.run([sys.executable, "-c", ORPHAN_MAKER, str(lock)], capture_output=True, text=True,
+                          timeout=30)
+    assert made.stdout.strip() == "locked"
+    (orphan,) = orphaned_lock_holders(tmp_path / "db")
+    try:
+        done = subprocess.run([sys.executable, "-m", "pipelines.run"], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=240)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"the lock {lock} was still held by process(es) {orphan.pid}" in done.stderr
+        assert not _alive(orphan.pid)
+    finally:
+        if _alive(orphan.pid):
+            os.kill(orphan.pid, signal.SIGKILL)

@@ -30,6 +30,7 @@ from newsintel.charset import NotText, decode_text, strip_controls
 from newsintel.scrape.limits import Limits
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source
+from newsintel.urls import MAX_URL_CHARS
 
 HTML_SUFFIXES = {".html", ".htm"}
 SUFFIXES = HTML_SUFFIXES | {".txt", ".jsonl", ".csv"}
@@ -425,6 +426,8 @@ def _record_from_fields(src: Source, path: Path, n: int, rec: dict, where: str) 
     if published is not None and not isinstance(published, (str, int, float)):
         return _bad(src, path, n, f"{where}: 'published' must be a date string, got {type(published).__name__}")
     url = strip_controls((url or "").strip()) or file_identity(src, path, n)
+    if len(url) > MAX_URL_CHARS:
+        return _bad(src, path, n, f"{where}: 'url' has {len(url)} characters, over the {MAX_URL_CHARS} allowed")
     title = strip_controls(rec.get("title") or "").strip() or None
     hint = str(published) if published not in (None, "") else None
     for key, fmt, ctype in (("html", "html", "text/html"), ("text", "text", "text/plain")):

@@ -5,7 +5,13 @@ and the address guard again, and to detect loops), the body as a stream we can a
 (a 50 MB "article" must never be buffered), and no environment proxies or retry magic we did not ask
 for. The client never raises anything but `FetchError`, whose `kind` says whether trying again makes
 sense now (timeouts, 429, 5xx), later (DNS, TLS), never (404, PDF, too large, redirect loop), or whether
-the URL was skipped on purpose (robots.txt, private address).
+the URL was skipped on purpose (robots.txt, private address), or deferred (no politeness slot this run).
+
+Timeouts measure the server, not the queue: the total timeout of a request starts when it is sent, once
+its host's politeness slot is ours; time spent waiting for a slot (behind slow pages, a Crawl-delay)
+counts nowhere. A page that gets no slot before the run's `max_wait_seconds` is deferred to the next run:
+not failed, never a step towards `give_up_after`. (Before, the clock started before the wait, so pages
+queued behind a Crawl-delay of 20 s timed out by the dozen, counted as failures and were given up.)
 """
 from __future__ import annotations
 
@@ -50,7 +56,7 @@ class FetchError(Exception):
     """Why one attempt produced no usable response.
 
     kind: timeout | connect | protocol | http | dns | tls | content_type | too_large | redirect | feed
-          | blocked | robots | robots_unavailable
+          | blocked | robots | robots_unavailable | deferred
     """
 
     def __init__(self, reason: str, kind: str, http_status: int | None = None,
@@ -62,7 +68,7 @@ class FetchError(Exception):
     @property
     def skip(self) -> bool:
         """Not fetched on purpose: logged as `skipped`, not counted as a failure."""
-        return self.kind in ("blocked", "robots", "robots_unavailable")
+        return self.kind in ("blocked", "robots", "robots_unavailable", "deferred")
 
     @property
     def retry_now(self) -> bool:
@@ -149,6 +155,10 @@ _NEXT: dict[str, float] = {}
 _NEXT_LOCK = threading.Lock()
 
 
+class NoSlot(Exception):
+    """The host's politeness slot would not be ours before the caller's time limit."""
+
+
 class HostGate:
     """Per-host politeness: at most N requests in flight, and a pause after each one."""
 
@@ -169,13 +179,20 @@ class HostGate:
             self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + seconds)
 
     @contextlib.contextmanager
-    def slot(self, host: str) -> Iterator[None]:
+    def slot(self, host: str, until: float | None = None) -> Iterator[None]:
+        """The host is ours (at most N holders, the delay kept); NoSlot when that would come after
+        `until` (a time.monotonic() value), without taking anyone's turn."""
         with self._lock:
             sem = self._sems.setdefault(host, threading.BoundedSemaphore(self.concurrency))
-        with sem:
+        timeout = None if until is None else max(0.0, until - time.monotonic())
+        if not sem.acquire(timeout=timeout):
+            raise NoSlot(host)
+        try:
             with self._lock:
                 delay = self._delays.get(host, self.delay)
                 start = max(time.monotonic(), self._next.get(host, 0.0))
+                if until is not None and start > until:
+                    raise NoSlot(host)
                 self._next[host] = start + delay
             pause = start - time.monotonic()
             if pause > 0:
@@ -185,6 +202,8 @@ class HostGate:
             finally:
                 with self._lock:
                     self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + delay)
+        finally:
+            sem.release()
 
 
 def _looks_like(kind: str, head: bytes) -> bool:
@@ -213,6 +232,8 @@ class Client:
                                         block=False, cert_reqs="CERT_REQUIRED", **kw)
         self.pool.pool_classes_by_scheme = pool_classes(allow_loopback)
         self.timeout = urllib3.Timeout(connect=policy.timeout_seconds, read=policy.timeout_seconds)
+        # pages wait for a politeness slot until then; later they are deferred to the next run
+        self.slots_until = time.monotonic() + policy.max_wait_seconds
 
     def close(self) -> None:
         self.pool.clear()
@@ -222,7 +243,7 @@ class Client:
         """One attempt, following redirects; returns a 2xx or 304 response or raises FetchError."""
         seen = [normalize_url(url)]
         current = url
-        deadline = time.monotonic() + self.policy.total_timeout_seconds
+        budget = [self.policy.total_timeout_seconds]   # server time left, spent by each hop once it is sent
         for hop in range(self.policy.max_redirects + 1):
             if urlsplit(current).scheme not in ("http", "https"):
                 raise FetchError(f"redirected to a non-http URL {current}", "redirect", final_url=current)
@@ -235,7 +256,7 @@ class Client:
                     raise FetchError(f"DNS: {exc}", "dns", final_url=current) from None
                 if self.robots_check and accept != "robots":
                     self.robots_check(current)
-            result = self._request(current, accept, headers, deadline)
+            result = self._request(current, accept, headers, budget)
             if isinstance(result, Response):
                 return result
             try:
@@ -249,55 +270,68 @@ class Client:
             current = nxt
         raise FetchError(f"more than {self.policy.max_redirects} redirects", "redirect", final_url=current)
 
-    def _request(self, url: str, accept: str, headers: dict[str, str] | None, deadline: float) -> Response | str:
-        """One request: a Response, or the Location of a redirect."""
+    def _request(self, url: str, accept: str, headers: dict[str, str] | None, budget: list[float]) -> Response | str:
+        """One request: a Response, or the Location of a redirect. Its deadline starts once the host's
+        slot is ours, with what `budget` has left; the time it takes is taken from `budget`."""
         h = {"User-Agent": self.policy.user_agent, "Accept": ACCEPT[accept],
              "Accept-Encoding": "gzip, deflate", **(headers or {})}
-        with self.gate.slot(host_key(url)):
-            try:
-                with headers_deadline(deadline):
-                    r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
-                                          preload_content=False, decode_content=True, timeout=self.timeout)
-            except BlockedHostError as exc:
-                raise FetchError(str(exc), "blocked", final_url=url) from None
-            except Exception as exc:  # noqa: BLE001 - every network failure becomes a FetchError
-                if time.monotonic() >= deadline:
-                    raise FetchError(f"no complete headers within total_timeout_seconds "
-                                     f"{self.policy.total_timeout_seconds:g}s", "timeout", final_url=url) from None
-                raise _network_error(exc, url) from None
-            complete = False
-            try:
-                if r.status in REDIRECTS:
-                    location = r.headers.get("Location")
-                    if not location:
-                        raise FetchError(f"HTTP {r.status} without a Location", "http", r.status, final_url=url)
-                    return location
-                hdrs = {k.lower(): v for k, v in r.headers.items()}
-                if r.status == 304:
-                    return Response(url, 304, hdrs, b"")
-                if not 200 <= r.status < 300:
-                    raise FetchError(f"HTTP {r.status} {r.reason or ''}".strip(), "http", r.status,
-                                     parse_retry_after(r.headers.get("Retry-After")), final_url=url)
-                resp = Response(url, r.status, hdrs, b"")
-                sniff = self._check_type(accept, resp)
-                length = r.headers.get("Content-Length")
-                if length and length.isdigit() and int(length) > self.policy.max_bytes:
-                    raise FetchError(f"body of {int(length)} bytes exceeds max_bytes {self.policy.max_bytes}",
-                                     "too_large", r.status, final_url=url)
-                resp.body = self._read(r, url, deadline)
-                complete = True
-                if sniff and not _looks_like(accept, resp.body):
-                    raise FetchError(f"content type {resp.mime or 'missing'} and the body does not look like "
-                                     f"{'HTML' if accept == 'html' else 'a feed'}", "content_type", r.status,
-                                     final_url=url)
-                if accept == "html" and not sniff and resp.body.lstrip()[:4] == b"%PDF":
-                    raise FetchError(f"declared {resp.mime} but the body is a PDF", "content_type", r.status,
-                                     final_url=url)
-                return resp
-            finally:
-                if not complete:
-                    r.close()               # abandon an unread body rather than drain it
-                r.release_conn()
+        try:
+            with self.gate.slot(host_key(url), self.slots_until):
+                sent = time.monotonic()
+                try:
+                    return self._send(url, accept, h, sent + budget[0])
+                finally:
+                    budget[0] -= time.monotonic() - sent
+        except NoSlot:          # raised on entering the slot only: nothing was sent
+            raise FetchError(f"deferred: no politeness slot for {host_key(url)} within max_wait_seconds "
+                             f"{self.policy.max_wait_seconds:g}s of this run", "deferred", final_url=url) from None
+
+    def _send(self, url: str, accept: str, h: dict[str, str], deadline: float) -> Response | str:
+        """The request, sent now, its headers and body in by `deadline`."""
+        try:
+            with headers_deadline(deadline):
+                r = self.pool.request("GET", url, headers=h, redirect=False, retries=False,
+                                      preload_content=False, decode_content=True, timeout=self.timeout)
+        except BlockedHostError as exc:
+            raise FetchError(str(exc), "blocked", final_url=url) from None
+        except Exception as exc:  # noqa: BLE001 - every network failure becomes a FetchError
+            if time.monotonic() >= deadline:
+                raise FetchError(f"no complete headers within total_timeout_seconds "
+                                 f"{self.policy.total_timeout_seconds:g}s", "timeout", final_url=url) from None
+            raise _network_error(exc, url) from None
+        complete = False
+        try:
+            if r.status in REDIRECTS:
+                location = r.headers.get("Location")
+                if not location:
+                    raise FetchError(f"HTTP {r.status} without a Location", "http", r.status, final_url=url)
+                return location
+            hdrs = {k.lower(): v for k, v in r.headers.items()}
+            if r.status == 304:
+                return Response(url, 304, hdrs, b"")
+            if not 200 <= r.status < 300:
+                raise FetchError(f"HTTP {r.status} {r.reason or ''}".strip(), "http", r.status,
+                                 parse_retry_after(r.headers.get("Retry-After")), final_url=url)
+            resp = Response(url, r.status, hdrs, b"")
+            sniff = self._check_type(accept, resp)
+            length = r.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > self.policy.max_bytes:
+                raise FetchError(f"body of {int(length)} bytes exceeds max_bytes {self.policy.max_bytes}",
+                                 "too_large", r.status, final_url=url)
+            resp.body = self._read(r, url, deadline)
+            complete = True
+            if sniff and not _looks_like(accept, resp.body):
+                raise FetchError(f"content type {resp.mime or 'missing'} and the body does not look like "
+                                 f"{'HTML' if accept == 'html' else 'a feed'}", "content_type", r.status,
+                                 final_url=url)
+            if accept == "html" and not sniff and resp.body.lstrip()[:4] == b"%PDF":
+                raise FetchError(f"declared {resp.mime} but the body is a PDF", "content_type", r.status,
+                                 final_url=url)
+            return resp
+        finally:
+            if not complete:
+                r.close()               # abandon an unread body rather than drain it
+            r.release_conn()
 
     def _check_type(self, accept: str, resp: Response) -> bool:
         """Refuse a wrong type from the headers alone; True when the body must be sniffed."""
@@ -365,7 +399,7 @@ class Client:
             except FetchError as exc:
                 out.attempts.append(Attempt("skipped" if exc.skip else "failed", started,
                                             time.monotonic() - started, exc.http_status, exc.reason,
-                                            exc.final_url))
+                                            exc.final_url, sent=exc.kind != "deferred"))
                 out.error = exc
                 if not exc.retry_now or n == self.policy.max_attempts:
                     if exc.retry_after is not None:

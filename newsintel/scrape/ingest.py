@@ -12,6 +12,7 @@ Given a connection (tests, one-off scripts), everything happens in that one tran
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import zlib
 from collections import Counter
@@ -28,9 +29,13 @@ from newsintel.scrape.limits import Limits, cap_words
 from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.sources import Source, SourcesError
 from newsintel.storage import Warehouse, commit_chunk, insert_rows, key_filter, upsert_rows
+from newsintel.storage.base import WarehouseError
 from newsintel.storage.bodies import BodyStore
-from newsintel.urls import url_id
+from newsintel.storage.publish import PublishRefused
+from newsintel.urls import MAX_URL_CHARS, url_id
 
+STORAGE_ERRORS = (duckdb.Error, WarehouseError, PublishRefused)
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 Sessions = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 FILES_BATCH = 500          # records of a files source held in memory at once (all in one write session)
 
@@ -100,9 +105,14 @@ def ingest_sources(target: duckdb.DuckDBPyConnection | Warehouse, sources: list[
             else:
                 from newsintel.scrape import web  # imported lazily: files-only runs never load the HTTP stack
                 web.ingest_web_source(src, sessions, now, store)
-        except SourcesError:
-            raise                               # a configuration error stops the run; it is no source failure
+        except (SourcesError, *STORAGE_ERRORS):
+            # A configuration error stops the run; so does the storage refusing a session (an analyst's
+            # read-write session on the published file, a full disk). Neither is the source's failure:
+            # recorded as one, it used to leave a permanent, bogus "source failed" row.
+            raise
         except Exception as exc:  # a whole source failing (unreadable folder, host down) is logged, not fatal
+            if isinstance(exc, OSError) and exc.errno in FULL_DISK:
+                raise
             failure = RecordError(src.url or src.path or src.id, src.id, f"source failed: {type(exc).__name__}: {exc}")
             with sessions() as con:
                 store(con, [failure], reader_logged=False)
@@ -128,7 +138,7 @@ class _Store:
                  reader_logged: bool | None = None) -> None:
         # web readers write every attempt to fetch_log themselves; files and whole-source failures do not
         logs_here = self.src.kind == "files" if reader_logged is None else not reader_logged
-        records = list(records)
+        records = [_url_checked(r) for r in records]
         ids = [url_id(r.url) for r in records if isinstance(r, RawRecord)]
         if ids:
             with key_filter(con, "page_id", ids) as only:
@@ -179,3 +189,13 @@ class _Store:
         insert_rows(con, "fetch_log", log)
         self.counts.update(batch)
         self.report.counts.update(batch)
+
+
+
+def _url_checked(rec):
+    """A record whose URL is too long to be a key becomes its failure (readers refuse them first; this is
+    the last door)."""
+    if isinstance(rec, RawRecord) and len(rec.url) > MAX_URL_CHARS:
+        return RecordError(rec.url[:200] + "…", rec.source_id,
+                           f"URL of {len(rec.url)} characters, over the {MAX_URL_CHARS} allowed")
+    return rec

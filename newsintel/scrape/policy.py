@@ -43,6 +43,8 @@ class Policy:
     max_index_pages: int = 10               # site: section pages read per run to discover articles
     max_feeds: int = 5                      # site: advertised feeds read per run
     commit_every: int = 50                  # pages per committed batch: a crash loses at most this many
+    max_wait_seconds: float = 900.0         # longest a run's pages wait for their host's politeness slot;
+                                            # a page still waiting then is deferred to the next run
 
     @classmethod
     def from_source(cls, src: Source) -> "Policy":

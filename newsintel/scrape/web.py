@@ -35,7 +35,7 @@ from newsintel.scrape.records import RawRecord, RecordError
 from newsintel.scrape.robots import RobotsCache
 from newsintel.sources import Source, SourcesError
 from newsintel.storage import columns_of, insert_rows, upsert_rows
-from newsintel.urls import normalize_url, url_id
+from newsintel.urls import MAX_URL_CHARS, normalize_url, url_id
 
 WEB_KINDS = ("feed", "site", "urls")
 # An HTTP charset that is often a server default rather than a statement about the page (RFC 2616 made
@@ -202,6 +202,8 @@ class _WebRun:
                     raise ValueError("not an http(s) URL with a host")
             except ValueError as exc:
                 reason = f"invalid URL: {exc}"
+                if len(url) > MAX_URL_CHARS:        # logged by its start: never stored whole
+                    url = url[:200] + "…"
                 self.log.append(dict(url=url, source_id=self.src.id, status="failed", error=reason, attempt=0,
                                      attempted_at=self._at(time.monotonic()), role="page"))
                 self.errors.append(RecordError(url, self.src.id, reason))
@@ -341,6 +343,10 @@ class _WebRun:
                       next_attempt_at=None, last_error=None, http_status=resp.status, last_success_at=self.now)
             if resp.status != 304:
                 st.update(etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
+        elif err is not None and err.kind == "deferred":
+            # never got its host's politeness slot this run: due again next run, no failure counted
+            st.update(status="pending" if st["status"] in ("pending", "failed", "skipped") else st["status"],
+                      next_attempt_at=None, last_error=err.reason)
         elif err is not None and err.skip:
             wait = (timedelta(minutes=self.policy.retry_base_minutes) if err.kind == "robots_unavailable"
                     else timedelta(hours=self.policy.recheck_skipped_hours))

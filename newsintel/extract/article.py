@@ -7,6 +7,7 @@ that best states it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -68,7 +69,7 @@ def extract_article(article_id: str, title: str | None, text: str, published: da
 def read_events(ctx: ArticleContext, matcher: CompanyMatcher | None) -> list[Event]:
     """The events the parse reads in the article's cue sentences (see `roles.py`)."""
     views = cue_views(ctx)
-    docs = dict(zip((v.index for v in views), parse([v.text for v in views]), strict=True))
+    docs = dict(zip((v.index for v in views), parse([_parse_text(v) for v in views]), strict=True))
     return RoleReader(ctx, matcher).events(docs)
 
 
@@ -84,6 +85,33 @@ def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]], s
         return (k if not single else {k}) <= roles.get(f.sentence_index, set())
     return [f for f in rules if f.sentence_index not in read or key(f) in read[f.sentence_index]
             or not placed(key(f))] + parsed
+
+
+def _parse_text(view) -> str:
+    """The text the parser reads: a headline in title case ("Singapore Blocks Allianz Deal") has its ordinary
+    English words lower-cased, so the tagger sees a verb where it would see one more name. Names stay as they
+    are: the spans of known organisations and places, and words beside an unknown capitalised word ("Corrin
+    Foundry"). Offsets do not change."""
+    text = view.text
+    words = list(re.finditer(r"\S+", text))
+    if not view.is_title or len(words) < 3 or sum(w.group()[:1].isupper() for w in words) < 0.6 * len(words):
+        return text
+    from newsintel.extract.parse import vocabulary
+    spans = [(h.start, h.end) for h in view.companies] + [(m.start, m.end) for m in view.markets]
+    known = [any(s <= w.start() < e for s, e in spans) for w in words]
+
+    def ordinary(w: str) -> bool:
+        w = w.lower().strip(".,:;'\"")
+        return any(x in vocabulary() for x in (w, w[:-1], w[:-2], w[:-3] + "y"))
+
+    out = list(text)
+    for i, w in enumerate(words):
+        near = [words[j] for j in (i - 1, i + 1) if 0 <= j < len(words) and not known[j]]
+        if i == 0 or known[i] or not ordinary(w.group()) or any(
+                n.group()[:1].isupper() and not ordinary(n.group()) for n in near):
+            continue
+        out[w.start():w.end()] = w.group().lower()
+    return "".join(out)
 
 
 def _frame_bans(ctx: ArticleContext, events: list[Event]) -> list[BanFinding]:

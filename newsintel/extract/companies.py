@@ -372,6 +372,8 @@ class CompanyMatcher:
             elif longer:   # "Sabadell" after "Banco Sabadell", "Berkshire" after "Berkshire Hathaway": a short form
                 hit = replace(longer, surface=cand, start=start, end=end)
             else:
+                if _ordinary_name(cand):
+                    continue
                 base = strip_corporate_suffix(cand)
                 hit = CompanyHit(slugify(base), base, cand, start, end, kind, "discovered")
             hits.append(hit)
@@ -679,6 +681,21 @@ def _trim_name(name: str) -> str:
     while words and words[-1].lower() in {"and", "of", "de", "&"}:
         words = words[:-1]
     return " ".join(words).rstrip(".’'").removesuffix("’s").removesuffix("'s")
+
+
+_NUMBERED = re.compile(r"(?:No\.?|[A-Z]{2,3}\$?)\s?\d[\d.,-]*")   # "GBP15.67", "No 4", "SH34-1"
+
+
+def _ordinary_name(name: str) -> bool:
+    """A discovered name that is no organisation's: an amount or a number ("GBP15.67", "No 4"), or a people or
+    a region as its first word ("Ukrainian branches", "Latin American"). One ordinary English word is not
+    refused: too many companies are named by one ("Kestrel", "Grab"). A registry name is never asked."""
+    from newsintel.extract.markets import _DEMONYMS
+    from newsintel.extract.roles import REGIONS
+    words = name.split()
+    if _NUMBERED.fullmatch(name) or (len(words) == 1 and name in _DEMONYMS) or name.startswith(tuple(REGIONS)):
+        return True
+    return False
 
 
 def _plausible(name: str, suffixed: bool, text: str = "") -> bool:

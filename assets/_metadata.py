@@ -5,12 +5,32 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 import pandas as pd
-from dagster import MetadataValue
+from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableSchema
 
+from assets.resources import table_name
 from newsintel.report import frame_markdown, markdown_table
 from newsintel.storage import WriteStats, literal_list, preview
+from newsintel.storage.schema import table_columns
 
 POOL = "duckdb"   # one writer at a time: the pool's limit is 1 in dagster.yaml
+OWNERS = ["team:newsintel"]
+# What kind of data an asset holds, as a tag the catalog filters on: raw (as fetched), core (the contract's
+# tables, one row per fact or entity), mart (views for analysts), report (pages for people).
+LAYER_TAGS = {"ingest": "raw", "clean": "core", "extract": "core", "resolve": "core", "models": "mart",
+              "report": "report"}
+
+
+def tags(group: str) -> dict[str, str]:
+    return {"layer": LAYER_TAGS[group]}
+
+
+def table_spec(table: str) -> dict[str, Any]:
+    """A table asset's definition metadata: its full name and column schema, read from the DDL
+    (newsintel.storage.schema), so the UI shows the same columns, types and comments the database has."""
+    columns = [TableColumn(c.name, c.type, description=c.description or None,
+                           constraints=TableColumnConstraints(nullable=c.nullable, unique=c.key))
+               for c in table_columns()[table]]
+    return {"dagster/table_name": table_name(table), "dagster/column_schema": TableSchema(columns=columns)}
 
 
 PREVIEW_IDS = 50   # a preview shows rows of at most this many of the run's items

@@ -4,6 +4,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from assets._metadata import OWNERS, tags
 from assets.resources import WarehouseResource, utc_now
 from newsintel.briefing import DEFAULT_BRIEFING_PATH, READS, write_briefing
 from newsintel.paths import REPO_ROOT
@@ -14,7 +15,7 @@ class BriefingConfig(Config):
                       description="Where to write the HTML page; a relative path is relative to the repo root.")
 
 
-@asset(group_name="report", deps=list(READS), kinds={"python", "html"},
+@asset(group_name="report", deps=list(READS), kinds={"python", "html"}, owners=OWNERS, tags=tags("report"),
        description="reports/briefing.html: a ban timeline, the deal pipeline, the most-named companies and "
                    "markets, and the evidence sentences behind them. Static, no network: opens from disk. "
                    "Reads the published database only, so it never waits for a writer.")

@@ -12,8 +12,6 @@ A tick is skipped while a run of the job is queued or in progress, so a slow scr
 """
 from __future__ import annotations
 
-import os
-
 from dagster import (
     DagsterInvalidDefinitionError,
     DagsterRunStatus,
@@ -25,15 +23,11 @@ from dagster import (
     schedule,
 )
 
+from assets.resources import CRON_ENV, DEFAULT_CRON, scrape_cron
+
 JOB_NAME = "newsintel_job"
-CRON_ENV = "NEWSINTEL_SCRAPE_CRON"
-DEFAULT_CRON = "0 * * * *"   # at the top of every hour
 IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED]
-
-
-def scrape_cron() -> str:
-    return (os.environ.get(CRON_ENV) or DEFAULT_CRON).strip()
 
 
 def _scrape(context: ScheduleEvaluationContext):

@@ -52,8 +52,8 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, stats: WriteStats
         sample = preview(con, preview_sql.format(run=literal_list(ids)), limit=10)
     else:
         sample = preview(con, preview_sql or f"SELECT * FROM {table}", limit=10)
-    meta: dict[str, Any] = {"dagster/row_count": rows, "table": table,
-                            "preview": MetadataValue.md(frame_markdown(sample) if len(sample) else "_no rows this run_")}
+    shown = frame_markdown(sample) if len(sample) else "_no rows this run_"
+    meta: dict[str, Any] = {"dagster/row_count": rows, "table": table, "preview": MetadataValue.md(shown)}
     if stats is not None:
         meta.update(new=stats.inserted, updated=stats.updated, removed=stats.deleted)
     meta.update({k: v for k, v in extra.items() if v is not None})

@@ -7,10 +7,12 @@ from newsintel.resolve.stage import resolve_all
 
 ENTITY_INPUTS = ["mentions", "ban_reports", "deal_reports", "market_metrics"]
 TABLES = {  # table: (upstream assets, description)
-    "companies": (ENTITY_INPUTS, "One row per resolved organisation (registry or discovered), with its parent and counts."),
+    "companies": (ENTITY_INPUTS,
+                  "One row per resolved organisation (registry or discovered), with its parent and counts."),
     "markets": (ENTITY_INPUTS, "One row per country or jurisdiction named in the news."),
     "bans": (["ban_reports"], "One row per real-world ban, consolidated over every article that reports it."),
-    "ban_history": (["ban_reports"], "The status steps of each ban (proposed → enacted → blocked → lifted), with dates."),
+    "ban_history": (["ban_reports"],
+                    "The status steps of each ban (proposed → enacted → blocked → lifted), with dates."),
     "deal_talks": (["deal_reports"], "One row per real-world deal, consolidated over every article that reports it."),
     "deal_history": (["deal_reports"], "The status steps of each deal (rumored → talks → agreed → …), with dates."),
 }

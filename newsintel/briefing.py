@@ -67,7 +67,7 @@ def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     cur = con.execute(sql, list(params))
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def _gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -313,9 +313,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> 
         return f'<p class="empty">{esc(empty)}</p>'
     head = "".join(f'<th class="num">{esc(h[:-1])}</th>' if h.endswith("#") else f"<th>{esc(h)}</th>"
                    for h in headers)
-    body = "".join("<tr>" + "".join(
-        f'<td class="num">{c}</td>' if h.endswith("#") else f"<td>{c}</td>" for h, c in zip(headers, r)) + "</tr>"
-        for r in rows)
+    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if h.endswith("#") else f"<td>{c}</td>"
+                                    for h, c in zip(headers, r, strict=True)) + "</tr>"
+                   for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

@@ -147,7 +147,8 @@ def test_ui_runs_the_job_and_shows_the_asset_graph(dagster_dev):
         schedules { name cronSchedule scheduleState { status } } sensors { name sensorState { status } } } } } }""")
     (repo,) = repos["repositoriesOrError"]["nodes"]
     assert {(s["name"], s["scheduleState"]["status"]) for s in repo["schedules"]} == {("scrape_schedule", "RUNNING")}
-    assert {(s["name"], s["sensorState"]["status"]) for s in repo["sensors"]} == {("inbox_sensor", "RUNNING"), ("dead_run_sensor", "RUNNING")}
+    assert {(s["name"], s["sensorState"]["status"]) for s in repo["sensors"]} == {
+        ("inbox_sensor", "RUNNING"), ("dead_run_sensor", "RUNNING")}
 
     # A run of the whole job, launched as the UI's Launchpad does (the code location's default executor runs
     # it in one process); the briefing goes to the test's folder.

@@ -57,7 +57,8 @@ sql: install
 	$(PY) -m pipelines.cli sql
 
 clean:
-	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* data/*.duckdb.bodies data/*.analyst-*.duckdb* reports
+	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* data/*.duckdb.bodies data/*.analyst-*.duckdb* \
+		data/*.briefing.html reports
 
 ## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
 eval: install

@@ -14,6 +14,7 @@ page can be traced back with SQL. The page is written atomically: a browser neve
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 from collections import Counter, defaultdict
@@ -24,17 +25,16 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 
-from newsintel.paths import REPO_ROOT
+from newsintel.paths import DEFAULT_DB_PATH, REPO_ROOT
+from newsintel.vocab import DEAL_STATUSES, OPEN_DEAL_STATUSES
 
-DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"
+DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"   # the project's own database's page
 
 # What the page reads; the Dagster asset depends on exactly these. The last three are optional: a
 # section whose relation is missing is left out rather than failing the page.
 REQUIRED = ("articles", "company_overview", "market_overview", "ban_timeline", "deal_pipeline")
 OPTIONAL = ("deal_history", "company_exposure", "latest_developments")
 READS = REQUIRED + OPTIONAL
-
-from newsintel.vocab import DEAL_STATUSES, OPEN_DEAL_STATUSES  # noqa: E402
 
 BAN_COLORS = {"proposed": "#e6a100", "enacted": "#c62828", "blocked": "#1565c0", "lifted": "#2e7d32"}
 DEAL_COLORS = {"rumored": "#9e9e9e", "talks": "#e6a100", "agreed": "#1565c0", "completed": "#2e7d32",
@@ -489,7 +489,22 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
     return Briefing(page, counts, sections)
 
 
-def write_briefing(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str] = DEFAULT_BRIEFING_PATH,
+def briefing_path_for(target: str | os.PathLike[str]) -> Path:
+    """Where a database's briefing goes unless a setting says otherwise: beside the database it describes,
+    so that a run on another database never overwrites the project's page. The project's own database
+    (data/newsintel.duckdb) keeps reports/briefing.html; any other file `x.duckdb` gets `x.briefing.html`
+    in its folder; a lake, which has no folder of its own here, gets a page in reports/ named after a
+    digest of its target (never its password)."""
+    target = str(target)
+    if target.startswith("ducklake:"):
+        return REPO_ROOT / "reports" / f"lake-{hashlib.sha256(target.encode()).hexdigest()[:12]}.briefing.html"
+    path = Path(target).expanduser().resolve()
+    if path == DEFAULT_DB_PATH.resolve():
+        return DEFAULT_BRIEFING_PATH
+    return path.with_name(f"{path.stem}.briefing.html")
+
+
+def write_briefing(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
                    generated_at: datetime | None = None, database: str | None = None) -> Briefing:
     """Render and write the page atomically (a temporary file renamed over `path`)."""
     briefing = build_briefing(con, generated_at, database)

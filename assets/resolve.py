@@ -3,6 +3,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 
 from assets._metadata import OWNERS, POOL, table_metadata, table_spec, tags
 from assets.resources import WarehouseResource
+from newsintel.extract import EXTRACTOR_VERSION
 from newsintel.resolve.stage import resolve_all
 
 ENTITY_INPUTS = ["mentions", "ban_reports", "deal_reports", "market_metrics"]
@@ -26,7 +27,7 @@ SPECS = [AssetSpec(table, group_name="resolve", deps=deps, description=descripti
                          "reports touched are recomputed and merged by key; the rest is not read.")
 def resolved_tables(context: AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.get().writer() as con:
-        stats = resolve_all(con)
+        stats = resolve_all(con, extractor_version=EXTRACTOR_VERSION)
         for spec in SPECS:
             table = spec.key.path[-1]
             yield MaterializeResult(asset_key=spec.key, metadata=table_metadata(con, table, stats[table]))

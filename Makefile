@@ -41,12 +41,13 @@ install-dev: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml
 run: install
 	$(PY) -m pipelines.run
 
-## make test: style (ruff), then the test suite.
+## make test: style (ruff over the Python, sqlfluff over the views in sql/), then the test suite.
 test: install-dev lint
 	$(PY) -m pytest -q
 
 lint: install-dev
 	$(VENV)/bin/ruff check newsintel assets pipelines bench tests
+	$(VENV)/bin/sqlfluff lint sql/
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions; the hourly scrape schedule
 ## and the data/inbox/ sensor are on (NEWSINTEL_SCRAPE_CRON, NEWSINTEL_INBOX override them).
@@ -59,7 +60,8 @@ sql: install
 	$(PY) -m pipelines.cli sql
 
 clean:
-	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* data/*.duckdb.bodies data/*.analyst-*.duckdb* reports
+	rm -rf $(DAGSTER_HOME) data/*.duckdb data/.*.duckdb* data/*.duckdb.bodies data/*.analyst-*.duckdb* \
+		data/*.briefing.html reports
 
 ## make eval: extraction precision / recall / F1 on the labeled demo corpus and development set.
 eval: install

@@ -8,8 +8,8 @@ Why months and not days: Dagster records one materialization per partition and a
 a year of daily partitions writes 365 x 4 events to the run storage. Measured on the demo (29 articles in
 2019-2020, instance on PostgreSQL, a loaded 2-core machine): a run over those two years as days took
 303 s, most of it recording 2,900 events; as months (96 events), 78 s, mostly process starts.
-A month is also the grain a re-extraction after a parser fix is asked for in ("all of 2020"). A run with no partition key (the main
-job, the schedule, the inbox sensor, `make run`) extracts what is pending, as on the file.
+A month is also the grain a re-extraction after a parser fix is asked for in ("all of 2020"). A run with no
+partition key (the main job, the schedule, the inbox sensor, `make run`) extracts what is pending, as on the file.
 
 On the single DuckDB file there are no partitions: its writers queue on one lock, so parallel runs
 would only wait for each other (the "duckdb" pool of one stays, dagster.yaml).

@@ -1,12 +1,13 @@
 """Stage 2, clean: raw pages into `articles` (one row per distinct story) and `article_urls`."""
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets._metadata import POOL, failures_md, table_metadata
-from assets.resources import WarehouseResource, utc_now
+from assets._metadata import OWNERS, POOL, failures_md, table_metadata, table_spec, tags
+from assets.resources import WarehouseResource, scrape_freshness, utc_now
 from newsintel.clean.articles import clean_pages
 
 
-@asset(group_name="clean", pool=POOL, deps=["raw_pages"], compute_kind="python",
+@asset(group_name="clean", pool=POOL, deps=["raw_pages"], kinds={"python", "duckdb"}, owners=OWNERS,
+       tags=tags("clean"), metadata=table_spec("articles"), freshness_policy=scrape_freshness(),
        description="Clean article text with title, authors, publication date and language. A story syndicated "
                    "under several URLs is one article; every URL is kept in article_urls.")
 def articles(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

@@ -4,7 +4,7 @@ from typing import Optional
 
 from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, multi_asset
 
-from assets._metadata import POOL, failures_md, table_metadata
+from assets._metadata import OWNERS, POOL, failures_md, table_metadata, table_spec, tags
 from assets._partitions import EXTRACT_BACKFILL, EXTRACT_MONTHS, partition_days
 from assets.resources import WarehouseResource, utc_now
 from newsintel.extract import EXTRACTOR_VERSION
@@ -35,8 +35,9 @@ class ExtractConfig(Config):
 
 
 @multi_asset(
-    specs=[AssetSpec(t, group_name="extract", deps=["articles"], description=d) for t, d in DESCRIPTIONS.items()],
-    pool=None if EXTRACT_MONTHS else POOL, compute_kind="python",
+    specs=[AssetSpec(t, group_name="extract", deps=["articles"], description=d, kinds={"python", "duckdb"},
+                     owners=OWNERS, tags=tags("extract"), metadata=table_spec(t)) for t, d in DESCRIPTIONS.items()],
+    pool=None if EXTRACT_MONTHS else POOL,
     partitions_def=EXTRACT_MONTHS, backfill_policy=EXTRACT_BACKFILL,
     description="Rule-based extraction; only articles new, changed or extracted by an older version are processed.")
 def extracted_facts(context: AssetExecutionContext, config: ExtractConfig, warehouse: WarehouseResource):

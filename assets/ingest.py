@@ -12,8 +12,8 @@ from dagster import (
     asset,
 )
 
-from assets._metadata import POOL, failures_md, table_metadata
-from assets.resources import SourcesResource, WarehouseResource, utc_now
+from assets._metadata import OWNERS, POOL, failures_md, table_metadata, table_spec, tags
+from assets.resources import SourcesResource, WarehouseResource, scrape_freshness, utc_now
 from newsintel.report import markdown_table
 from newsintel.scrape.ingest import ingest_sources
 
@@ -27,7 +27,8 @@ class IngestConfig(Config):
 SOURCES_CHECK = "every_source_yields_records"
 
 
-@asset(group_name="ingest", pool=POOL, compute_kind="python",
+@asset(group_name="ingest", pool=POOL, kinds={"python", "duckdb"}, owners=OWNERS, tags=tags("ingest"),
+       metadata=table_spec("raw_pages"), freshness_policy=scrape_freshness(),
        check_specs=[AssetCheckSpec(SOURCES_CHECK, asset="raw_pages",
                                    description="Warns when a source yielded only failures this run (a folder of "
                                                "unreadable files, a feed that is down): never a silent green.")],

@@ -4,25 +4,28 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from assets._metadata import OWNERS, tags
 from assets.resources import WarehouseResource, utc_now
-from newsintel.briefing import DEFAULT_BRIEFING_PATH, READS, write_briefing
+from newsintel.briefing import READS, briefing_path_for, write_briefing
 from newsintel.paths import REPO_ROOT
 
 
 class BriefingConfig(Config):
-    path: str = Field(default=str(DEFAULT_BRIEFING_PATH),
-                      description="Where to write the HTML page; a relative path is relative to the repo root.")
+    path: str = Field(default="", description="Where to write the HTML page; a relative path is relative to the "
+                                               "repo root. Empty: beside the database it describes (the project's "
+                                               "own database: reports/briefing.html; x.duckdb: x.briefing.html).")
 
 
-@asset(group_name="report", deps=list(READS), kinds={"python", "html"},
-       description="reports/briefing.html: a ban timeline, the deal pipeline, the most-named companies and "
+@asset(group_name="report", deps=list(READS), kinds={"python", "html"}, owners=OWNERS, tags=tags("report"),
+       description="The briefing (reports/briefing.html for the project's database, else beside the database): "
+                   "a ban timeline, the deal pipeline, the most-named companies and "
                    "markets, and the evidence sentences behind them. Static, no network: opens from disk. "
                    "Reads the published database only, so it never waits for a writer.")
 def briefing(context: AssetExecutionContext, config: BriefingConfig,
              warehouse: WarehouseResource) -> MaterializeResult:
-    path = Path(config.path).expanduser()
-    path = path if path.is_absolute() else REPO_ROOT / path
     wh = warehouse.get()
+    path = Path(config.path).expanduser() if config.path else briefing_path_for(wh.target)
+    path = path if path.is_absolute() else REPO_ROOT / path
     with wh.reader() as con:
         page = write_briefing(con, path, generated_at=utc_now(), database=str(wh.path))
     context.log.info(f"briefing: {path} {page.counts}")

@@ -6,12 +6,16 @@ Here, beside the assets, because the assets name these types in their signatures
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
 import pyarrow as pa
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, EnvVar, FreshnessPolicy, InitResourceContext
+
+# pinned dagster==1.13.27: its own cron reader, so the freshness window follows any cron the schedule takes
+from dagster._utils.schedules import cron_string_iterator, is_valid_cron_string
 from pydantic import PrivateAttr
 
 from assets.recovery import recover
@@ -62,7 +66,8 @@ class WarehouseResource(ConfigurableResource):
                 raise
 
     def get(self) -> Warehouse:
-        return self._run_warehouse or Warehouse(self.path)
+        """The run's warehouse in a run; outside one (the CLI, `make run`'s summary), one on the same target."""
+        return self._run_warehouse or Warehouse(_resolved(self.path))
 
 
 class SourcesResource(ConfigurableResource):
@@ -77,7 +82,8 @@ class SourcesResource(ConfigurableResource):
         self.load()
 
     def load(self) -> list[Source]:
-        sources = check_options(load_sources(self.path), self.path)
+        path = _resolved(self.path)
+        sources = check_options(load_sources(path), path)
         if self.inbox:
             folder = Path(self.inbox).expanduser().resolve()
             sources.append(Source(id="inbox", kind="files", base_dir=folder, path="**/*"))
@@ -90,14 +96,54 @@ def warehouse_target() -> str:
     return os.environ.get("NEWSINTEL_DB") or str(DEFAULT_DB_PATH)
 
 
+def table_name(table: str) -> str:
+    """A table's name as an analyst's DuckDB session writes it in full (database.schema.table): the file's
+    stem for the file store, `lake` for a DuckLake (the name the lake is attached under)."""
+    target = warehouse_target()
+    database = "lake" if is_lake_target(target) else Path(target).stem
+    return f"{database}.main.{table}"
+
+
+CRON_ENV = "NEWSINTEL_SCRAPE_CRON"
+DEFAULT_CRON = "0 * * * *"   # at the top of every hour
+
+
+def scrape_cron() -> str:
+    """When the scrape schedule runs (pipelines/schedules.py); the scraped assets' freshness follows it."""
+    return (os.environ.get(CRON_ENV) or DEFAULT_CRON).strip()
+
+
+def scrape_freshness() -> FreshnessPolicy | None:
+    """Fresh while the schedule keeps up: by each tick of the scrape cron, the asset must have been
+    materialized within one interval of the cron before it (the run the previous tick started). None for
+    a cron Dagster cannot read, so that the schedule's definition names the variable to fix."""
+    cron = scrape_cron()
+    if not is_valid_cron_string(cron):
+        return None
+    ticks = cron_string_iterator(time.time(), cron, "UTC")
+    first, second = next(ticks), next(ticks)
+    return FreshnessPolicy.cron(deadline_cron=cron, lower_bound_delta=second - first, timezone="UTC")
+
+
 def fans_out() -> bool:
     """Whether the storage takes concurrent writers, so that steps and partitions may run in parallel
     processes: true for a DuckLake, false for the single file (its writers queue on a lock)."""
     return is_lake_target(warehouse_target())
 
 
+def _resolved(value: str | EnvVar) -> str:
+    """A setting's value: inside a run Dagster has resolved an `EnvVar` already, outside one we do."""
+    return value.get_value() if isinstance(value, EnvVar) else value
+
+
+def _setting(name: str, default: str) -> str | EnvVar:
+    """The environment variable as an `EnvVar` when it is set, so Dagster resolves it when a run starts
+    and the UI shows where the value comes from, not the value; else the project's default."""
+    return EnvVar(name) if os.environ.get(name) else default
+
+
 def default_resources() -> dict:
     return {
-        "warehouse": WarehouseResource(path=warehouse_target()),
-        "sources": SourcesResource(path=os.environ.get("NEWSINTEL_SOURCES") or str(DEFAULT_SOURCES_PATH)),
+        "warehouse": WarehouseResource(path=_setting("NEWSINTEL_DB", str(DEFAULT_DB_PATH))),
+        "sources": SourcesResource(path=_setting("NEWSINTEL_SOURCES", str(DEFAULT_SOURCES_PATH))),
     }

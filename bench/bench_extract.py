@@ -67,7 +67,8 @@ def main(argv=None) -> int:
             extract_article(str(i), title, text, published, matcher)
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         # CPU time of this process is the figure to compare: on a shared machine wall-clock counts the others
-        print(f"{label}: {len(batch)} articles{'' if args.texts else ' of 400 words'} in {elapsed:.2f} s: {len(batch) / elapsed:.1f} articles/s"
+        size = "" if args.texts else " of 400 words"
+        print(f"{label}: {len(batch)} articles{size} in {elapsed:.2f} s: {len(batch) / elapsed:.1f} articles/s"
               f" on one core; CPU {cpu:.2f} s: {len(batch) / cpu:.1f} articles per CPU-second")
     article.read_events = with_parser
     return 0

@@ -1,7 +1,9 @@
 """The briefing: one static HTML page that says what the news reports, drawn from the analytic views.
 
 It opens from disk with no network: the CSS is inline and the charts are SVG written here, so the page
-can be mailed, archived or put on a share as a single file. Sections:
+can be mailed, archived or put on a share as a single file. The markup is a Jinja template
+(`newsintel/templates/briefing.html.j2`, autoescaped, with its stylesheet `briefing.css` beside it): this
+module gathers the rows and draws the charts, the template lays out the page. Sections:
 
 - figures: articles, companies, markets, bans, deals, and the window of publication dates covered
 - ban timeline: one lane per market, one row per ban, coloured by status over time
@@ -14,27 +16,29 @@ page can be traced back with SQL. The page is written atomically: a browser neve
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import duckdb
+import jinja2
+from markupsafe import Markup
 
-from newsintel.paths import REPO_ROOT
+from newsintel.paths import DEFAULT_DB_PATH, REPO_ROOT
+from newsintel.vocab import DEAL_STATUSES, OPEN_DEAL_STATUSES
 
-DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"
+DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"   # the project's own database's page
 
 # What the page reads; the Dagster asset depends on exactly these. The last three are optional: a
 # section whose relation is missing is left out rather than failing the page.
 REQUIRED = ("articles", "company_overview", "market_overview", "ban_timeline", "deal_pipeline")
 OPTIONAL = ("deal_history", "company_exposure", "latest_developments")
 READS = REQUIRED + OPTIONAL
-
-from newsintel.vocab import DEAL_STATUSES, OPEN_DEAL_STATUSES  # noqa: E402
 
 BAN_COLORS = {"proposed": "#e6a100", "enacted": "#c62828", "blocked": "#1565c0", "lifted": "#2e7d32"}
 DEAL_COLORS = {"rumored": "#9e9e9e", "talks": "#e6a100", "agreed": "#1565c0", "completed": "#2e7d32",
@@ -67,7 +71,7 @@ def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     cur = con.execute(sql, list(params))
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def _gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -141,11 +145,6 @@ def day(value: date | datetime | None) -> str:
 
 def label(text: str) -> str:
     return text.replace("_", " ")
-
-
-def badge(status: str | None, colors: dict[str, str]) -> str:
-    color = colors.get(status or "", OTHER_COLOR)
-    return f'<span class="badge" style="background:{color}">{esc(status)}</span>'
 
 
 def _truncate(text: str, width: int) -> str:
@@ -299,78 +298,11 @@ def ban_timeline_chart(steps: Sequence[dict[str, Any]], as_of: date | None = Non
     return svg, shown
 
 
-def legend(colors: dict[str, str]) -> str:
-    return '<p class="legend">' + "".join(
-        f'<span><i style="background:{c}"></i>{esc(s)}</span>' for s, c in colors.items()) + "</p>"
-
-
-# -- tables ----------------------------------------------------------------------------------------
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> str:
-    """Cells are HTML already (escape with `esc`); a header ending in '#' is right-aligned."""
-    rows = list(rows)
-    if not rows:
-        return f'<p class="empty">{esc(empty)}</p>'
-    head = "".join(f'<th class="num">{esc(h[:-1])}</th>' if h.endswith("#") else f"<th>{esc(h)}</th>"
-                   for h in headers)
-    body = "".join("<tr>" + "".join(
-        f'<td class="num">{c}</td>' if h.endswith("#") else f"<td>{c}</td>" for h, c in zip(headers, r)) + "</tr>"
-        for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def nowrap(text: str | None) -> str:
-    return f'<span class="nw">{esc(text)}</span>' if text else ""
-
-
-def quote(text: str | None) -> str:
-    return f'<q>{esc(text)}</q>' if text else ""
-
-
-def link(title: str | None, url: str | None) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{esc(url)}" rel="noreferrer">{esc(title or url)}</a>'
-    return esc(title or "")
-
-
 # -- the page --------------------------------------------------------------------------------------
 
-CSS = """
-:root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-       color: #1f2328; background: #f6f7f9; margin: 0; }
-main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 26px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #d8dee4; padding-bottom: 4px; }
-h3 { font-size: 15px; margin: 12px 0 6px; }
-.sub, .note, .empty { color: #59636e; }
-.empty { font-style: italic; }
-.tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 16px 0; }
-.tile { flex: 1 1 96px; background: #fff; border: 1px solid #d8dee4; border-radius: 6px; padding: 8px 12px; }
-.tile b { display: block; font-size: 22px; }
-.tile span { color: #59636e; font-size: 12px; }
-.card { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; padding: 12px 14px; overflow-x: auto; }
-.row { display: flex; flex-wrap: wrap; gap: 14px; }
-.row > .card { flex: 1 1 440px; }
-svg.chart { max-width: 100%; height: auto; font-size: 12px; }
-svg .lbl { fill: #1f2328; } svg .val { fill: #59636e; } svg .axis { fill: #59636e; font-size: 11px; }
-svg .lane-lbl { fill: #1f2328; font-weight: 600; }
-svg .grid { stroke: #d8dee4; stroke-width: 1; }
-svg .asof { stroke: #59636e; stroke-width: 1; stroke-dasharray: 4 3; }
-svg .lane { fill: #fafbfc; } svg .lane2 { fill: #f0f3f6; }
-.legend span { margin-right: 14px; white-space: nowrap; font-size: 12px; }
-.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #eaeef2; }
-th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; white-space: nowrap; }
-q { color: #424a53; font-style: italic; }
-.nw { white-space: nowrap; }
-.badge { color: #fff; border-radius: 10px; padding: 1px 8px; font-size: 12px; white-space: nowrap; }
-ul.deals { list-style: none; padding: 0; margin: 0; } ul.deals li { margin: 0 0 8px; }
-footer { margin-top: 36px; color: #59636e; font-size: 12px; }
-@media print { body { background: #fff; } .card { border: none; } }
-"""
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("newsintel", "templates"), autoescape=True,
+                                undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+_TEMPLATES.filters.update(day=day, money=money, compact=compact, label=label)
 
 
 def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None = None,
@@ -393,103 +325,56 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
     tiles = [("articles", n_articles), ("companies named", data["company_total"]),
              ("markets named", len(data["markets"])), ("bans", len(ban_ids)), ("in force", enacted),
              ("deals", len(deals)), ("open deals", open_deals)]
-    parts = [f'<header><h1>newsintel briefing</h1><p class="sub">What the news says about companies, '
-             f'markets, bans and deal talks: {esc(window)}. '
-             f'Generated {esc(generated_at.strftime("%Y-%m-%d %H:%M"))} UTC.</p>'
-             '<div class="tiles">' + "".join(f'<div class="tile"><b>{v:,}</b><span>{esc(k)}</span></div>'
-                                             for k, v in tiles) + "</div></header>"]
 
-    # Ban timeline
     as_of = last_pub.date() if isinstance(last_pub, datetime) else last_pub
-    svg, drawn = ban_timeline_chart(data["ban_steps"], as_of)
+    ban_chart, drawn = ban_timeline_chart(data["ban_steps"], as_of)
     counts["bans_drawn"] = drawn
-    parts.append('<section id="ban-timeline"><h2>Ban timeline</h2>'
-                 '<p class="sub">One lane per market, one row per ban; a dot for each reported status step, '
-                 'the bar runs in the colour of the status until the next step, or up to the latest article. '
-                 'Hover a dot for details.</p>'
-                 f'{legend(BAN_COLORS)}<div class="card">{svg}</div></section>')
 
-    # Deal pipeline
     by_status = Counter(d["status"] for d in deals)
     statuses = list(DEAL_STATUSES) + sorted(s for s in by_status if s not in DEAL_STATUSES)
     columns = [(s, by_status.get(s, 0), DEAL_COLORS.get(s, OTHER_COLOR)) for s in statuses]
     open_list = [d for d in deals if d["status"] in OPEN_DEAL_STATUSES]
     open_list.sort(key=lambda d: (-(d["stage_order"] or 0), -(d["value_usd"] or 0)))
-    items = "".join(
-        f'<li>{badge(d["status"], DEAL_COLORS)} {esc(d["acquirer_name"])} → {esc(d["target_name"])}'
-        + (f' <span class="note">({esc(d["asset"])})</span>' if d["asset"] else "")
-        + (f' <b>{esc(money(d["value_usd"]))}</b>' if d["value_usd"] else "") + "</li>"
-        for d in open_list[:10])
-    more = f'<p class="note">…and {len(open_list) - 10} more below.</p>' if len(open_list) > 10 else ""
-    parts.append('<section id="deal-pipeline"><h2>Deal pipeline</h2>'
-                 '<p class="sub">Deals and deal talks by their latest known status, from rumour to close.</p>'
-                 f'<div class="row"><div class="card">{column_chart(columns, "Deals by latest status")}</div>'
-                 f'<div class="card"><h3>Open: {open_deals} of {len(deals)}</h3>'
-                 + (f'<ul class="deals">{items}</ul>{more}' if items else '<p class="empty">No open deals.</p>')
-                 + "</div></div></section>")
 
-    # Most-named companies and markets
     comp_items = [(c["name"], c["article_count"], f'{c["name"]}: {c["article_count"]} articles, '
                    f'{c["mention_count"]} mentions, {c["ban_count"]} bans, {c["deal_count"]} deals')
                   for c in data["companies"][:TOP_N]]
     mkt_items = [(m["name"], m["article_count"], f'{m["name"]} ({m["market_id"]}): {m["article_count"]} articles, '
                   f'{m["ban_count"]} bans, {m["deal_count"]} deals') for m in data["markets"][:TOP_N]]
-    parts.append('<section id="most-named"><h2>Most named</h2>'
-                 '<p class="sub">By the number of articles naming them (media outlets left out).</p><div class="row">'
-                 '<div class="card"><h3>Companies <span class="note">(articles)</span></h3>'
-                 f'{bar_chart(comp_items, "Most-named companies", "#3b6ea8")}</div>'
-                 '<div class="card"><h3>Markets <span class="note">(articles)</span></h3>'
-                 f'{bar_chart(mkt_items, "Most-named markets", "#5f8f5a")}</div>'
-                 "</div></section>")
-
-    # Bans table
-    ban_rows = [(esc(s["market_name"] or s["market_id"]), esc(s["target_name"] or s["target_id"]),
-                 esc(label(s["measure"] or "")), badge(s["current_status"], BAN_COLORS), nowrap(day(s["happened_on"])),
-                 esc(s["authority"]), esc(s["scope_count"] or ""), quote(s["evidence"]))
-                for s in sorted(ban_latest, key=lambda s: (s["happened_on"] is None, s["happened_on"] or date.min),
-                                reverse=False)[:MAX_TABLE_ROWS]]
-    parts.append('<section id="bans"><h2>Bans</h2>'
-                 + table(["Market", "Target", "Measure", "Status", "Since", "Authority", "Scope#", "Evidence"],
-                         ban_rows, "No bans reported yet.") + "</section>")
-
-    # Deals table
-    deal_rows = [(f'{esc(d["acquirer_name"])} → {esc(d["target_name"])}', esc(d["asset"]), esc(d["deal_type"]),
-                  badge(d["status"], DEAL_COLORS), esc(d["status_timeline"]), esc(d["market_id"]),
-                  esc(money(d["value_usd"])), quote(data["deal_evidence"].get(d["deal_id"])))
-                 for d in deals[:MAX_TABLE_ROWS]]
-    parts.append('<section id="deals"><h2>Deals</h2>'
-                 + table(["Deal", "Asset", "Type", "Status", "Status over time", "Market", "Value#", "Evidence"],
-                         deal_rows, "No deals reported yet.") + "</section>")
+    bans = sorted(ban_latest, key=lambda s: (s["happened_on"] is None, s["happened_on"] or date.min))
 
     if data["exposure"] is not None:
         sections.append("exposure")
-        rows = [(esc(e["company_name"]), esc(e["market_name"]), esc(label(e["measure"] or "")),
-                 badge(e["ban_status"], BAN_COLORS), esc(e["metric"]),
-                 esc(" ".join(x for x in (e["qualifier"] or "", compact(e["value"])) if x)), quote(e["evidence"]))
-                for e in data["exposure"]]
-        parts.append('<section id="exposure"><h2>What the bans put at stake</h2>'
-                     '<p class="sub">Companies banned in markets where the news gives them users or revenue.</p>'
-                     + table(["Company", "Market", "Measure", "Ban", "Figure", "Value#", "Evidence"], rows,
-                             "No figures for banned companies yet.") + "</section>")
     if data["latest"] is not None:
         sections.append("latest")
-        rows = [(nowrap(day(r["published_at"])), esc(r["development_kind"]), esc(r["headline"]),
-                 quote(r["evidence"]), link(r["article_title"], r["article_url"])) for r in data["latest"]]
-        parts.append('<section id="latest"><h2>Latest developments</h2>'
-                     + table(["Published", "Kind", "What happened", "Evidence", "Article"], rows,
-                             "Nothing reported yet.") + "</section>")
-
-    footer = ("Generated by the Dagster asset <code>briefing</code> on every run, from the views in "
-              "<code>sql/</code>" + (f" of <code>{esc(database)}</code>" if database else "") +
-              ". Query them yourself with <code>make sql</code>.")
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>newsintel briefing</title><style>{CSS}</style></head><body><main>"
-            + "".join(parts) + f"<footer>{footer}</footer></main></body></html>\n")
+    page = _TEMPLATES.get_template("briefing.html.j2").render(
+        css=_TEMPLATES.loader.get_source(_TEMPLATES, "briefing.css")[0], window=window, generated_at=generated_at,
+        tiles=tiles, ban_colors=BAN_COLORS, deal_colors=DEAL_COLORS, other_color=OTHER_COLOR,
+        ban_chart=Markup(ban_chart), status_chart=Markup(column_chart(columns, "Deals by latest status")),
+        companies_chart=Markup(bar_chart(comp_items, "Most-named companies", "#3b6ea8")),
+        markets_chart=Markup(bar_chart(mkt_items, "Most-named markets", "#5f8f5a")),
+        open_count=open_deals, open_deals=open_list, deals=deals, max_rows=MAX_TABLE_ROWS,
+        bans=bans[:MAX_TABLE_ROWS], deal_evidence=data["deal_evidence"], exposure=data["exposure"],
+        latest=data["latest"], database=database)
     return Briefing(page, counts, sections)
 
 
-def write_briefing(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str] = DEFAULT_BRIEFING_PATH,
+def briefing_path_for(target: str | os.PathLike[str]) -> Path:
+    """Where a database's briefing goes unless a setting says otherwise: beside the database it describes,
+    so that a run on another database never overwrites the project's page. The project's own database
+    (data/newsintel.duckdb) keeps reports/briefing.html; any other file `x.duckdb` gets `x.briefing.html`
+    in its folder; a lake, which has no folder of its own here, gets a page in reports/ named after a
+    digest of its target (never its password)."""
+    target = str(target)
+    if target.startswith("ducklake:"):
+        return REPO_ROOT / "reports" / f"lake-{hashlib.sha256(target.encode()).hexdigest()[:12]}.briefing.html"
+    path = Path(target).expanduser().resolve()
+    if path == DEFAULT_DB_PATH.resolve():
+        return DEFAULT_BRIEFING_PATH
+    return path.with_name(f"{path.stem}.briefing.html")
+
+
+def write_briefing(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
                    generated_at: datetime | None = None, database: str | None = None) -> Briefing:
     """Render and write the page atomically (a temporary file renamed over `path`)."""
     briefing = build_briefing(con, generated_at, database)

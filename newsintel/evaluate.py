@@ -187,7 +187,8 @@ def format_report(ev: Evaluation, title: str) -> str:
         t = ev.tallies[name]
         lines.append(f"{name:<16}{t.precision:7.3f}{t.recall:7.3f}{t.f1:7.3f}{t.tp:6d}{t.fp:6d}{t.fn:6d}")
     total = sum(ev.status.values())
-    lines.append(f"status accuracy on matched reports: {ev.status['right'] / total if total else 0:.3f} ({total} matched)")
+    accuracy = ev.status["right"] / total if total else 0
+    lines.append(f"status accuracy on matched reports: {accuracy:.3f} ({total} matched)")
     quiet = sum(ev.quiet_articles.values())
     lines.append(f"articles reporting no ban or deal kept clean: "
                  f"{ev.quiet_articles['clean'] / quiet if quiet else 1:.3f} ({ev.quiet_articles['clean']}/{quiet})")

@@ -27,8 +27,10 @@ import duckdb
 import sqlglot
 import yaml
 from sqlglot import exp
+from sqlglot.lineage import lineage
 
 from newsintel import vocab
+from newsintel.storage.schema import ensure_schema
 from newsintel.vocab import vocab_tables
 
 DIALECT = "duckdb"
@@ -258,3 +260,38 @@ def create_views(con: duckdb.DuckDBPyConnection, models: Iterable[Model] | None 
     for model in models:
         create_view(con, model)
     return [m.name for m in models]
+
+
+def view_schemas(models: Iterable[Model]) -> dict[str, dict[str, str]]:
+    """Every table's and view's columns with their DuckDB types, as DuckDB computes them over the empty
+    schema: what a catalog shows for a view, and what column lineage resolves names against."""
+    con = duckdb.connect()
+    try:
+        ensure_schema(con)
+        create_views(con, list(models))
+        rows = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                           "ORDER BY table_name, ordinal_position").fetchall()
+    finally:
+        con.close()
+    out: dict[str, dict[str, str]] = {}
+    for table, column, dtype in rows:
+        out.setdefault(table, {})[column] = dtype
+    return out
+
+
+def column_lineage(model: Model, schemas: dict[str, dict[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """For each column of the view, the (table or view, column) pairs it is computed from, read from the
+    SQL by sqlglot: like the view's dependencies, never kept by hand. Columns of the vocabulary tables are
+    left out (they are not upstream data); a column computed from constants alone has none."""
+    known = {t: cols for t, cols in schemas.items() if t != model.name}
+    tree = sqlglot.parse_one(view_body(model), read=DIALECT)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for column in model.columns:
+        found = set()
+        for node in lineage(column, tree, schema=known, dialect=DIALECT).walk():
+            if not node.downstream and isinstance(node.source, exp.Table):
+                table = node.source.name.lower()
+                if table in known and table not in VOCAB_TABLES:
+                    found.add((table, node.name.rsplit(".", 1)[-1].strip('"')))
+        out[column] = sorted(found)
+    return out

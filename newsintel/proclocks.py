@@ -84,7 +84,7 @@ def orphaned_lock_holders(folder: str | os.PathLike[str]) -> list[LockHolder]:
     for pid in _pids():
         if pid == os.getpid():
             continue
-        for fd, target, taker in _flocks_of(str(pid)):
+        for _fd, target, taker in _flocks_of(str(pid)):
             if Path(target).parent == folder and taker != pid and not _exists(taker):
                 found.append(LockHolder(pid, taker, target))
     return found

@@ -33,7 +33,7 @@ def frame_markdown(frame: pd.DataFrame) -> str:
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int = 28) -> str:
     cells = [[_cell(v, width) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+    line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 

@@ -19,8 +19,8 @@ from pipelines.schedules import scrape_schedule
 from pipelines.sensors import dead_run_sensor, inbox_sensor
 
 ALL_ASSETS = load_assets_from_modules([ingest, clean, extract, resolve, models])
-# The briefing writes reports/briefing.html: kept out of ALL_ASSETS so tests that materialize ALL_ASSETS
-# into a temporary database never overwrite the project's page.
+# The briefing writes an HTML page beside the database: kept out of ALL_ASSETS so tests that materialize
+# ALL_ASSETS into a temporary database write no page they do not look at.
 REPORT_ASSETS = [report.briefing]
 
 # On a lake, writers commit optimistically: a step whose commit lost to a conflicting one (two runs

@@ -35,7 +35,7 @@ class RecoveringMultiprocessExecutor(MultiprocessExecutor):
                 try:
                     for message in recover(instance, warehouse_target(), current_run=run_id):
                         log.warning(f"newsintel: {message}")
-                except Exception as exc:  # noqa: BLE001 - the watch must never end the run it serves
+                except Exception as exc:
                     log.warning(f"newsintel: looking for dead runs failed: {type(exc).__name__}: {exc}")
 
         watcher = threading.Thread(target=watch, name="newsintel-recovery", daemon=True)

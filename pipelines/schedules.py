@@ -14,8 +14,6 @@ Each tick first fails runs whose process is gone (`assets.recovery.recover`): a 
 """
 from __future__ import annotations
 
-import os
-
 from dagster import (
     DagsterInvalidDefinitionError,
     DagsterRunStatus,
@@ -28,17 +26,11 @@ from dagster import (
 )
 
 from assets.recovery import recover
-from assets.resources import warehouse_target
+from assets.resources import CRON_ENV, DEFAULT_CRON, scrape_cron, warehouse_target
 
 JOB_NAME = "newsintel_job"
-CRON_ENV = "NEWSINTEL_SCRAPE_CRON"
-DEFAULT_CRON = "0 * * * *"   # at the top of every hour
 IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED]
-
-
-def scrape_cron() -> str:
-    return (os.environ.get(CRON_ENV) or DEFAULT_CRON).strip()
 
 
 def _scrape(context: ScheduleEvaluationContext):

@@ -21,7 +21,7 @@ WITH latest_figures AS (
     WHERE mm.market_id IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY mm.company_id, mm.market_id, mm.metric
-        ORDER BY a.published_at DESC NULLS LAST, mm.as_of DESC NULLS LAST, mm.value DESC, mm.article_id
+        ORDER BY a.published_at DESC NULLS LAST, mm.as_of DESC NULLS LAST, mm.value DESC, mm.article_id ASC
     ) = 1
 )
 

@@ -33,7 +33,7 @@ deal_totals AS (
         count(DISTINCT deal_id) AS deal_count,
         count(DISTINCT deal_id) FILTER (WHERE side = 'acquirer') AS deals_as_acquirer,
         count(DISTINCT deal_id) FILTER (WHERE side = 'target') AS deals_as_target,
-        count(DISTINCT deal_id) FILTER (WHERE status IN (SELECT status FROM vocab_deal_status WHERE is_open))
+        count(DISTINCT deal_id) FILTER (WHERE status IN (SELECT v.status FROM vocab_deal_status AS v WHERE v.is_open))
             AS open_deal_count
     FROM deal_parties
     GROUP BY company_id

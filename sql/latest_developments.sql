@@ -9,7 +9,7 @@ WITH ban_developments AS (
         'ban' AS development_kind,
         r.report_id,
         coalesce(mk.name, r.market_id) || ': ' || replace(r.measure, '_', ' ') || ' on '
-            || coalesce(tgt.name, r.target_id) || ' (' || r.status || ')' AS headline,
+        || coalesce(tgt.name, r.target_id) || ' (' || r.status || ')' AS headline,
         r.article_id,
         r.market_id,
         r.authority AS actor,
@@ -31,7 +31,7 @@ deal_developments AS (
         'deal' AS development_kind,
         r.report_id,
         coalesce(acq.name, r.acquirer_id) || ' / ' || coalesce(tgt.name, r.target_id) || ': '
-            || r.deal_type || ' (' || r.status || ')' AS headline,
+        || r.deal_type || ' (' || r.status || ')' AS headline,
         r.article_id,
         r.market_id,
         coalesce(acq.name, r.acquirer_id) AS actor,
@@ -56,7 +56,8 @@ developments AS (
 
 SELECT
     row_number() OVER (
-        ORDER BY a.published_at DESC NULLS LAST, d.event_date DESC NULLS LAST, d.development_kind, d.report_id
+        ORDER BY
+            a.published_at DESC NULLS LAST, d.event_date DESC NULLS LAST, d.development_kind ASC, d.report_id ASC
     ) AS recency_rank,
     d.development_kind,
     d.report_id,

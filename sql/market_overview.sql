@@ -30,7 +30,8 @@ deal_totals AS (
     SELECT
         market_id,
         count(*) AS deal_count,
-        count(*) FILTER (WHERE status IN (SELECT status FROM vocab_deal_status WHERE is_open)) AS open_deal_count
+        count(*) FILTER (WHERE status IN (SELECT v.status FROM vocab_deal_status AS v WHERE v.is_open))
+            AS open_deal_count
     FROM deal_talks
     WHERE market_id IS NOT NULL
     GROUP BY market_id

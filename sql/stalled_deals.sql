@@ -30,5 +30,6 @@ SELECT
     p.report_count
 FROM deal_pipeline AS p
 CROSS JOIN data_clock AS clock
-WHERE p.status IN (SELECT status FROM vocab_deal_status WHERE is_negotiating)
-  AND p.last_reported < clock.data_as_of - INTERVAL 90 DAY
+WHERE
+    p.status IN (SELECT v.status FROM vocab_deal_status AS v WHERE v.is_negotiating)
+    AND p.last_reported < clock.data_as_of - INTERVAL 90 DAY

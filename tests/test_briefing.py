@@ -171,3 +171,22 @@ def test_helpers():
     assert [t for _, t in _month_ticks(date(2001, 3, 1), date(2021, 1, 1))] == two_yearly
     decades = ["1970", "1980", "1990", "2000", "2010", "2020"]
     assert [t for _, t in _month_ticks(date(1961, 3, 1), date(2021, 1, 1))] == decades
+
+
+def test_the_page_goes_beside_the_database_it_describes(seeded_db, tmp_path):
+    from newsintel.briefing import DEFAULT_BRIEFING_PATH, briefing_path_for
+    from newsintel.paths import DEFAULT_DB_PATH
+    assert briefing_path_for(DEFAULT_DB_PATH) == DEFAULT_BRIEFING_PATH
+    assert briefing_path_for(tmp_path / "x.duckdb") == tmp_path.resolve() / "x.briefing.html"
+    lake = briefing_path_for("ducklake:postgres:dbname=l password=secret?data_path=/srv/l/")
+    assert lake.parent == DEFAULT_BRIEFING_PATH.parent and "secret" not in lake.name
+    assert lake != briefing_path_for("ducklake:postgres:dbname=other?data_path=/srv/o/")
+
+    before = DEFAULT_BRIEFING_PATH.stat().st_mtime_ns if DEFAULT_BRIEFING_PATH.exists() else None
+    result = materialize(REPORT_ASSETS, resources={"warehouse": WarehouseResource(path=str(seeded_db))})
+    assert result.success
+    (event,) = result.get_asset_materialization_events()
+    beside = seeded_db.with_name(f"{seeded_db.stem}.briefing.html")
+    assert event.materialization.metadata["path"].value == str(beside) and beside.stat().st_size > 5000
+    # the project's own page was not touched by a run on another database
+    assert (DEFAULT_BRIEFING_PATH.stat().st_mtime_ns if DEFAULT_BRIEFING_PATH.exists() else None) == before

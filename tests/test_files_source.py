@@ -33,7 +33,8 @@ def test_every_format_is_read_and_identities_are_relative(tmp_path):
                                            "text": "Body one."}) + "\n" + "{not json}\n" +
                                json.dumps({"title": "no body"}) + "\n" +
                                json.dumps({"text": "Body without url."}) + "\n")
-    (d / "d.csv").write_text('url,title,published,text\nhttps://ex.example/2,"A, quoted",2021-03-04,"Line one\nline two"\n')
+    (d / "d.csv").write_text('url,title,published,text\n'
+                             'https://ex.example/2,"A, quoted",2021-03-04,"Line one\nline two"\n')
     (d / "ignored.pdf").write_bytes(b"%PDF-1.4")
     recs = list(read_files_source(_source(tmp_path)))
     ok = [r for r in recs if isinstance(r, RawRecord)]

@@ -100,7 +100,8 @@ def test_every_buying_noun_is_read_with_a_possessor_and_with_by(lemma):
                                          if k == "ban" and f.object == "company" and not f.particle
                                          and lem not in ("blocking", "sanction", "embargo", "censor", "expel")))
 def test_every_ban_verb_is_read_active_and_passive(lemma):
-    for text in (f"Brazil {_past(lemma)} Zentrix Chat last week.", f"Zentrix Chat was {_past(lemma)} in Brazil last week."):
+    for text in (f"Brazil {_past(lemma)} Zentrix Chat last week.",
+                 f"Zentrix Chat was {_past(lemma)} in Brazil last week."):
         got = {(m, p.company_id) for e in _events(text) if e.kind == "ban" for m in e.markets for p in e.patients}
         assert ("BR", "zentrix-chat") in got, text
 

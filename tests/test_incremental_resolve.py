@@ -3,6 +3,7 @@ import shutil
 
 from conftest import REPO, run_pipeline, write_sources
 
+from newsintel.extract import EXTRACTOR_VERSION
 from newsintel.resolve.stage import TABLES, resolve_all
 from newsintel.storage import Warehouse
 
@@ -29,13 +30,18 @@ def test_demo_in_two_runs_resolves_like_one_rebuild(tmp_path):
         incremental = _tables(con)
         assert con.execute("SELECT count(*) FROM resolve_queue").fetchone()[0] == 0
     with wh.writer() as con:
-        rebuilt_stats = resolve_all(con, full=True)
+        rebuilt_stats = resolve_all(con, extractor_version=EXTRACTOR_VERSION, full=True)
         rebuilt = _tables(con)
     assert incremental == rebuilt
     assert all(s.inserted == s.updated == s.deleted == 0 for s in rebuilt_stats.values()), rebuilt_stats
     with wh.writer() as con:                              # nothing queued: nothing read, nothing changed
-        again = resolve_all(con)
+        again = resolve_all(con, extractor_version=EXTRACTOR_VERSION)
     assert all(s.inserted == s.updated == s.deleted == 0 for s in again.values())
+    # another extractor version is other rules: a whole rebuild (same tables), recorded under the new stamp
+    with wh.writer() as con:
+        resolve_all(con, extractor_version="another-version")
+        stamps = [r[0] for r in con.execute("SELECT fingerprint FROM resolve_state").fetchall()]
+        assert len(stamps) == 1 and stamps[0].startswith("another-version+") and _tables(con) == rebuilt
 
 
 def test_a_rebuild_in_small_batches_of_groups_gives_the_same_tables(tmp_path, monkeypatch):
@@ -51,6 +57,6 @@ def test_a_rebuild_in_small_batches_of_groups_gives_the_same_tables(tmp_path, mo
                                       "GROUP BY ALL ORDER BY ALL")
     assert len(batches) > 5
     with wh.writer() as con:
-        stats = resolve_all(con, full=True)
+        stats = resolve_all(con, extractor_version=EXTRACTOR_VERSION, full=True)
         assert _tables(con) == whole
     assert all(s.inserted == s.updated == s.deleted == 0 for s in stats.values()), stats

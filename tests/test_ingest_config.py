@@ -9,7 +9,8 @@ from pipelines.definitions import ALL_ASSETS
 def _setup(tmp_path):
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        (tmp_path / name / f"{name}.txt").write_text(f" date 2021-01-0{1 if name == 'a' else 2} T\n\n" + f"{name}words " * 40)
+        day = 1 if name == "a" else 2
+        (tmp_path / name / f"{name}.txt").write_text(f" date 2021-01-0{day} T\n\n" + f"{name}words " * 40)
     (tmp_path / "s.yaml").write_text('sources:\n  - {id: a, kind: files, path: "a/*"}\n'
                                      '  - {id: b, kind: files, path: "b/*"}\n')
     return {"warehouse": WarehouseResource(path=str(tmp_path / "x.duckdb")),
@@ -39,8 +40,8 @@ def test_unknown_source_is_an_error_that_names_it(tmp_path):
 
 def test_extraction_backfill_over_a_date_range(tmp_path):
     resources = _setup(tmp_path)
-    assert materialize(ALL_ASSETS, selection=["raw_pages", "articles", "mentions", "market_metrics", "ban_reports", "deal_reports"],
-                       resources=resources).success
+    selection = ["raw_pages", "articles", "mentions", "market_metrics", "ban_reports", "deal_reports"]
+    assert materialize(ALL_ASSETS, selection=selection, resources=resources).success
     wh = Warehouse(tmp_path / "x.duckdb")
     before = dict(wh.query("SELECT article_id, extracted_at FROM extractions"))
     result = materialize(ALL_ASSETS, selection=["mentions", "market_metrics", "ban_reports", "deal_reports"],

@@ -84,7 +84,8 @@ tags = ({"dagster/asset_partition_range_start": first, "dagster/asset_partition_
         if first != "-" else {})
 selection = None
 if groups != "-":
-    selection = [k for k in defs.resolve_all_asset_keys() if defs.get_assets_def(k).group_names_by_key[k] in groups.split(",")]
+    selection = [k for k in defs.resolve_all_asset_keys()
+                 if defs.get_assets_def(k).group_names_by_key[k] in groups.split(",")]
 config = {"ops": {"briefing": {"config": {"path": briefing}}}} if job == "newsintel_job" else {}
 started = time.time()
 result = defs.resolve_job_def(job).execute_in_process(instance=DagsterInstance.get(), tags=tags, run_config=config,
@@ -156,8 +157,8 @@ def test_dagster_keeps_the_run_in_postgresql(lake_demo):
     with con.cursor() as cur:
         cur.execute("SELECT status FROM runs WHERE run_id = %s", [lake_demo["run"]["run_id"]])
         assert cur.fetchall() == [("SUCCESS",)]
-        cur.execute("SELECT count(*) FROM event_logs WHERE run_id = %s AND dagster_event_type = 'ASSET_MATERIALIZATION'",
-                    [lake_demo["run"]["run_id"]])
+        cur.execute("SELECT count(*) FROM event_logs WHERE run_id = %s "
+                    "AND dagster_event_type = 'ASSET_MATERIALIZATION'", [lake_demo["run"]["run_id"]])
         assert cur.fetchone()[0] >= len(CONTRACT_TABLES)
     con.close()
 
@@ -201,7 +202,8 @@ print(failed, sorted(seen), flush=True)
 
 def test_readers_see_only_committed_snapshots_through_a_run(lake_demo, tmp_path):
     target = lake_demo["target"]
-    before, before_pair = Warehouse(target).query("SELECT count(*) FROM articles")[0][0], Warehouse(target).query(PAIR)[0]
+    before = Warehouse(target).query("SELECT count(*) FROM articles")[0][0]
+    before_pair = Warehouse(target).query(PAIR)[0]
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, target], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, cwd=REPO)
     poller = subprocess.Popen([sys.executable, "-c", POLLER, target, "40", PAIR], stdout=subprocess.PIPE, text=True,

@@ -18,9 +18,9 @@ def sqlite_lake(folder) -> str:
 
 def test_the_lake_ddl_is_the_file_ddl_without_key_constraints():
     file_con, lake_con = duckdb.connect(), duckdb.connect()
-    for table, sql in DDL.items():
+    for sql in DDL.values():
         file_con.execute(sql)
-    for table, sql in lake_ddl().items():
+    for sql in lake_ddl().values():
         assert "PRIMARY KEY" not in sql.upper() and "UNIQUE" not in sql.upper()
         lake_con.execute(sql)
     for table in DDL:

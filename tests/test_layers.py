@@ -28,13 +28,12 @@ LAYERS = {
     "pipelines": 5,
 }
 STAGES = ("newsintel.scrape", "newsintel.clean", "newsintel.extract", "newsintel.resolve")
-# Arrows between stages still to remove. Each needs a change inside newsintel/extract/, which is being rewritten
+# Arrows between stages still to remove. It needs a change inside newsintel/extract/, which is being rewritten
 # in parallel: extract/markets.py (shared market data) cannot leave the package without leaving the
-# extractor's version digest (extract/article.py hashes extract/*.py), and resolve's fingerprint includes
-# EXTRACTOR_VERSION. The list must match exactly, so an arrow removed is also removed here.
+# extractor's version digest (extract/article.py hashes extract/*.py). The set must match exactly, so an
+# arrow removed is also removed here.
 KNOWN_STAGE_ARROWS = {
     ("newsintel.resolve.entities", "newsintel.extract.markets"),
-    ("newsintel.resolve.stage", "newsintel.extract.article"),
 }
 
 

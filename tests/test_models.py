@@ -107,7 +107,7 @@ def _articles():
 
 
 def _rows(cols: str, *values) -> list[dict]:
-    return [dict(zip(cols.split(), v)) for v in values]
+    return [dict(zip(cols.split(), v, strict=True)) for v in values]
 
 
 DATA = {
@@ -226,7 +226,7 @@ def con(tmp_path_factory):
 def q(con, sql: str) -> list[dict]:
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def test_views_work_on_empty_tables_and_match_their_documented_columns(tmp_path):

@@ -123,8 +123,8 @@ def test_a_bloated_work_file_is_compacted_before_publishing_and_keeps_every_row_
     wh = Warehouse(tmp_path / "db.duckdb")
     for run in range(12):        # small commits that rewrite the same rows: the file grows, the data does not
         with wh.writer() as con:
-            upsert_rows(con, "markets", "market_id", [dict(market_id=f"M{i}", name=f"run {run} " * 40, article_count=run)
-                                                      for i in range(3000)])
+            rows = [dict(market_id=f"M{i}", name=f"run {run} " * 40, article_count=run) for i in range(3000)]
+            upsert_rows(con, "markets", "market_id", rows)
             if run == 0:
                 con.execute("CREATE VIEW busy_markets AS SELECT market_id FROM markets WHERE article_count > 5")
     assert compact.compacted_size(wh.store.work_path) > 0, "the growing work file was never compacted"

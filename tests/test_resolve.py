@@ -65,7 +65,8 @@ def test_a_year_precision_date_does_not_sort_as_first_of_january():
                # read in February 2021: "the ban, enacted last year" (2020, year precision)
                _ban_row(3, "enacted", date(2021, 2, 10), date(2020, 1, 1), "year")]
     bans, history = consolidate_bans(reports)
-    assert [(b["event_date"], b["date_precision"], b["status"]) for b in bans] == [(date(2020, 9, 18), "day", "blocked")]
+    assert [(b["event_date"], b["date_precision"], b["status"]) for b in bans] == [
+        (date(2020, 9, 18), "day", "blocked")]
     assert [h["status"] for h in history] == ["proposed", "enacted", "blocked"]
     dates = [h["event_date"] for h in history]
     assert dates == sorted(dates)

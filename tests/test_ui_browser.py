@@ -72,9 +72,9 @@ def _stop(proc: subprocess.Popen, log) -> None:
 def dagster_dev(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
-    # The project's instance config, with the "join the community" pop-up off so it does not cover the page.
-    (home / "dagster.yaml").write_text((REPO / "pipelines" / "dagster.yaml").read_text(encoding="utf-8")
-                                       + "\nnux:\n  enabled: false\n", encoding="utf-8")
+    # The project's instance config as shipped (its "join the community" pop-up is off).
+    (home / "dagster.yaml").write_text((REPO / "pipelines" / "dagster.yaml").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     if SEED.is_file():
@@ -147,7 +147,8 @@ def test_ui_runs_the_job_and_shows_the_asset_graph(dagster_dev):
         schedules { name cronSchedule scheduleState { status } } sensors { name sensorState { status } } } } } }""")
     (repo,) = repos["repositoriesOrError"]["nodes"]
     assert {(s["name"], s["scheduleState"]["status"]) for s in repo["schedules"]} == {("scrape_schedule", "RUNNING")}
-    assert {(s["name"], s["sensorState"]["status"]) for s in repo["sensors"]} == {("inbox_sensor", "RUNNING"), ("dead_run_sensor", "RUNNING")}
+    assert {(s["name"], s["sensorState"]["status"]) for s in repo["sensors"]} == {
+        ("inbox_sensor", "RUNNING"), ("dead_run_sensor", "RUNNING")}
 
     # A run of the whole job, launched as the UI's Launchpad does (the code location's default executor runs
     # it in one process); the briefing goes to the test's folder.
@@ -177,3 +178,25 @@ def test_ui_runs_the_job_and_shows_the_asset_graph(dagster_dev):
         _screenshot(url + path, png, tmp / "chromium-profile", size="1600,1000")
         assert png.stat().st_size > 20_000, f"{name} is only {png.stat().st_size} bytes: a blank page?"
         shutil.copy(png, SCREENSHOTS / name)
+
+    # What the catalog shows a Dagster user, as the UI's own GraphQL serves it: kinds, owners, the column
+    # schema of a table, the column lineage of a view, the freshness policy of the scraped assets.
+    nodes = {tuple(n["assetKey"]["path"]): n for n in _graphql(url, """{ assetNodes {
+        assetKey { path } kinds owners { ... on TeamAssetOwner { team } }
+        internalFreshnessPolicy { ... on CronFreshnessPolicy { deadlineCron lowerBoundDeltaSeconds } }
+        metadataEntries { label
+          ... on TableSchemaMetadataEntry { schema { columns { name type } } }
+          ... on TableColumnLineageMetadataEntry { lineage { columnName columnDeps { assetKey { path } columnName } } }
+        } } }""")["assetNodes"]}
+    meta = {k: {e["label"]: e for e in n["metadataEntries"]} for k, n in nodes.items()}
+    assert set(nodes[("articles",)]["kinds"]) == {"python", "duckdb"}
+    assert set(nodes[("deal_pipeline",)]["kinds"]) == {"duckdb", "sql"}
+    assert all(n["owners"] == [{"team": "newsintel"}] for n in nodes.values())
+    columns = meta[("bans",)]["dagster/column_schema"]["schema"]["columns"]
+    assert columns[0] == {"name": "ban_id", "type": "VARCHAR"} and len(columns) > 10
+    lineage = {e["columnName"]: e["columnDeps"] for e in meta[("stalled_deals",)]["dagster/column_lineage"]["lineage"]}
+    assert lineage["acquirer_name"] == [{"assetKey": {"path": ["deal_pipeline"]}, "columnName": "acquirer_name"}]
+    for scraped in ("raw_pages", "articles"):     # the test's yearly cron: due once a year, within the year before
+        assert nodes[(scraped,)]["internalFreshnessPolicy"] == {"deadlineCron": "0 0 1 1 *",
+                                                                "lowerBoundDeltaSeconds": 365 * 86400}
+    assert nodes[("bans",)]["internalFreshnessPolicy"] is None

@@ -186,7 +186,7 @@ def _trafilatura(tree, url: str | None, **focus) -> list[str]:
         if doc is None or doc.body is None:
             return []
         text = xmltotxt(doc.body, False)  # recursive: may hit the recursion limit
-    except (Exception, RecursionError):  # noqa: BLE001
+    except (Exception, RecursionError):
         log.debug("trafilatura failed on %s", url, exc_info=True)
         return []
     return _clean_lines(text.split("\n"))
@@ -201,7 +201,7 @@ def _readability(tree) -> list[str]:
         return []
     try:
         return _clean_lines(readable_lines(tree))
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("readability failed", exc_info=True)
         return []
 

@@ -13,7 +13,8 @@ import re
 
 _LEADS = (
     # English
-    r"also read|read also|read more|read next|more reading|further reading|see also|related(?: articles?| stories| coverage| content| reading)?|"
+    r"also read|read also|read more|read next|more reading|further reading|see also|"
+    r"related(?: articles?| stories| coverage| content| reading)?|"
     r"recommended(?: for you| reading)?|you may also like|you might also like|don'?t miss|must read|"
     r"more from [\w .'&-]{1,40}|more on this(?: story| topic)?|watch(?: now| video)?|listen(?: now)?|"
     r"editor'?s picks?|trending(?: now)?|popular|latest(?: news| stories)?|top stories|"

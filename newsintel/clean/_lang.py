@@ -31,7 +31,7 @@ def _model():
                 from py3langid.langid import MODEL_FILE, LanguageIdentifier
                 # 0.4 loads an .npz model, 0.3 a pickle: support both pins.
                 loader = (getattr(LanguageIdentifier, "from_model_file", None)
-                          or getattr(LanguageIdentifier, "from_pickled_model"))
+                          or LanguageIdentifier.from_pickled_model)
                 _identifier = loader(MODEL_FILE, norm_probs=True)
     return _identifier
 

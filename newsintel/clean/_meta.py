@@ -63,7 +63,8 @@ _URL_DATE_MON = re.compile(
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _SPACES = re.compile(r"\s+")
-_BY = re.compile(r"^\s*(?:(?:analysis|opinion|commentary|review|story|text|words|reporting)\s+by|by|von|par|por|di|door|av|от|автор[:]?|written by|posted by)\s*[:\-]?\s+",
+_BY = re.compile(r"^\s*(?:(?:analysis|opinion|commentary|review|story|text|words|reporting)\s+by|"
+                 r"by|von|par|por|di|door|av|от|автор[:]?|written by|posted by)\s*[:\-]?\s+",
                  re.IGNORECASE)
 # Conjunctions only as whole lower-case words between spaces: "Sarah E. Needleman"
 # must not split on the Portuguese "e".
@@ -336,7 +337,7 @@ def _htmldate(tree, url: str | None) -> datetime | None:
         from htmldate import find_date as htmldate_find
         found = htmldate_find(tree, url=url, original_date=True, extensive_search=False,
                               outputformat="%Y-%m-%d")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return parse_date(found) if found else None
 

@@ -45,7 +45,7 @@ class _TreeDocument(Document):
         super().__init__("<html></html>")
         self._pristine = tree
 
-    def _parse(self, input):  # noqa: A002 - readability's signature
+    def _parse(self, input):
         # Replaces readability's own _parse, whose lxml Cleaner pass (rewriting
         # every link to strip javascript:) costs a third of its run time and
         # changes no text; scripts and styles are already gone (see _body).

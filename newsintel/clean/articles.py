@@ -211,7 +211,8 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, now: datetime, results: list[_C
         owner = by_hash.get(c.content_hash) or stored.get(c.content_hash)
         if owner is None:
             seen, own = set(), None
-            for other in candidates.get(i, []) + [a for b, key in enumerate(c.bands) for a in in_batch.get((b, key), [])]:
+            near = [a for b, key in enumerate(c.bands) for a in in_batch.get((b, key), [])]
+            for other in candidates.get(i, []) + near:
                 if other == article_id or other in seen:
                     continue
                 seen.add(other)

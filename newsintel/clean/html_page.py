@@ -58,7 +58,7 @@ def parse_html(html: str, url: str | None = None) -> ParsedPage:
     logged at debug level and turned into an empty result."""
     try:
         return _parse(html, url)
-    except Exception:  # noqa: BLE001 - contract: never raise on bad input
+    except Exception:
         log.debug("parse_html failed for %s", url, exc_info=True)
         return EMPTY
 
@@ -140,7 +140,7 @@ def _safe(fn, *args):
     """Metadata is best effort: one odd field must not lose the body."""
     try:
         return fn(*args)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("%s failed", fn.__name__, exc_info=True)
         return None
 

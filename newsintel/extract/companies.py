@@ -690,8 +690,7 @@ def _ordinary_name(name: str) -> bool:
     """A discovered name that is no organisation's: an amount or a number ("GBP15.67", "No 4"), or a people or
     a region as its first word ("Ukrainian branches", "Latin American"). One ordinary English word is not
     refused: too many companies are named by one ("Kestrel", "Grab"). A registry name is never asked."""
-    from newsintel.extract.markets import _DEMONYMS
-    from newsintel.extract.roles import REGIONS
+    from newsintel.extract.markets import _DEMONYMS, REGIONS
     words = name.split()
     if _NUMBERED.fullmatch(name) or (len(words) == 1 and name in _DEMONYMS) or name.startswith(tuple(REGIONS)):
         return True

@@ -46,6 +46,10 @@ _NOT_A_PLACE_AFTER = re.compile(
     r"(?:\$|\s+dollars?\b|\s+(?:Delta|River|Basin|Valley|Sea|Strait|Gulf|Peninsula|Desert|Plateau|Highlands)\b|"
     r"(?:\s+[A-Z][\w&-]*){0,4}\s+(?:Corporation|Corp|Company|Co|Ltd|Limited|Inc|plc|PLC|News|Times|Post|Herald|"
     r"Daily|Tribune|Gazette)\b)")
+# Places that are no country ("Latin America") and so no market, and never an organisation either.
+REGIONS = {"Europe", "Asia", "Africa", "America", "Americas", "Latin America", "Middle East", "Southeast Asia",
+           "South America", "North America", "Central America", "East Asia", "Asia Pacific", "Asia-Pacific",
+           "Gulf", "Southeast Asian", "Scandinavia", "Caribbean", "Oceania", "Eurasia", "Balkans", "Arctic"}
 _DEMONYMS = {
     "American": "US", "Indian": "IN", "Chinese": "CN", "British": "GB", "Pakistani": "PK", "Nigerian": "NG",
     "Japanese": "JP", "South Korean": "KR", "Korean": "KR", "Russian": "RU", "German": "DE", "French": "FR",

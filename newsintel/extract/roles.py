@@ -29,7 +29,7 @@ from newsintel.extract.companies import (
 )
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.frames import Frame, Frames, frames
-from newsintel.extract.markets import _DEMONYMS, find_markets
+from newsintel.extract.markets import _DEMONYMS, REGIONS, find_markets
 from newsintel.extract.people import first_names
 
 # Nouns that stand for the organisation they belong to ("AIG's UK protection business", "a 5% stake in X").
@@ -47,10 +47,6 @@ LIST_PREPS = {"including", "like", "i.e.", "namely", "such", "as"}
 SPEECH = {"say", "report", "tell", "announce", "state", "confirm", "add", "claim", "write", "note"}
 MODALS = {"would", "could", "may", "might", "should"}
 _PROPER = {"PROPN"}
-# Places that are no country ("Latin America") and so no market, and never an organisation either.
-REGIONS = {"Europe", "Asia", "Africa", "America", "Americas", "Latin America", "Middle East", "Southeast Asia",
-           "South America", "North America", "Central America", "East Asia", "Asia Pacific", "Asia-Pacific",
-           "Gulf", "Southeast Asian", "Scandinavia", "Caribbean", "Oceania", "Eurasia", "Balkans", "Arctic"}
 # "claims/speculation that it is in talks", rejected or denied: the clause states nothing
 HEARSAY = {"claim", "speculation", "report", "rumor", "rumour", "suggestion", "allegation", "talk"}
 # What a ban falls on when it is not a company's service: a post, an account, a channel (content moderation),

@@ -19,6 +19,7 @@ import calendar
 from collections import Counter
 from datetime import date, datetime, timedelta
 from itertools import groupby
+from operator import itemgetter
 
 import duckdb
 
@@ -116,7 +117,7 @@ def _reports(con: duckdb.DuckDBPyConnection, table: str, where: str) -> list[dic
     columns = ", ".join(f"r.{c}" for c in REPORT_COLUMNS[table])
     cur = con.execute(f"SELECT {columns}, a.published_at FROM {table} r JOIN articles a USING (article_id){where}")
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row)) for row in cur.fetchall()]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def _agree_on_direction(reports: list[dict]) -> None:
@@ -169,10 +170,10 @@ def consolidate_deals(reports: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...],
               fresh: tuple[str, ...]) -> list[list[dict]]:
-    """Reports of one (market, target, measure) or pair, in time order (`_time_order`), cut into separate acts: after an end
-    (`ended`: a ban lifted, a deal abandoned or done), a later report of a `fresh` status (proposed or enacted;
-    rumored, talks or agreed) dated after the end, or undated and at the first status; and a report that starts
-    over at the first status more than NEW_ACT_GAP after the act's last report."""
+    """Reports of one (market, target, measure) or pair, in time order (`_time_order`), cut into separate
+    acts: after an end (`ended`: a ban lifted, a deal abandoned or done), a later report of a `fresh` status
+    (proposed or enacted; rumored, talks or agreed) dated after the end, or undated and at the first status;
+    and a report that starts over at the first status more than NEW_ACT_GAP after the act's last report."""
     restart = fresh[0]
     episodes: list[list[dict]] = [[]]
     ended_on = None   # where the current act's latest end stands (kept as we go: one pass, not a rescan)
@@ -180,7 +181,8 @@ def _episodes(reports: list[dict], order: dict[str, int], ended: tuple[str, ...]
         current = episodes[-1]
         if current:
             place, last = r["_place"], current[-1]["_place"]
-            anew = (ended_on and r["status"] in fresh and place > ended_on and (r["event_date"] or r["status"] == restart)
+            anew = (ended_on and r["status"] in fresh and place > ended_on
+                    and (r["event_date"] or r["status"] == restart)
                     and not (r["event_date"] and r["event_date"] <= ended_on))
             starts_over = (r["status"] == restart and order[current[-1]["status"]] > order[restart]
                            and place - last > NEW_ACT_GAP)
@@ -204,7 +206,7 @@ def consolidate_bans(reports: list[dict]) -> tuple[list[dict], list[dict]]:
     """Ban reports (rows of ban_reports with the article's published_at) into bans and their histories."""
     reports = sorted(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"]))
     bans, history = [], []
-    for (market, target, measure), group in groupby(reports, key=lambda r: (r["market_id"], r["target_id"], r["measure"])):
+    for (market, target, measure), group in groupby(reports, key=itemgetter("market_id", "target_id", "measure")):
         ordered = _time_order(list(group), BAN_ORDER)
         for n, ep in enumerate(_episodes(ordered, BAN_ORDER, ("lifted",), ("proposed", "enacted")), 1):
             ban_id = f"{market.lower()}-{target}-{measure.replace('_', '-')}" + (f"-{n}" if n > 1 else "")

@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from newsintel.extract.article import EXTRACTOR_VERSION
 from newsintel.registry import load_registry
 from newsintel.resolve.entities import ancestors, company_rows, market_rows
 from newsintel.resolve.events import ban_events, deal_events
@@ -25,17 +24,22 @@ KEYS = {"companies": "company_id", "markets": "market_id", "bans": "ban_id", "ba
 TABLES = tuple(KEYS)
 
 
-def fingerprint() -> str:
+def fingerprint(extractor_version: str) -> str:
+    """The rules the derived tables are computed with: the extraction rules' version the reports came from
+    (given by the caller, so this stage does not import extraction) and this stage's own code."""
     # the queue (what a run recomputes) is part of the rules, though it lives in storage, between the stages
     sources = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(queue.__file__).resolve()]
     code = b"".join(p.read_bytes() for p in sources)
-    return f"{EXTRACTOR_VERSION}+{hashlib.sha256(code).hexdigest()[:10]}"
+    return f"{extractor_version}+{hashlib.sha256(code).hexdigest()[:10]}"
 
 
-def resolve_all(con: duckdb.DuckDBPyConnection, registry=None, full: bool | None = None) -> dict[str, WriteStats]:
-    """Bring the derived tables up to date with the reports; returns what changed per table."""
+def resolve_all(con: duckdb.DuckDBPyConnection, *, extractor_version: str, registry=None,
+                full: bool | None = None) -> dict[str, WriteStats]:
+    """Bring the derived tables up to date with the reports; returns what changed per table.
+    `extractor_version` is the version of the rules that wrote the reports (newsintel.extract.EXTRACTOR_VERSION):
+    a new one rebuilds every derived table."""
     registry = registry if registry is not None else load_registry()
-    stamp = fingerprint()
+    stamp = fingerprint(extractor_version)
     if full is None:
         full = con.execute("SELECT count(*) FROM resolve_state WHERE fingerprint = ?", [stamp]).fetchone()[0] == 0
     touched: dict[str, list] = {}

@@ -59,7 +59,7 @@ class BodyStore:
                 raise FileNotFoundError(f"raw page bodies segment {path} is missing: its pages cannot be cleaned "
                                         "again; re-ingest them with refetch: true")
             table = pq.read_table(path, filters=[("body_sha256", "in", sorted(shas))])
-            out.update(zip(table.column("body_sha256").to_pylist(), table.column("body").to_pylist()))
+            out.update(zip(table.column("body_sha256").to_pylist(), table.column("body").to_pylist(), strict=True))
         return out
 
     def unreferenced(self, referenced: set[str]) -> list[Path]:

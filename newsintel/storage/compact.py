@@ -8,9 +8,10 @@ with the number of runs.
 
 How: before a publish, when the work file has grown past `GROWTH` times its size after the last
 compaction, it is rewritten with COPY FROM DATABASE (tables, views, constraints; 0.8 s at 10,000 articles)
-into a file beside it, in a child process with a fixed memory limit, and the new file replaces it by rename. A compaction costs one rewrite of the archive, but
-it comes only after the file grew by half, so its cost per new article stays constant however large the
-archive. Call with the writers' lock held and no connection open on the work file.
+into a file beside it, in a child process with a fixed memory limit, and the new file replaces it by rename.
+A compaction costs one rewrite of the archive, but it comes only after the file grew by half, so its cost
+per new article stays constant however large the archive. Call with the writers' lock held and no connection
+open on the work file.
 """
 from __future__ import annotations
 

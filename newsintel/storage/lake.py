@@ -201,7 +201,8 @@ class LakeStore:
                 return
             except duckdb.Error as exc:
                 message = str(exc)
-                racing = "initialize DuckLake" in message and ("already exists" in message or "duplicate key" in message)
+                racing = ("initialize DuckLake" in message
+                          and ("already exists" in message or "duplicate key" in message))
                 if not racing or attempt == SCHEMA_RETRIES - 1:
                     raise
                 wait = backoff_seconds(attempt)

@@ -6,7 +6,9 @@ never restated: the quality checks, the lake's key-less DDL and the Dagster colu
 """
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 
 import duckdb
 
@@ -61,9 +63,11 @@ DDL: dict[str, str] = {
         )""",
     "source_files": """
         CREATE TABLE IF NOT EXISTS source_files (
-            source_id TEXT NOT NULL,           -- files sources: a file read before is read again only if
-            path TEXT NOT NULL,                -- its size or mtime changed (newsintel.scrape.consumed)
-            size BIGINT NOT NULL,
+            -- files sources: a file read before is read again only if its size or mtime changed
+            -- (newsintel.scrape.consumed)
+            source_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            size BIGINT NOT NULL,              -- as last read
             mtime_ns BIGINT NOT NULL,
             records INTEGER,                   -- what reading it gave (counted as unchanged when skipped)
             read_at TIMESTAMP NOT NULL
@@ -322,3 +326,36 @@ def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column as the DDL declares it: for catalogs (the Dagster UI's column schema), not for writes."""
+    name: str
+    type: str
+    nullable: bool
+    description: str      # the comment on its line of the DDL, if any
+    key: bool             # the table's PRIMARY KEY
+
+
+@functools.lru_cache(maxsize=1)
+def table_columns() -> dict[str, tuple[Column, ...]]:
+    """Every table's columns, typed by DuckDB itself (the DDL run on an empty in-memory database), each with
+    the comment its DDL line carries."""
+    con = duckdb.connect()
+    try:
+        for ddl in DDL.values():
+            con.execute(ddl)
+        rows = con.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+                           "ORDER BY table_name, ordinal_position").fetchall()
+    finally:
+        con.close()
+    keys = primary_keys()
+    # a comment after a column on its line describes it (a comment on a line of its own, the table)
+    notes = {table: dict(re.findall(r"^\s*(\w+)\s+[^\n-]*?--\s*(.+?)\s*$", ddl, re.MULTILINE))
+             for table, ddl in DDL.items()}
+    out: dict[str, list[Column]] = {}
+    for table, name, dtype, nullable in rows:
+        out.setdefault(table, []).append(Column(name, dtype, nullable == "YES", notes[table].get(name, ""),
+                                                keys.get(table) == name))
+    return {t: tuple(cols) for t, cols in out.items()}

@@ -101,7 +101,7 @@ def literal_list(values: Sequence[Any]) -> str | None:
 
 @contextlib.contextmanager
 def key_filter(con: duckdb.DuckDBPyConnection, column: str, values: Iterable[Any],
-               arrow_type: pa.DataType = pa.string()) -> Iterator[str]:
+               arrow_type: pa.DataType | None = None) -> Iterator[str]:
     """A predicate "`column` is one of `values`" for the block's duration: the literal list of `key_in`
     when it can be one, else a semi-join with the values as a registered frame; FALSE for no values."""
     values = list(values)
@@ -112,7 +112,7 @@ def key_filter(con: duckdb.DuckDBPyConnection, column: str, values: Iterable[Any
     if only is not None:
         yield only
         return
-    with registered(con, pa.table({"v": pa.array(values, arrow_type)})) as name:
+    with registered(con, pa.table({"v": pa.array(values, arrow_type or pa.string())})) as name:
         yield f"{column} IN (SELECT v FROM {name})"
 
 
@@ -191,10 +191,12 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, key: str | Sequence[s
         con.execute(f"CREATE TEMP TABLE {old} AS SELECT * FROM {table} WHERE {where}")
         try:
             inserted, updated, deleted = con.execute(f"""
-                SELECT (SELECT count(*) FROM {new} n WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE {_match(keys, 'o', 'n')})),
+                SELECT (SELECT count(*) FROM {new} n
+                        WHERE NOT EXISTS (SELECT 1 FROM {old} o WHERE {_match(keys, 'o', 'n')})),
                        (SELECT count(*) FROM {new} n JOIN {old} o ON {_match(keys, 'o', 'n')}
                         WHERE {' OR '.join(f'o.{c} IS DISTINCT FROM n.{c}' for c in others) or 'FALSE'}),
-                       (SELECT count(*) FROM {old} o WHERE NOT EXISTS (SELECT 1 FROM {new} n WHERE {_match(keys, 'o', 'n')}))
+                       (SELECT count(*) FROM {old} o
+                        WHERE NOT EXISTS (SELECT 1 FROM {new} n WHERE {_match(keys, 'o', 'n')}))
             """).fetchone()
             cur = con.execute(f"""
                 SELECT n.* FROM {new} n LEFT JOIN {old} o ON {_match(keys, 'o', 'n')}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from newsintel.extract.authorities import find_actors
 from newsintel.extract.companies import (
     _NOT_ORG_WORDS,
+    _NUMBERED,
     CompanyHit,
     CompanyMatcher,
     _authority_names,
@@ -138,7 +139,8 @@ class RoleReader:
         if self.no_discovery:
             return None
         if len(name) < 2 or not all(w[0].isupper() or w[0].isdigit() or w in _NAME_GLUE for w in name.split()) or any(w in _NOT_ORG_WORDS for w in name.split()) \
-                or any(ch.isdigit() for ch in name) or name in REGIONS or name in _DEMONYMS \
+                or _NUMBERED.fullmatch(name) or not any(ch.isalpha() for ch in name) or name in REGIONS \
+                or name in _DEMONYMS \
                 or any(w in _DEMONYMS or w in REGIONS for w in name.split()[:1]):
             return None
         if " " not in name and _english_word(name):

@@ -60,6 +60,9 @@ STAKE_NOUNS = {"stake", "share", "percent", "cent", "%", "interest", "holding", 
 PERSON_TITLES = {"chief", "ceo", "chairman", "chairwoman", "founder", "co-founder", "president", "minister",
                  "governor", "executive", "director", "secretary", "spokesman", "spokesperson", "mr", "ms", "mrs",
                  "dr", "analyst", "billionaire", "tycoon", "senator", "judge"}
+PEOPLE_NOUNS = {"man", "woman", "person", "people", "passenger", "traveler", "traveller", "user", "customer",
+                "employee", "staff", "worker", "supporter", "fan", "player", "journalist", "expert", "student",
+                "citizen", "resident", "official", "lawmaker", "member", "child", "minor", "athlete", "driver"}
 ANSWERS = {"reject", "rebuff", "accept", "turn", "decline", "spurn", "welcome", "weigh", "review", "receive"}
 REQUESTS = {"ask", "petition", "request", "beg", "lobby", "sue"}   # a request or a lawsuit, not a ban
 ORDERS = {"order", "force", "require", "direct", "instruct", "compel", "tell", "ask"}
@@ -528,7 +531,7 @@ class RoleReader:
                     agents_tok.append(owner)
             else:
                 patients_tok += objects
-                if kind == "ban" and owner is not None and owner.dep_ == "poss" and owner.i in hits:
+                if kind == "ban" and owner is not None and owner.dep_ == "poss" and owner.i in hits and not objects:
                     patients_tok.append(owner)   # "ordered YouTube's suspension": whose suspension is the target
                     owner = None
                 if kind == "ban":
@@ -593,21 +596,27 @@ class RoleReader:
         vetoed.update((view.index, p.company_id) for p in patients)
 
     def _ban(self, view, doc, tok, frame, status, earlier, agents, agents_tok, patients, patients_tok) -> Event | None:
+        heads = {t.lemma_.lower() for t in patients_tok if t is not None}
+        heads |= {g.lemma_.lower() for t in patients_tok if t is not None    # "access to the account of ..."
+                  for g in self._prep_objects(t, "to", "of", "on")}
+        if heads & PEOPLE_NOUNS and not patients:
+            self._veto(view, agents + [h for h in view.companies if h.kind not in ("media", "person")])
+            return None   # "a man was banned from Delta": a person barred, no company banned
         if not patients:
             return None
         patients = [p for p in patients if not any(p.company_id in o.ancestors for o in patients if o is not p)] \
             or patients   # "Tencent's WeChat": the app is the target, its owner says whose it is
-        heads = {t.lemma_.lower() for t in patients_tok if t is not None}
         if heads & DEAL_NOUNS or heads & CONTENT_NOUNS:
-            self._veto(view, patients)
+            self._veto(view, patients + agents)
             return None   # "blocked the sale of X" (a deal), "blocked X's account" (content), not a ban
         places = all_places = [m for m in view.markets if not m.dateline]
         actors = find_actors(view.text, view.markets)
         spans = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in agents_tok if t is not None]
-        named = [t for t in agents_tok if t is not None and t.lower_ not in PRONOUNS]
+        named = [t for t in agents_tok if t is not None and (t.lower_ not in PRONOUNS or (   # "X said it would ..."
+            t.head.dep_ == "ccomp" and t.head.head.lemma_.lower() in SPEECH))]
         known = [a for a in agents if a.origin == "registry"]
         if known and named and not any(any(s <= a.start < e for s, e in spans) for a in actors):
-            self._veto(view, patients)
+            self._veto(view, patients + known)
             return None   # "Delta's ban of a passenger", "Visa will suspend operations": a company's own act
         inside = [(t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)) for t in patients_tok if t is not None]
         actors = [a for a in actors if not any(s <= a.start < e for s, e in inside)]   # "Russian sites": not who acts

@@ -63,6 +63,7 @@ PERSON_TITLES = {"chief", "ceo", "chairman", "chairwoman", "founder", "co-founde
 PEOPLE_NOUNS = {"man", "woman", "person", "people", "passenger", "traveler", "traveller", "user", "customer",
                 "employee", "staff", "worker", "supporter", "fan", "player", "journalist", "expert", "student",
                 "citizen", "resident", "official", "lawmaker", "member", "child", "minor", "athlete", "driver"}
+TIME_PREPS = {"after", "before", "since", "following", "despite", "amid", "until", "ahead"}
 ANSWERS = {"reject", "rebuff", "accept", "turn", "decline", "spurn", "welcome", "weigh", "review", "receive"}
 REQUESTS = {"ask", "petition", "request", "beg", "lobby", "sue"}   # a request or a lawsuit, not a ban
 ORDERS = {"order", "force", "require", "direct", "instruct", "compel", "tell", "ask"}
@@ -341,8 +342,9 @@ class RoleReader:
                 return None, earlier   # "if it bought the business": a condition states nothing (and denies nothing)
             if tok.dep_ in ("conj", "relcl", "ccomp") and tok.head.lemma_.lower() in SPEECH:
                 break
-            if tok.dep_ == "relcl" or (tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children)):
-                break   # "urged Canberra to follow India, which blocked TikTok": a relative clause states its own fact
+            if tok.dep_ == "relcl" or (tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children)) or (
+                    tok.dep_ == "prep" and tok.lower_ in TIME_PREPS):
+                break   # "follow India, which blocked TikTok", "pulled out after selling Asda": a clause of its own
             if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
                 return None, earlier   # "if it bought the business": a condition states nothing
             child, tok = tok, tok.head
@@ -404,7 +406,8 @@ class RoleReader:
                                                             for m in c.children) for c in trigger.children):
             self.condition = True
             return None, earlier   # "could be blocked if they fail to comply": a condition, not a proposal
-        if aux & MODALS or any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children if tok is not trigger):
+        head = trigger.head if trigger.dep_ == "xcomp" else None   # "could agree to buy"; not "could smooth ... merger"
+        if aux & MODALS or (head is not None and any(c.dep_ == "aux" and c.lower_ in MODALS for c in head.children)):
             return ("rumored" if kind == "deal" else "proposed"), earlier
         status = frame.status
         if kind == "deal" and status == "completed" and trigger.pos_ == "VERB" and frame.object != "stake":

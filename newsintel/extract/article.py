@@ -250,8 +250,15 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher, parsed: list[Dea
         for h in v.companies:
             owner[h.company_id] = h.seller_id
     groups: dict[frozenset, list[DealFinding]] = defaultdict(list)
+    buyers: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.directed:
+            buyers[owner.get(f.parties[1], f.parties[1])].add(f.parties[0])
+    co_bidders = {frozenset((x, y)) for group in buyers.values() for x in group for y in group if x != y}
     for f in findings:
         a, b = f.parties
+        if not f.directed and frozenset((a, b)) in co_bidders:
+            continue   # "the Oracle-Walmart deal" when both buy TikTok: two bidders, not a pair
         if f.directed:
             if owner.get(b, b) != a:
                 b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance

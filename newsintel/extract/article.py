@@ -34,7 +34,8 @@ def _inputs_digest() -> str:
     rules = [p for p in sorted((package / "extract").glob("*.py")) if p.name != "stage.py"]   # stage: how, not what
     files = (rules + sorted((package / "extract" / "lexicon").glob("*.yaml"))
              + sorted((package / "registry").glob("*.yaml"))
-             + [package / "data" / "authorities.yaml", package / "data" / "fx_rates.csv"])
+             + [package / "data" / "authorities.yaml", package / "data" / "fx_rates.csv",
+                package / "places.py", package / "vocab.py"])
     digest = hashlib.sha256()
     for path in files:
         if path.exists():

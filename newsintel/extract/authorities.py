@@ -15,7 +15,8 @@ from pathlib import Path
 import pycountry
 import yaml
 
-from newsintel.extract.markets import _DEMONYMS, MarketHit
+from newsintel.extract.markets import MarketHit
+from newsintel.places import DEMONYMS as _DEMONYMS
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "authorities.yaml"
 

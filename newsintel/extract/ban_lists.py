@@ -10,7 +10,8 @@ import re
 
 from newsintel.extract.companies import CompanyHit, _plausible, slugify
 from newsintel.extract.context import ArticleContext, SentenceView
-from newsintel.extract.markets import _DEMONYMS, find_markets
+from newsintel.extract.markets import find_markets
+from newsintel.places import DEMONYMS as _DEMONYMS
 
 _BULLET = re.compile(r"^\s*(?:[-–•*·]|\d{1,3}[.)])\s+(.+?)\s*[.;,]?\s*$")
 _INLINE_BULLET = re.compile(r"\s[-–•·]\s+")

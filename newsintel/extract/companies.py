@@ -615,7 +615,7 @@ def _drop_demonym(name: str, text: str = "", start: int = -1) -> str:
     """"the French PSA Group", "Chinese Xiaomi Technology" → the name without the nationality; "Korean Air",
     "Saudi Aramco" and "Korean Fibre Corp" keep it: one word (and a legal suffix) after a demonym that no
     article opens is the organisation's own name."""
-    from newsintel.extract.markets import _DEMONYMS
+    from newsintel.places import DEMONYMS as _DEMONYMS
     first, _, rest = name.partition(" ")
     if first not in _DEMONYMS or not (" " in rest or rest.isupper()):
         return name
@@ -690,7 +690,8 @@ def _ordinary_name(name: str) -> bool:
     """A discovered name that is no organisation's: an amount or a number ("GBP15.67", "No 4"), or a people or
     a region as its first word ("Ukrainian branches", "Latin American"). One ordinary English word is not
     refused: too many companies are named by one ("Kestrel", "Grab"). A registry name is never asked."""
-    from newsintel.extract.markets import _DEMONYMS, REGIONS
+    from newsintel.places import DEMONYMS as _DEMONYMS
+    from newsintel.places import REGIONS
     words = name.split()
     if _NUMBERED.fullmatch(name) or (len(words) == 1 and name in _DEMONYMS) or name.startswith(tuple(REGIONS)):
         return True
@@ -707,7 +708,7 @@ def _plausible(name: str, suffixed: bool, text: str = "") -> bool:
         return False  # the same words in lower case elsewhere: an ordinary phrase ("fast", "health technology")
     if (suffixed and len(words) < 2) or strip_corporate_suffix(name) in CORPORATE_SUFFIXES:
         return False  # a bare suffix word ("Group", "Holdings Co") is not a name
-    from newsintel.extract.markets import _DEMONYMS
+    from newsintel.places import DEMONYMS as _DEMONYMS
     if name in _authority_names():
         return False  # "Roskomnadzor", "Ofcom": a regulator or leader of the authorities table
     if re.search(r"[’'](?:ve|re|ll|m|d)\b|(?:^|\s)I(?:\s|$)", name):

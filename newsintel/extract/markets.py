@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import pycountry
 
-EU = "EU"
+from newsintel.places import DEMONYMS as _DEMONYMS  # noqa: F401 (the rules of this package use the name)
+from newsintel.places import EU, REGION_OF, REGIONS, market_name  # noqa: F401 (re-exported for the rules)
+
 _EXTRA_NAMES: dict[str, list[str]] = {
     "US": ["U.S.", "US", "U.S.A.", "USA", "United States", "United States of America", "America", "the States"],
     "GB": ["U.K.", "UK", "Britain", "Great Britain", "United Kingdom", "England", "Scotland", "Wales"],
@@ -46,18 +48,6 @@ _NOT_A_PLACE_AFTER = re.compile(
     r"(?:\$|\s+dollars?\b|\s+(?:Delta|River|Basin|Valley|Sea|Strait|Gulf|Peninsula|Desert|Plateau|Highlands)\b|"
     r"(?:\s+[A-Z][\w&-]*){0,4}\s+(?:Corporation|Corp|Company|Co|Ltd|Limited|Inc|plc|PLC|News|Times|Post|Herald|"
     r"Daily|Tribune|Gazette)\b)")
-# Places that are no country ("Latin America") and so no market, and never an organisation either.
-REGIONS = {"Europe", "Asia", "Africa", "America", "Americas", "Latin America", "Middle East", "Southeast Asia",
-           "South America", "North America", "Central America", "East Asia", "Asia Pacific", "Asia-Pacific",
-           "Gulf", "Southeast Asian", "Scandinavia", "Caribbean", "Oceania", "Eurasia", "Balkans", "Arctic"}
-_DEMONYMS = {
-    "American": "US", "Indian": "IN", "Chinese": "CN", "British": "GB", "Pakistani": "PK", "Nigerian": "NG",
-    "Japanese": "JP", "South Korean": "KR", "Korean": "KR", "Russian": "RU", "German": "DE", "French": "FR",
-    "Australian": "AU", "Canadian": "CA", "Taiwanese": "TW", "European": EU, "Bangladeshi": "BD",
-    "Indonesian": "ID", "Vietnamese": "VN", "Brazilian": "BR", "Turkish": "TR", "Iranian": "IR", "Dutch": "NL",
-    "Italian": "IT", "Spanish": "ES", "Israeli": "IL", "Saudi": "SA", "Emirati": "AE", "Kenyan": "KE",
-    "Welsh": "GB", "Scottish": "GB", "Singaporean": "SG", "Malaysian": "MY", "Thai": "TH", "Philippine": "PH", "Mexican": "MX", "Swedish": "SE",
-}
 _STATE_NOUNS = (r"government|governments|authorities|authority|officials|official|regulators?|ministry|ministries|"
                 r"ministers?|courts?|judges?|market|markets|users|lawmakers|parliament|administration|state|"
                 r"legislators|agencies|agency|watchdogs?|police|law|laws|rules|consumers|subscribers|customers|"
@@ -65,19 +55,6 @@ _STATE_NOUNS = (r"government|governments|authorities|authority|officials|officia
 _DEMONYM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _DEMONYMS), key=len, reverse=True)) +
                          r")\s+(?:" + _STATE_NOUNS + r")\b")
 
-_REGIONS = {
-    "Asia": "AF AM AZ BD BH BN BT CN CY GE HK ID IL IN IQ IR JO JP KG KH KP KR KW KZ LA LB LK MM MN MO MV MY NP OM "
-            "PH PK PS QA SA SG SY TH TJ TL TM TR TW UZ VN YE AE",
-    "Europe": "AD AL AT AX BA BE BG BY CH CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE LI LT LU LV MC MD "
-              "ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK EU",
-    "Africa": "AO BF BI BJ BW CD CF CG CI CM CV DJ DZ EG EH ER ET GA GH GM GN GQ GW KE KM LR LS LY MA MG ML MR MU MW "
-              "MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TN TZ UG YT ZA ZM ZW",
-    "North America": "AG AI AW BB BL BM BQ BS BZ CA CR CU CW DM DO GD GL GP GT HN HT JM KN KY LC MF MQ MS MX NI PA "
-                     "PM PR SV SX TC TT US VC VG VI",
-    "South America": "AR BO BR CL CO EC FK GF GY PE PY SR UY VE",
-    "Oceania": "AS AU CK FJ FM GU KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV UM VU WF",
-}
-REGION_OF = {code: region for region, codes in _REGIONS.items() for code in codes.split()}
 
 
 @dataclass(frozen=True)
@@ -89,11 +66,6 @@ class MarketHit:
     dateline: bool = False   # where the story was filed from, not a place the story is about
 
 
-def market_name(market_id: str) -> str:
-    if market_id == EU:
-        return "European Union"
-    c = pycountry.countries.get(alpha_2=market_id)
-    return getattr(c, "common_name", None) or c.name if c else market_id
 
 
 @functools.lru_cache(maxsize=1)

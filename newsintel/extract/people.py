@@ -52,7 +52,8 @@ def main() -> int:
     import importlib.metadata
     import importlib.util
 
-    from newsintel.extract.markets import _DEMONYMS, _name_index
+    from newsintel.extract.markets import _name_index
+    from newsintel.places import DEMONYMS as _DEMONYMS
 
     spec = importlib.util.find_spec("gender_guesser")
     dictionary = Path(spec.origin).parent / "data" / "nam_dict.txt"

@@ -30,8 +30,10 @@ from newsintel.extract.companies import (
 )
 from newsintel.extract.context import ArticleContext, SentenceView
 from newsintel.extract.frames import Frame, Frames, frames
-from newsintel.extract.markets import _DEMONYMS, REGIONS, find_markets
+from newsintel.extract.markets import find_markets
 from newsintel.extract.people import first_names
+from newsintel.places import DEMONYMS as _DEMONYMS
+from newsintel.places import REGIONS
 
 # Nouns that stand for the organisation they belong to ("AIG's UK protection business", "a 5% stake in X").
 OWNED_NOUNS = {"business", "businesses", "unit", "arm", "division", "operation", "operations", "asset", "assets",

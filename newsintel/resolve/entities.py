@@ -6,7 +6,7 @@ from typing import Collection, Iterable, Mapping
 
 import duckdb
 
-from newsintel.extract.markets import REGION_OF, market_name
+from newsintel.places import REGION_OF, market_name
 from newsintel.registry import RegistryCompany
 from newsintel.storage import key_filter
 

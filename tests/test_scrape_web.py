@@ -503,6 +503,80 @@ def test_robots_rules_follow_rfc_9309():
     assert robots.parse("", "newsintel").allowed("http://x/anything")
 
 
+# A news site's robots.txt as they are written: wildcards for search and AMP pages, `$` anchors, Allow
+# lines carving exceptions out of longer or shorter Disallow lines, a group for us and one for everyone.
+NEWS_ROBOTS = """\
+# robots.txt for www.example-news.com
+User-agent: *
+Disallow: /search
+Allow: /search/help
+Disallow: /*?s=
+Disallow: /*/amp$
+Disallow: /*.json$
+Disallow: /live/*/comments
+Allow: /live/*/comments/top$
+
+User-agent: GPTBot
+Disallow: /
+
+User-agent: NewsIntel
+Disallow: /archive/
+Allow: /archive/*/index.html$
+Allow: /archive/2024/
+Crawl-delay: 2
+
+Sitemap: https://www.example-news.com/sitemap.xml
+"""
+
+
+def test_robots_wildcards_and_end_anchor():
+    star = robots.parse(NEWS_ROBOTS, "someotherbot").allowed           # only the `*` group names it
+    site = "https://www.example-news.com"
+    assert not star(f"{site}/news/acme-buys-borealis?s=acme")          # `*` in the middle of a path
+    assert star(f"{site}/news/acme-buys-borealis?page=2")
+    assert not star(f"{site}/news/acme-buys-borealis/amp")             # `$`: the path ends there
+    assert star(f"{site}/news/acme-buys-borealis/amp/photos") and star(f"{site}/news/amp-and-more")
+    assert not star(f"{site}/data/markets.json") and star(f"{site}/data/markets.json?v=2")
+    assert not star(f"{site}/live/2024-05-10/comments") and not star(f"{site}/live/x/comments?page=3")
+    assert star(f"{site}/live/2024-05-10/comments/top")                # the longer Allow, anchored
+    assert not star(f"{site}/live/2024-05-10/comments/top/more")       # past the anchor: the Disallow again
+    assert star(f"{site}/robots.txt")
+
+
+def test_robots_longest_match_wins_whatever_the_order():
+    ours = robots.parse(NEWS_ROBOTS, "newsintel")
+    site = "https://www.example-news.com"
+    assert ours.crawl_delay == 2
+    assert ours.allowed(f"{site}/search?q=acme")                        # the `*` group is not ours
+    assert not ours.allowed(f"{site}/archive/2023/05/story.html")      # Disallow /archive/
+    assert ours.allowed(f"{site}/archive/2024/05/story.html")          # the longer Allow /archive/2024/
+    assert ours.allowed(f"{site}/archive/2023/index.html")             # Allow with `*` and `$`, longer
+    assert not ours.allowed(f"{site}/archive/2023/index.html?page=2")  # `$` does not reach past the query
+    for rules in ("Disallow: /shop/\nAllow: /shop/*/public\n", "Allow: /shop/*/public\nDisallow: /shop/\n"):
+        text = "User-agent: *\n" + rules
+        allowed = robots.parse(text, "newsintel").allowed
+        assert allowed("http://x/shop/42/public/a.html"), text         # longest pattern, not first listed
+        assert not allowed("http://x/shop/42/private/a.html"), text
+    shorter_allow = robots.parse("User-agent: *\nAllow: /\nDisallow: /*/print\n", "newsintel").allowed
+    assert not shorter_allow("http://x/news/a/print") and shorter_allow("http://x/news/a")
+
+
+def test_robots_wildcards_against_a_real_server(tmp_path, server):
+    server.robots_body = ("User-agent: *\nDisallow: /\n\n"
+                          "User-agent: newsintel\nDisallow: /*?s=\nDisallow: /*/amp$\n"
+                          "Disallow: /archive/\nAllow: /archive/*/index.html$\n")
+    paths = ["/news/a.html", "/news/a.html?s=acme", "/news/a/amp", "/news/a/amp/more",
+             "/archive/2023/index.html", "/archive/2023/story.html", "/archive/2023/index.html?page=2"]
+    for p in paths:
+        server.pages[p] = (200, {}, page(f"Page {p}", "Acme agreed to buy Borealis. " * 20).encode())
+    urls = ", ".join(f"'{server.base}{p}'" for p in paths)
+    run(tmp_path, f"sources:\n  - {{id: w, kind: urls, local: true, urls: [{urls}], {FAST}}}\n")
+    status = {url: rows[-1][0] for url, rows in log_by_url(tmp_path, server.base).items()}
+    fetched = ["/news/a.html", "/news/a/amp/more", "/archive/2023/index.html"]
+    assert status == {"/robots.txt": "fetched", **{p: "fetched" if p in fetched else "skipped" for p in paths}}
+    assert sorted(server.paths()) == sorted(["/robots.txt", *fetched])   # nothing disallowed was asked for
+
+
 def test_address_classification():
     import ipaddress
     public = lambda a: netguard.is_public(ipaddress.ip_address(a))  # noqa: E731

@@ -1,21 +1,28 @@
-"""robots.txt: parsed per RFC 9309, fetched once per origin and kept in the `robots_txt` table for a day.
+"""robots.txt: parsed by protego, fetched once per origin and kept in the `robots_txt` table for a day.
 
-Why not urllib.robotparser: it ignores the `*` and `$` patterns most news sites use (`Disallow: /*?s=`)
-and picks the first matching rule instead of the longest, so it would allow what a site forbids.
+Why protego (Scrapy's robots.txt parser) rather than urllib.robotparser or our own parser: urllib's ignores
+the `*` and `$` patterns most news sites use (`Disallow: /*?s=`) and picks the first matching rule instead of
+the longest, so it would allow what a site forbids; protego implements RFC 9309's matching (wildcards, the
+`$` anchor, the longest rule winning and `Allow` winning a tie, percent-encoding normalised on both sides)
+and is maintained against the robots.txt files real sites serve, which a hand-written parser is not.
+Which group applies is protego's too: the group whose User-agent names our product token (case-insensitive;
+protego also takes a group named by the token's start, `User-agent: news`, and not one named with a version,
+`NewsIntel/1.0`, which RFC 9309 does not allow), else the `*` group, else none; groups naming one agent are
+merged, and of a repeated Crawl-delay the last counts.
 Status handling follows the RFC: 2xx gives the rules; 4xx means there are none; 5xx or an unreachable
 host means "assume everything is disallowed" for this run (not stored, so the next run asks again).
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import urlsplit
 
 import duckdb
+from protego import Protego
 
 from newsintel.storage import upsert_rows
 
@@ -25,80 +32,26 @@ if TYPE_CHECKING:
 MAX_ROBOTS_BYTES = 512 * 1024
 
 
-def _norm_path(path: str) -> str:
-    """Percent-encoding normalised so `/caf%C3%A9` and `/café` compare equal."""
-    return quote(unquote(path), safe="/?=&;:@!$'()*+,~%-._")
-
-
 @dataclass
 class Rules:
     """The rules that apply to our product token, plus an optional Crawl-delay."""
-    rules: list[tuple[str, bool]] = field(default_factory=list)   # (pattern, allow)
+    parsed: Protego | None = None      # None: no rules (a 4xx, or nothing fetched yet)
+    token: str = ""
     crawl_delay: float | None = None
     unavailable: bool = False          # robots.txt could not be read: everything is disallowed
 
     def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        target = _norm_path((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-        if parts.path == "/robots.txt":
+        if urlsplit(url).path == "/robots.txt":
             return True
         if self.unavailable:
             return False
-        best_len, best_allow = -1, True
-        for pattern, allow in self.rules:
-            if _matches(pattern, target):
-                n = len(pattern)
-                if n > best_len or (n == best_len and allow):
-                    best_len, best_allow = n, allow
-        return best_allow
-
-
-_pattern_cache: dict[str, re.Pattern[str]] = {}
-
-
-def _matches(pattern: str, path: str) -> bool:
-    rx = _pattern_cache.get(pattern)
-    if rx is None:
-        anchored = pattern.endswith("$")
-        body = _norm_path(pattern[:-1] if anchored else pattern)
-        rx = re.compile("".join(".*" if c == "*" else re.escape(c) for c in body) + ("$" if anchored else ""))
-        _pattern_cache[pattern] = rx
-    return rx.match(path) is not None
+        return self.parsed is None or self.parsed.can_fetch(url, self.token)
 
 
 def parse(text: str, token: str) -> Rules:
-    """Rules of the groups naming `token` (case-insensitive), else of the `*` groups, else none."""
-    groups: list[tuple[list[str], list[tuple[str, bool]], list[float]]] = []
-    current: tuple[list[str], list[tuple[str, bool]], list[float]] | None = None
-    last_was_agent = False
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        key, value = (s.strip() for s in line.split(":", 1))
-        key = key.lower()
-        if key == "user-agent":
-            if not last_was_agent or current is None:
-                current = ([], [], [])
-                groups.append(current)
-            current[0].append(value.lower())
-            last_was_agent = True
-            continue
-        last_was_agent = False
-        if current is None:
-            continue
-        if key in ("allow", "disallow") and value:
-            current[1].append((value, key == "allow"))
-        elif key == "crawl-delay":
-            try:
-                current[2].append(float(value))
-            except ValueError:
-                pass
-    token = token.lower()
-    mine = [g for g in groups if any(a.split("/", 1)[0] == token for a in g[0])]
-    chosen = mine or [g for g in groups if "*" in g[0]]
-    delays = [d for g in chosen for d in g[2]]
-    return Rules([r for g in chosen for r in g[1]], max(delays) if delays else None)
+    """Rules of the group naming `token` (case-insensitive), else of the `*` group, else none."""
+    parsed = Protego.parse(text)
+    return Rules(parsed, token, parsed.crawl_delay(token))
 
 
 class RobotsCache:

@@ -24,7 +24,7 @@ import zlib
 from collections import deque
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from newsintel.charset import NotText, decode_text, strip_controls
 from newsintel.scrape.limits import Limits
@@ -87,16 +87,29 @@ def _walk(folder: Path, rest: tuple[str, ...], found: list[Path], seen: set[tupl
     except OSError:
         return
     if head == "**":
-        if tail:
-            _walk(folder, tail, found, seen)          # ** matches no folder at all
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if not tail and _is_file(entry):
-                found.append(Path(entry.path))
-            elif _is_dir(entry):
-                _walk(Path(entry.path), rest, found, seen)
-        return
+        _walk_any_depth(folder, rest, entries, found, seen)
+    else:
+        _walk_one_level(head, tail, entries, found, seen)
+
+
+def _walk_any_depth(folder: Path, rest: tuple[str, ...], entries: list[os.DirEntry], found: list[Path],
+                    seen: set[tuple[int, int]]) -> None:
+    """`rest` starts with `**`: zero folders, or each sub-folder with the same `rest`."""
+    tail = rest[1:]
+    if tail:
+        _walk(folder, tail, found, seen)          # ** matches no folder at all
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if not tail and _is_file(entry):
+            found.append(Path(entry.path))
+        elif _is_dir(entry):
+            _walk(Path(entry.path), rest, found, seen)
+
+
+def _walk_one_level(head: str, tail: tuple[str, ...], entries: list[os.DirEntry], found: list[Path],
+                    seen: set[tuple[int, int]]) -> None:
+    """The entries matching the pattern part `head`: files if it is the last part, else folders to walk."""
     for entry in entries:
         if entry.name.startswith(".") and not head.startswith("."):
             continue
@@ -137,7 +150,7 @@ def read_files_source(src: Source, paths: list[Path] | None = None) -> Iterator[
     for path in list_files(src) if paths is None else paths:
         try:
             yield from read_file(src, path, limits)
-        except Exception as exc:  # noqa: BLE001 - one file never ends the source
+        except Exception as exc:  # one file never ends the source
             yield RecordError(file_identity(src, path), src.id, f"{_rel(src, path)}: {_why(exc)}")
 
 
@@ -331,11 +344,9 @@ def _read_csv(src: Source, path: Path, limit: int) -> Iterator[RawRecord | Recor
         skip = restart
 
 
-def _csv_records(src: Source, path: Path, limit: int, skip: int):
-    lines = bounded_lines(_utf8_blocks(path), limit)
-    pushed: deque = deque()
+def _csv_header(lines: Iterator, skip: int, pushed: deque) -> list[str] | None:
+    """The header, read past the lines before `skip` (a re-read); the first line to read next goes to `pushed`."""
     header: list[str] | None = None
-    n = 0
     for line in lines:                           # the header and the lines before `skip` (a re-read)
         if line[0] == 1 and header is None:
             header, err = _parse_row([line])
@@ -347,6 +358,36 @@ def _csv_records(src: Source, path: Path, limit: int, skip: int):
         if line[0] >= skip:
             pushed.append(line)
             break
+    return header
+
+
+def _csv_span(first: tuple, next_line: Callable[[], tuple | None], limit: int) -> tuple[list, int, int]:
+    """The lines of the record starting at `first` (a quoted field may span lines), their size and quotes."""
+    span, size, quotes = [first], first[2], first[3]
+    while quotes % 2 and size <= limit:
+        more = next_line()
+        if more is None:
+            break
+        span.append(more)
+        size += more[2] + 1
+        quotes += more[3]
+    return span, size, quotes
+
+
+def _csv_row_error(row: list[str], err: str | None, header: list[str], quotes: int) -> str | None:
+    if quotes % 2:
+        return "a quote opened here is never closed"
+    if not err and len(row) != len(header):
+        return (f"{len(row)} fields where the header has {len(header)}"
+                + (" (an unquoted comma, or an unclosed quote?)" if len(row) > len(header) else ""))
+    return err
+
+
+def _csv_records(src: Source, path: Path, limit: int, skip: int):
+    lines = bounded_lines(_utf8_blocks(path), limit)
+    pushed: deque = deque()
+    n = 0
+    header = _csv_header(lines, skip, pushed)
     if header is None:
         return None
 
@@ -354,14 +395,7 @@ def _csv_records(src: Source, path: Path, limit: int, skip: int):
         return pushed.popleft() if pushed else next(lines, None)
 
     while (first := next_line()) is not None:
-        span, size, quotes = [first], first[2], first[3]
-        while quotes % 2 and size <= limit:
-            more = next_line()
-            if more is None:
-                break
-            span.append(more)
-            size += more[2] + 1
-            quotes += more[3]
+        span, size, quotes = _csv_span(first, next_line, limit)
         start = first[0]
         if size > limit:
             while quotes % 2 and (more := next_line()) is not None:
@@ -382,11 +416,7 @@ def _csv_records(src: Source, path: Path, limit: int, skip: int):
             continue                         # a blank line
         n += 1
         where = f"row {n} (line {start})"
-        if quotes % 2:
-            err = "a quote opened here is never closed"
-        elif not err and len(row) != len(header):
-            err = (f"{len(row)} fields where the header has {len(header)}"
-                   + (" (an unquoted comma, or an unclosed quote?)" if len(row) > len(header) else ""))
+        err = _csv_row_error(row, err, header, quotes)
         if err:
             yield _bad(src, path, n, f"{where}: not CSV ({err})")
             for line in reversed(span[1:]):  # the lines it swallowed are read again as rows of their own
@@ -395,7 +425,7 @@ def _csv_records(src: Source, path: Path, limit: int, skip: int):
         if any(_has_surrogates(v) for v in row):
             yield _bad(src, path, n, f"{where}: not UTF-8; CSV exports must be UTF-8")
             continue
-        yield _record_from_fields(src, path, n, dict(zip(header, row)), where)
+        yield _record_from_fields(src, path, n, dict(zip(header, row, strict=True)), where)
     return None
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from itertools import pairwise
 
 import pytest
 from conftest import LocalServer, guard_loopback, write_sources
@@ -87,7 +88,7 @@ def test_pages_queued_behind_slow_pages_and_a_crawl_delay_are_not_lost(tmp_path,
     assert {u.removeprefix(server.base) for (u,) in wh.query("SELECT url FROM raw_pages")} == set(paths)
     assert wh.query("SELECT count(*) FROM fetch_state WHERE status IN ('failed', 'gave_up')") == [(0,)]
     times = sorted(t for p, t in server.hits if p != "/robots.txt")
-    assert all(b - a >= 0.95 for a, b in zip(times, times[1:]))      # the Crawl-delay was kept
+    assert all(b - a >= 0.95 for a, b in pairwise(times))      # the Crawl-delay was kept
 
 
 def test_a_page_without_a_slot_this_run_is_deferred_not_failed(tmp_path, server):

@@ -46,7 +46,7 @@ def test_two_runs_at_once_on_a_brand_new_dagster_home_both_complete(tmp_path):
         procs.append(subprocess.Popen([sys.executable, "-m", "pipelines.run"], cwd=REPO, env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outs = [p.communicate(timeout=300) for p in procs]
-    for proc, (_, err) in zip(procs, outs):
+    for proc, (_, err) in zip(procs, outs, strict=True):
         assert proc.returncode == 0, err[-3000:]       # before: "table bulk_actions already exists"
 
 

@@ -36,7 +36,8 @@ def test_unknown_top_level_keys_are_errors(tmp_path):
 def test_nested_option_typos_name_the_closest_option_when_the_file_is_loaded(tmp_path):
     with pytest.raises(SourcesError, match=r"source #1 \(a\): unknown politeness option\(s\) delay_secs "
                                            r"\(did you mean delay_seconds\?\)"):
-        _load(tmp_path, "sources:\n  - {id: a, kind: urls, urls: ['https://x.example/'], politeness: {delay_secs: 1}}\n")
+        _load(tmp_path, "sources:\n  - {id: a, kind: urls, urls: ['https://x.example/'], "
+                        "politeness: {delay_secs: 1}}\n")
     with pytest.raises(SourcesError, match=r"max_word \(did you mean max_words\?\)"):
         _load(tmp_path, "sources:\n  - {id: a, kind: urls, urls: ['https://x.example/'], limits: {max_word: 10}}\n")
 

@@ -137,7 +137,8 @@ def _log(db: Path, base: str) -> dict[str, list[tuple]]:
     return out
 
 
-@pytest.mark.parametrize("path, what", [("/drip", "a 72-second drip"), ("/drip-headers", "headers dripping for 80 seconds")])
+@pytest.mark.parametrize("path, what", [("/drip", "a 72-second drip"),
+                                        ("/drip-headers", "headers dripping for 80 seconds")])
 def test_a_dripping_response_is_cut_at_total_timeout(tmp_path, server, path, what):
     yaml = _yaml(tmp_path, f"sources:\n  - {{id: d, kind: urls, local: true, urls: ['{server.base}{path}'], "
                            f"politeness: {{{FAST}, total_timeout_seconds: 1.5}}}}\n")

@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -429,7 +430,7 @@ def test_politeness_delay_concurrency_and_refetch(tmp_path, server):
     run(tmp_path, f"sources:\n  - {{id: p, kind: urls, local: true, urls: [{urls}], {pol}}}\n")
     starts = sorted(h["t"] for h in server.hits)                 # robots.txt and three pages, one host
     assert len(starts) == 4
-    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.24
+    assert min(b - a for a, b in pairwise(starts)) >= 0.24
 
     hits = len(server.hits)
     run(tmp_path, f"sources:\n  - {{id: p, kind: urls, local: true, refetch: true, urls: [{urls}], {pol}}}\n",
@@ -484,7 +485,8 @@ def test_benchmark_pages_are_stored_byte_for_byte(tmp_path, server):
             texts[f"/bench/{i}.html"] = fh.read()
         server.pages[f"/bench/{i}.html"] = (200, {}, texts[f"/bench/{i}.html"].encode("utf-8"))
     urls = ", ".join(f"'{server.base}{p}'" for p in texts)
-    run(tmp_path, f"sources:\n  - {{id: b, kind: urls, local: true, urls: [{urls}], {FAST.replace('1000000', '8000000')}}}\n")
+    politeness = FAST.replace("1000000", "8000000")
+    run(tmp_path, f"sources:\n  - {{id: b, kind: urls, local: true, urls: [{urls}], {politeness}}}\n")
     assert stored_bodies(tmp_path, server.base) == texts
 
 
@@ -604,4 +606,4 @@ def test_robots_crawl_delay_is_honoured(tmp_path, server):
     urls = ", ".join(f"'{server.base}/good{i}.html'" for i in (1, 2, 3))
     run(tmp_path, f"sources:\n  - {{id: c, kind: urls, local: true, urls: [{urls}], {FAST}}}\n")
     starts = [h["t"] for h in server.hits if h["path"] != "/robots.txt"]
-    assert len(starts) == 3 and min(b - a for a, b in zip(starts, starts[1:])) >= 0.29
+    assert len(starts) == 3 and min(b - a for a, b in pairwise(starts)) >= 0.29

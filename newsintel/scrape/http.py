@@ -263,7 +263,8 @@ class Client:
                 nxt = urljoin(current, result.strip())
                 key = normalize_url(nxt)
             except ValueError as exc:
-                raise FetchError(f"unusable redirect Location {result!r}: {exc}", "redirect", final_url=current) from None
+                raise FetchError(f"unusable redirect Location {result!r}: {exc}", "redirect",
+                                 final_url=current) from None
             if key in seen:
                 raise FetchError("redirect loop: " + " -> ".join(seen + [key]), "redirect", final_url=nxt)
             seen.append(key)
@@ -294,7 +295,7 @@ class Client:
                                       preload_content=False, decode_content=True, timeout=self.timeout)
         except BlockedHostError as exc:
             raise FetchError(str(exc), "blocked", final_url=url) from None
-        except Exception as exc:  # noqa: BLE001 - every network failure becomes a FetchError
+        except Exception as exc:  # every network failure becomes a FetchError
             if time.monotonic() >= deadline:
                 raise FetchError(f"no complete headers within total_timeout_seconds "
                                  f"{self.policy.total_timeout_seconds:g}s", "timeout", final_url=url) from None
@@ -380,7 +381,7 @@ class Client:
                 chunks.append(chunk)
         except FetchError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise late if fired.is_set() else _network_error(exc, url) from None
         finally:
             watchdog.cancel()

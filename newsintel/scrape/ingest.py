@@ -69,7 +69,7 @@ def _read_files(src: Source, con: duckdb.DuckDBPyConnection, now: datetime,
     fresh, stamps, skipped = consumed.unread(con, src.id, paths, every=bool(src.options.get("refetch")))
     if skipped:
         yield consumed.AlreadyRead(skipped)
-    for path, stamp in zip(fresh, stamps):
+    for path, stamp in zip(fresh, stamps, strict=True):
         stamp["records"] = 0
         for rec in read_files_source(src, [path]):
             stamp["records"] += 1

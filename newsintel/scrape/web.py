@@ -183,7 +183,7 @@ class _WebRun:
         """Normalized links a site.* finder returns; its failure is logged against the page, not raised."""
         try:
             links = finder(*args)
-        except Exception as exc:  # noqa: BLE001 - newspaper/lxml on hostile HTML
+        except Exception as exc:  # newspaper/lxml on hostile HTML
             reason = f"link discovery failed: {type(exc).__name__}: {exc}"
             self.log.append(dict(url=page_url, source_id=self.src.id, status="failed", error=reason, attempt=0,
                                  attempted_at=self._at(time.monotonic()), role="index"))
@@ -320,7 +320,7 @@ class _WebRun:
             if accept == "html" and out.response is not None and out.response.status == 200:
                 out.text = _decode(out.response)
             return out
-        except Exception as exc:  # noqa: BLE001 - one URL must never end the run
+        except Exception as exc:  # one URL must never end the run
             return _no_request(FetchError(f"internal error: {type(exc).__name__}: {exc}", "protocol",
                                           final_url=cand.url), started, sent=True)
 
@@ -359,7 +359,8 @@ class _WebRun:
                 why = "permanent error" if not err.retry_later else f"{st['failed_runs']} failed runs"
                 st.update(status="gave_up", next_attempt_at=None, last_error=f"gave up ({why}): {err.reason}")
             else:
-                st.update(status="failed", next_attempt_at=self.now + self._backoff(st["failed_runs"], out.deferred_for),
+                st.update(status="failed",
+                          next_attempt_at=self.now + self._backoff(st["failed_runs"], out.deferred_for),
                           last_error=err.reason)
             st["http_status"] = err.http_status
             result = RecordError(cand.url, self.src.id, st["last_error"])
@@ -387,7 +388,7 @@ class _WebRun:
                                    [missing])
             names = [d[0] for d in cur.description]
             for row in cur.fetchall():
-                self.state[row[0]] = dict(zip(names, row))
+                self.state[row[0]] = dict(zip(names, row, strict=True))
         return {u: self.state[u] for u in uids if u in self.state}
 
     def _at(self, mono: float) -> datetime:

@@ -14,16 +14,19 @@ from datetime import date, timedelta
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_MONTH = (r"(January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
 _WEEKDAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
 
 _PATTERNS = [
     ("mdy", re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
     ("dmy", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}}))?\b")),
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
-    ("part_month", re.compile(rf"\b(early|mid|mid-|late|end of|beginning of|the end of|the start of)\s*-?\s*{_MONTH}(?:,?\s+(\d{{4}}))?\b", re.I)),
+    ("part_month", re.compile(rf"\b(early|mid|mid-|late|end of|beginning of|the end of|the start of)\s*-?\s*{_MONTH}"
+                              rf"(?:,?\s+(\d{{4}}))?\b", re.I)),
     ("month_year", re.compile(rf"\b(?:in|since|from|during|of)\s+{_MONTH}(?:,?\s+(\d{{4}}))?\b")),
-    ("weekday", re.compile(r"\b(?:[Oo]n|[Ll]ast|[Tt]his|[Ee]arlier on)\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
+    ("weekday", re.compile(r"\b(?:[Oo]n|[Ll]ast|[Tt]his|[Ee]arlier on)\s+"
+                           r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
     ("relative_day", re.compile(r"\b(yesterday|today|earlier today|this week|last week)\b", re.I)),
     ("relative_month", re.compile(r"\b(?:(early|mid|late)\s+)?(last|this|next) month\b", re.I)),
     ("relative_year", re.compile(r"\b(last|this|next) year\b", re.I)),

@@ -399,7 +399,7 @@ class RoleReader:
             step, status, had = self._governing_status(tok, child, trigger, kind, frame, words)
             if step == "deny":
                 return None, earlier
-            if status is not None:
+            if step == "found":
                 found.append(status)
             earlier = earlier or had
             if step == "stop":
@@ -423,8 +423,8 @@ class RoleReader:
 
     def _governing_status(self, tok, child, trigger, kind: str, frame: Frame, words) -> tuple[str, str | None, bool]:
         """What the word `tok` above the trigger (reached from `child`) says of it: (step, status, had) where
-        step is "deny", "stop" or "next", status the one it states (or None), had whether it is told as earlier
-        ("had agreed"). Split from `_climb_status`: one step of the walk."""
+        step is "deny", "stop", "found" (it states `status`) or "next" (it states nothing, go on), and had
+        whether it is told as earlier ("had agreed"). Split from `_climb_status`: one step of the walk."""
         lemma = tok.lemma_.lower()
         if lemma in HEARSAY and tok.head.lemma_.lower() in DENY:
             return "deny", None, False   # "rejected claims that it is in talks"
@@ -435,13 +435,13 @@ class RoleReader:
         if kind == "ban" and lemma in REQUESTS:
             return "deny", None, False   # "asked the court to bar X": a request, the ban is told elsewhere if at all
         if kind == "deal" and lemma == "close" and tok.pos_ == "ADJ":
-            return "next", "talks", False   # "close to a deal"
+            return "found", "talks", False   # "close to a deal"
         if kind == "deal" and lemma in ("try", "attempt") and tok.tag_ == "VBD":
-            return "next", "abandoned", False   # "tried to buy": it did not happen
+            return "found", "abandoned", False   # "tried to buy": it did not happen
         beside = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" and c is not child
                   for g in c.children if g.dep_ == "pobj" and g.lemma_.lower() in words]
         if kind == "deal" and tok.pos_ in ("VERB", "AUX") and beside:
-            return "next", words[beside[0].lemma_.lower()], False   # "it was in discussions with X to buy Y"
+            return "found", words[beside[0].lemma_.lower()], False   # "it was in discussions with X to buy Y"
         if tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ", "ADP") and lemma in words and (
                 tok.pos_ != "ADJ" or lemma == "interested"):
             return self._status_word(tok, lemma, kind, words)
@@ -449,7 +449,7 @@ class RoleReader:
                 and lemma in ("block", "suspend", "halt", "freeze", "strike", "stop", "enjoin", "overturn") \
                 and child is trigger \
                 and trigger.dep_ in ("dobj", "nsubjpass"):
-            return "next", ("lifted" if lemma in ("strike", "overturn") else "blocked"), False
+            return "found", ("lifted" if lemma in ("strike", "overturn") else "blocked"), False
         if any(c.dep_ == "neg" for c in tok.children) and tok.pos_ in ("VERB", "AUX"):
             return "deny", None, False
         if lemma in SPEECH:
@@ -468,7 +468,7 @@ class RoleReader:
         if any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children) and status not in (
                 "blocked", "abandoned", "lifted"):
             status = "rumored" if kind == "deal" else "proposed"
-        return "next", status, any(c.dep_ == "aux" and c.lower_ == "had" for c in tok.children)
+        return "found", status, any(c.dep_ == "aux" and c.lower_ == "had" for c in tok.children)
 
     @staticmethod
     def _ending(tok) -> bool:

@@ -150,7 +150,7 @@ def slot_holders(instance: DagsterInstance) -> dict[str, list[str]]:
 def _runs_are_local(instance: DagsterInstance) -> bool:
     try:
         launcher = instance.run_launcher
-    except Exception:  # noqa: BLE001 - an instance without a loadable launcher runs in process only
+    except Exception:
         return True
     return launcher is None or isinstance(launcher, DefaultRunLauncher)
 

@@ -47,7 +47,8 @@ def to_number(num: str, scale: str | None) -> float:
 def find_money(text: str) -> list[Money]:
     found = []
     for m in _MONEY_BEFORE.finditer(text):
-        found.append(Money(to_number(m.group(2), m.group(3)), _CURRENCY_BEFORE[m.group(1)], m.start(), m.end(), m.group(0)))
+        found.append(Money(to_number(m.group(2), m.group(3)), _CURRENCY_BEFORE[m.group(1)], m.start(), m.end(),
+                           m.group(0)))
     for m in _MONEY_AFTER.finditer(text):
         if not any(f.start <= m.start() < f.end for f in found):
             found.append(Money(to_number(m.group(1), m.group(2)), _CURRENCY_AFTER[m.group(3).lower()],

@@ -28,8 +28,8 @@ RULES_VERSION = "2026.12.08-1"   # bump when the rules change
 
 
 def _inputs_digest() -> str:
-    """A digest of everything that decides what is extracted: the rules' code (not the stage that runs them), the lexicons, the authorities
-    table, every registry file, the rates."""
+    """A digest of everything that decides what is extracted: the rules' code (not the stage that runs them),
+    the lexicons, the authorities table, every registry file, the rates."""
     package = Path(__file__).resolve().parent.parent
     rules = [p for p in sorted((package / "extract").glob("*.py")) if p.name != "stage.py"]   # stage: how, not what
     files = (rules + sorted((package / "extract" / "lexicon").glob("*.yaml"))
@@ -202,8 +202,8 @@ def _metrics(ctx: ArticleContext) -> list[dict]:
 def _ban_reports(ctx: ArticleContext, parsed: list[BanFinding] = ()) -> list[dict]:
     groups: dict[tuple[str, str, str], list[BanFinding]] = defaultdict(list)
     vetoed = ctx.memo.get("ban_vetoed", set()) - {(f.sentence_index, f.target_id) for f in parsed}
-    findings = _parse_decides([f for f in find_bans(ctx) if (f.sentence_index, f.target_id) not in vetoed], list(parsed),
-                              lambda f: f.target_id, ctx.memo.get("ban_roles", {}), single=True)
+    findings = _parse_decides([f for f in find_bans(ctx) if (f.sentence_index, f.target_id) not in vetoed],
+                              list(parsed), lambda f: f.target_id, ctx.memo.get("ban_roles", {}), single=True)
     ancestors = {h.company_id: set(h.ancestors) for v in ctx.views for h in v.companies}
     owners = {(f.market_id, a) for f in findings for a in ancestors.get(f.target_id, ())}
     named = {(f.market_id, f.target_id) for f in findings if not f.provenance}
@@ -250,26 +250,7 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher, parsed: list[Dea
     for v in ctx.views:
         for h in v.companies:
             owner[h.company_id] = h.seller_id
-    groups: dict[frozenset, list[DealFinding]] = defaultdict(list)
-    buyers: dict[str, set[str]] = defaultdict(set)
-    for f in findings:
-        if f.directed:
-            buyers[owner.get(f.parties[1], f.parties[1])].add(f.parties[0])
-    co_bidders = {frozenset((x, y)) for group in buyers.values() for x in group for y in group if x != y}
-    for f in findings:
-        a, b = f.parties
-        if not f.directed and frozenset((a, b)) in co_bidders:
-            continue   # "the Oracle-Walmart deal" when both buy TikTok: two bidders, not a pair
-        if f.directed:
-            if owner.get(b, b) != a:
-                b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance
-        else:
-            a, b = owner.get(a, a), owner.get(b, b)
-        if a == b or ((a in matcher.ancestors(b) or b in matcher.ancestors(a))
-                      and f.deal_type not in ("acquisition", "merger")):
-            continue   # a company and its owner are one family, unless this is how it came to be owned
-        f.parties = (a, b)
-        groups[frozenset((a, b))].append(f)
+    groups = _deal_pairs(findings, owner, matcher)
     rows = []
     denied = ctx.memo.get("denied", set())
     for pair, fs in groups.items():
@@ -277,27 +258,9 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher, parsed: list[Dea
         # its own status and date, and only when the article tells nothing newer of the same pair.
         fresh = [f for f in fs if not _background(ctx, f)]
         fs = fresh if any(f.status_explicit for f in fresh) else [f for f in fs if f not in fresh] or fs
-        votes = Counter()
-        for f in fs:   # who buys from whom: a sentence about buying or investing outweighs one about partnering
-            if f.directed:
-                votes[f.parties] += 2 if f.deal_type in ("acquisition", "investment", "merger") else 1
-        direction_known = True
-        if votes:
-            acquirer, target = votes.most_common(1)[0][0]
-        else:
-            x, y = fs[0].parties
-            if len(selling & pair) == 1:
-                target = next(iter(selling & pair))
-                acquirer = next(iter(pair - {target}))
-            else:
-                acquirer, target, direction_known = _first_named(ctx, fs[0], x, y), None, False
-                target = next(iter(pair - {acquirer}))
+        acquirer, target, direction_known = _direction(ctx, fs, pair, selling)
         types = Counter(f.deal_type for f in fs if f.deal_type)
-        if types:
-            top = max(types.values())
-            deal_type = min((t for t, n in types.items() if n == top), key=DEAL_TYPE_PRIORITY.index)
-        else:
-            deal_type = "acquisition"   # talks with no word of the kind: in business news, most often a sale
+        deal_type = _deal_type(types)
         # no word says where the deal stands: a pair only the regular expressions found is dropped (on the labeled
         # sets such pairs were nearly always wrong); one the parse read in a role keeps its frame's status
         explicit = [f for f in fs if f.status_explicit] or [f for f in fs if f.parsed]
@@ -329,6 +292,69 @@ def _deal_reports(ctx: ArticleContext, matcher: CompanyMatcher, parsed: list[Dea
             attributed_to=attributed, evidence=best.evidence,
             confidence=round(min(confidence, STATUS_CEILING.get(status, 0.95)), 2)))
     return rows
+
+
+def _deal_pairs(findings: list[DealFinding], owner: dict[str, str | None],
+                matcher: CompanyMatcher) -> dict[frozenset, list[DealFinding]]:
+    """The findings grouped by the pair of companies they are about, each party lifted to its owner where the
+    deal is really with the owner; two bidders for one target and a company with its own family are no pair.
+    Split from `_deal_reports`: the grouping is a step of its own before each pair is reported (it sets each
+    kept finding's `parties` to the pair)."""
+    groups: dict[frozenset, list[DealFinding]] = defaultdict(list)
+    buyers: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.directed:
+            buyers[owner.get(f.parties[1], f.parties[1])].add(f.parties[0])
+    co_bidders = {frozenset((x, y)) for group in buyers.values() for x in group for y in group if x != y}
+    for f in findings:
+        a, b = f.parties
+        if not f.directed and frozenset((a, b)) in co_bidders:
+            continue   # "the Oracle-Walmart deal" when both buy TikTok: two bidders, not a pair
+        if f.directed:
+            if owner.get(b, b) != a:
+                b = owner.get(b, b)   # buying an app means buying from its owner: TikTok's US arm → ByteDance
+        else:
+            a, b = owner.get(a, a), owner.get(b, b)
+        if a == b or ((a in matcher.ancestors(b) or b in matcher.ancestors(a))
+                      and f.deal_type not in ("acquisition", "merger")):
+            continue   # a company and its owner are one family, unless this is how it came to be owned
+        f.parties = (a, b)
+        groups[frozenset((a, b))].append(f)
+    return groups
+
+
+def _direction(ctx: ArticleContext, fs: list[DealFinding], pair: frozenset,
+               selling: set[str]) -> tuple[str, str, bool]:
+    """(acquirer, target, whether the direction is known) of one pair: the findings' votes, else the one
+    party the article shows as selling, else the party named first (direction unknown). Split from
+    `_deal_reports` so that each reported pair reads as a few named steps."""
+    votes = Counter()
+    for f in fs:   # who buys from whom: a sentence about buying or investing outweighs one about partnering
+        if f.directed:
+            votes[f.parties] += 2 if f.deal_type in ("acquisition", "investment", "merger") else 1
+    direction_known = True
+    if votes:
+        acquirer, target = votes.most_common(1)[0][0]
+    else:
+        x, y = fs[0].parties
+        if len(selling & pair) == 1:
+            target = next(iter(selling & pair))
+            acquirer = next(iter(pair - {target}))
+        else:
+            acquirer, target, direction_known = _first_named(ctx, fs[0], x, y), None, False
+            target = next(iter(pair - {acquirer}))
+    return acquirer, target, direction_known
+
+
+def _deal_type(types: Counter) -> str:
+    """The kind of deal most findings of a pair name (ties go to DEAL_TYPE_PRIORITY). Split from
+    `_deal_reports` with `_direction`."""
+    if types:
+        top = max(types.values())
+        deal_type = min((t for t, n in types.items() if n == top), key=DEAL_TYPE_PRIORITY.index)
+    else:
+        deal_type = "acquisition"   # talks with no word of the kind: in business news, most often a sale
+    return deal_type
 
 
 def _background(ctx: ArticleContext, f: DealFinding) -> bool:

@@ -81,7 +81,8 @@ def find_actors(text: str, markets: list[MarketHit]) -> list[Actor]:
     for m in t.demonym.finditer(text):
         body = t.body_after.match(text[m.end():m.end() + 60])
         if body and not any(a.start <= m.start() < a.end for a in out):
-            out.append(Actor(_DEMONYMS[m.group(1)], text[m.start():m.end() + body.end()], m.start(), m.end() + body.end()))
+            out.append(Actor(_DEMONYMS[m.group(1)], text[m.start():m.end() + body.end()], m.start(),
+                             m.end() + body.end()))
     for m in t.subdivision.finditer(text):
         body = t.body_after.match(text[m.end():m.end() + 60])
         if body or re.search(r"\bstate of\s+$", text[max(0, m.start() - 12):m.start()], re.I):

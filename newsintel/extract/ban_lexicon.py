@@ -81,7 +81,7 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
         key = "blocked_any" if e["status"] == "blocked" and e.get("court") is False else e["status"]
         by_status.setdefault(key, []).append(_entry_pattern(e))
         entries.append((re.compile(r"\b(?:" + _entry_pattern(e) + r")\b", re.I), e))
-    for measure, spec in objects.items():
+    for _name, spec in objects.items():
         if spec["measure"] not in BAN_MEASURES:
             raise ValueError(f"{path}: measure {spec['measure']!r} is not one of {BAN_MEASURES}")
 
@@ -103,8 +103,10 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
     ban_nouns = _alternation(nouns + [w for w in enacted_words if " " not in w])
     hypothetical = re.compile(
         rf"(?:^(?:Should|Were|If|Unless)\b)|\bspeculat\w+|\b(?:fears?|rumou?rs?|warnings?) that\b|"
-        rf"\bavoid\w* (?:\w+ ){{0,3}}(?:{ban_nouns})\b|\b(?:save (?:itself|it|themselves) from|escape (?:a )?(?:{ban_nouns})|"
-        rf"(?:if|unless|whether) .{{0,60}}\b(?:{ban_nouns})|in case of a (?:{ban_nouns})|fear(?:s|ed)? (?:of )?(?:a )?(?:{ban_nouns})|"
+        rf"\bavoid\w* (?:\w+ ){{0,3}}(?:{ban_nouns})\b|"
+        rf"\b(?:save (?:itself|it|themselves) from|escape (?:a )?(?:{ban_nouns})|"
+        rf"(?:if|unless|whether) .{{0,60}}\b(?:{ban_nouns})|in case of a (?:{ban_nouns})|"
+        rf"fear(?:s|ed)? (?:of )?(?:a )?(?:{ban_nouns})|"
         rf"risk(?:s|ed|ing)? (?:a |being )?(?:{ban_nouns})|face(?:s|d)? (?:a )?(?:possible|potential) (?:{ban_nouns})|"
         rf"could face)\b", re.I)
     measures = tuple((spec["measure"], _words_re(spec["words"]) if spec.get("words") else None,
@@ -113,13 +115,16 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
     return Lexicon(
         entries=tuple(entries), enacted=union("enacted"), proposed=union("proposed"), lifted=union("lifted"),
         blocked=union("blocked"), blocked_any=union("blocked_any"), court=_words_re(raw["court_words"]),
-        blocked_by_court=re.compile(r"\b(?:" + "|".join(by_status["blocked"]) + r"|suspended|frozen) by (?:a |the |two |"
-                                    r"several )?(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b", re.I),
+        blocked_by_court=re.compile(r"\b(?:" + "|".join(by_status["blocked"])
+                                    + r"|suspended|frozen) by (?:a |the |two |"
+                                    r"several )?(?:federal |district |high |appeals? |supreme )?(?:judges?|courts?)\b",
+                                    re.I),
         ban_word=re.compile(r"\b(?:" + "|".join(by_status["enacted"]) + r"|" + _alternation(nouns) + r")\b", re.I),
         ban_noun=_words_re([w for w in enacted_words if w not in deal_verbs] + objects["equipment"]["words"][:2]
                            + ["app", "apps"]),
         lift_object=_words_re(nouns + enacted_words),
-        deal_object=re.compile(_words_re(nb["deal_objects"]).pattern + "|" + "|".join(nb.get("deal_phrases", [])), re.I),
+        deal_object=re.compile(_words_re(nb["deal_objects"]).pattern + "|" + "|".join(nb.get("deal_phrases", [])),
+                               re.I),
         content_object=_words_re(nb["content_objects"]),
         conduct_object=_words_re(nb["conduct_objects"]), penalty=_words_re(nb["penalties"]),
         compliance=_words_re(nb["compliance"]), negated=negated, hypothetical=hypothetical,
@@ -128,11 +133,14 @@ def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
         # matched on lower-cased text without re.I: five times faster on long alternations (the lexicon's
         # escapes are all lower-case: \b \w \d), and only a yes/no filter
         nouns=frozenset(n.lower() for n in trigger_nouns),
-        noun_use=re.compile(rf"\b(?:{_alternation(trigger_nouns)}) (?:on|of|against)\b|\b(?:impos|announc|issu|order|enforc|"
-                            rf"introduc|extend|declar|approv|sign|lift|revok|block|halt|suspend)\w* (?:a |an |the |its |"
+        noun_use=re.compile(rf"\b(?:{_alternation(trigger_nouns)}) (?:on|of|against)\b|"
+                            rf"\b(?:impos|announc|issu|order|enforc|"
+                            rf"introduc|extend|declar|approv|sign|lift|revok|block|halt|suspend)\w* "
+                            rf"(?:a |an |the |its |"
                             rf"their )?(?:\w+ ){{0,2}}?(?:{_alternation(trigger_nouns)})\b", re.I),
         ban_object=re.compile(rf"[^,.;]{{0,35}}?\b(?:{all_nouns})\b", re.I),
-        any_trigger=re.compile((r"\b(?:" + "|".join(p for parts in by_status.values() for p in parts) + r")\b").lower()))
+        any_trigger=re.compile(
+            (r"\b(?:" + "|".join(p for parts in by_status.values() for p in parts) + r")\b").lower()))
 
 
 def lexicon() -> Lexicon:

@@ -61,7 +61,8 @@ def bulleted(ctx: ArticleContext, view: SentenceView) -> list[CompanyHit]:
         words = m.group(0).split()
         cut = next((i for i, w in enumerate(words) if i and w in _STARTERS), len(words))
         name = re.sub(r"\s*\([^)]*\)$", "", " ".join(words[:cut]))
-        if not name or (cut == len(words) and m.end() < len(item.rstrip(" .;,")) and " " not in item[m.end():m.end() + 1]):
+        if not name or (cut == len(words) and m.end() < len(item.rstrip(" .;,"))
+                        and " " not in item[m.end():m.end() + 1]):
             break
         hit = CompanyHit(slugify(name), name, name, at, at + len(name), "app", "discovered")
         v.companies.append(hit)
@@ -76,8 +77,10 @@ def bulleted(ctx: ArticleContext, view: SentenceView) -> list[CompanyHit]:
 _ITEM = r"[A-Z][\w'’.+-]*(?:\s+[A-Z0-9][\w'’.+-]*){0,2}"
 _LIST = rf"{_ITEM}(?:\s*,\s*{_ITEM})*(?:\s*,?\s+(?:and|or)\s+{_ITEM})?"
 _OBJECT_NOUN = r"(?:apps?|applications|platforms|services|websites|sites|games|messengers|networks|brands)"
-NAMED_LIST = re.compile(rf"\b{_OBJECT_NOUN}\s*(?:,|:|--|—|\bincluding|\bsuch as|\blike|\bnamely|\bamong them)\s+({_LIST})"
-                         rf"|({_LIST}),?\s+(?:and|as well as)\s+(?:\d+|dozens of|several|many|other)\s+(?:[\w-]+\s+){{0,2}}?"
+NAMED_LIST = re.compile(rf"\b{_OBJECT_NOUN}\s*(?:,|:|--|—|\bincluding|\bsuch as|\blike|\bnamely|\bamong them)"
+                        rf"\s+({_LIST})"
+                         rf"|({_LIST}),?\s+(?:and|as well as)\s+(?:\d+|dozens of|several|many|other)\s+"
+                         rf"(?:[\w-]+\s+){{0,2}}?"
                          rf"{_OBJECT_NOUN}")
 
 

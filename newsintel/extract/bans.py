@@ -35,8 +35,8 @@ _SCOPE_OTHER = re.compile(r"\b(\d{1,4})\s+(?:other|more|additional|further)\s+(?
                           r"(?:apps|applications|companies|firms|platforms|entities|services|websites)\b", re.I)
 _SCOPE_TOTAL = re.compile(r"\b(\d{1,4})\s+(?:\w+\s+){0,3}?(?:apps|applications|companies|firms|platforms|entities|"
                           r"services|websites)\b", re.I)
-_PRONOUN_APP = re.compile(r"\b(the (?:short[- ]video |video[- ]sharing |popular |social media |video )?(?:app|platform|service)|"
-                          r"it|its)\b", re.I)
+_PRONOUN_APP = re.compile(r"\b(the (?:short[- ]video |video[- ]sharing |popular |social media |video )?"
+                          r"(?:app|platform|service)|it|its)\b", re.I)
 _PRONOUN_ORG = re.compile(r"\b(the (?:company|firm|group|tech giant|telecom giant|Chinese company))\b", re.I)
 # The wording of who acts, for the report's `authority` text when no body of the authorities table is named.
 _AUTHORITY_PHRASE = re.compile(
@@ -84,8 +84,8 @@ _EFFECTIVE = re.compile(r"\b(?:from|starting|beginning|effective|as of|with effe
                         re.I)
 
 
-_REQUEST = re.compile(r"\b(?:asked|asks|urged|urges|called on|pressed|petitioned|demanded|lobbied)\b[^.;]{0,100}\bto\s+$",
-                      re.I)
+_REQUEST = re.compile(r"\b(?:asked|asks|urged|urges|called on|pressed|petitioned|demanded|lobbied)\b"
+                      r"[^.;]{0,100}\bto\s+$", re.I)
 _CONTRAST = re.compile(r",?\s+(?:though|although|but|while|whereas|yet)\s+|;\s*")
 
 
@@ -127,22 +127,29 @@ def _status(text: str, acted_by_state: bool = False, pos: int = 0) -> tuple[str,
     if lex.hypothetical.search(text, pos):
         return None
     if enacted:
-        if re.search(r"\b(?:not|never|no|nor)\b(?:\s+\w+){0,3}\s*$", text[:enacted.start()], re.I):
-            return None   # "did not block", "could not ... or block"
-        if _quoted(text, enacted.start()):
-            return None   # words in quotes are someone's talk, not an act or a formal proposal
-        before = text[max(0, enacted.start() - 30):enacted.start()]
-        if _modal(text, enacted.start()) and _SCHEDULED.search(before) and _EFFECTIVE.search(text[enacted.end():]):
-            return "enacted", enacted   # "Britain will ban new Huawei kit from the end of the year": decided
-        if _modal(text, enacted.start()) and acted_by_state and _WILL_DIRECT.search(before) \
-                and not _SPEECH.search(text[:enacted.start()]):
-            return "enacted", enacted   # "The Canadian government will ban ...": announced as decided
-        if _modal(text, enacted.start()):
-            if re.search(r"\b(?:if|unless)\b", text[enacted.start():], re.I):
-                return None   # "could be blocked if they fail to comply": a condition, not a proposal
-            return "proposed", enacted
-        return "enacted", enacted
+        return _enacted_status(text, enacted, acted_by_state)
     return None
+
+
+def _enacted_status(text: str, enacted: re.Match, acted_by_state: bool) -> tuple[str, re.Match] | None:
+    """What an enacting trigger states once no denial, lifting, court block or proposal has decided: done,
+    decided for a date, proposed (a modal), or nothing (a denial just before it, quoted talk, a condition).
+    Split from `_status`, which reads the sentence's other triggers first."""
+    if re.search(r"\b(?:not|never|no|nor)\b(?:\s+\w+){0,3}\s*$", text[:enacted.start()], re.I):
+        return None   # "did not block", "could not ... or block"
+    if _quoted(text, enacted.start()):
+        return None   # words in quotes are someone's talk, not an act or a formal proposal
+    before = text[max(0, enacted.start() - 30):enacted.start()]
+    if _modal(text, enacted.start()) and _SCHEDULED.search(before) and _EFFECTIVE.search(text[enacted.end():]):
+        return "enacted", enacted   # "Britain will ban new Huawei kit from the end of the year": decided
+    if _modal(text, enacted.start()) and acted_by_state and _WILL_DIRECT.search(before) \
+            and not _SPEECH.search(text[:enacted.start()]):
+        return "enacted", enacted   # "The Canadian government will ban ...": announced as decided
+    if _modal(text, enacted.start()):
+        if re.search(r"\b(?:if|unless)\b", text[enacted.start():], re.I):
+            return None   # "could be blocked if they fail to comply": a condition, not a proposal
+        return "proposed", enacted
+    return "enacted", enacted
 
 
 def _trigger_object(trigger: re.Match) -> str:
@@ -258,7 +265,8 @@ def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, t
     if status != "blocked" and lex.penalty.search(view.text[max(0, trigger.start() - 30):trigger.start()]):
         return  # "the FTC sued to block it": a lawsuit (against a deal, most often), not a ban
     subject = [p for p in view.parties() if p.end <= trigger.start()
-               and re.fullmatch(r"\s*(?:(?:said|says|announced|confirmed)\s+(?:that\s+)?(?:it|they)\s+)?(?:\w+\s+){0,2}",
+               and re.fullmatch(r"\s*(?:(?:said|says|announced|confirmed)\s+(?:that\s+)?(?:it|they)\s+)?"
+                                r"(?:\w+\s+){0,2}",
                                 view.text[p.end:trigger.start()])
                and not re.search(r"\b(?:was|were|is|are|been|be|being|remains?|remained|got|gets|stays?)\b",
                                  view.text[p.end:trigger.start()], re.I)]   # "Helo remains blocked": the target
@@ -280,7 +288,8 @@ def _read_clause(ctx: ArticleContext, view: SentenceView, actors, status: str, t
                                           _scope(view.text, 0), view.text, view.index, 0.6, True, False))
         return
     measure = _measure(view.text, targets, trigger)
-    first_target = min((t.start for t in targets if t.start >= 0), default=None) if in_sentence and explicit_target else None
+    first_target = (min((t.start for t in targets if t.start >= 0), default=None)
+                    if in_sentence and explicit_target else None)
     provenance = {t.company_id for t in targets if 0 <= t.start and _PROVENANCE.search(view.text[:t.start])}
     targets = _drop_owners(targets, measure, view.text)
     anchor = _anchor(view.text, trigger, first_target)

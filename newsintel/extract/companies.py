@@ -78,7 +78,7 @@ _NOT_ORG_WORDS = {
     "November", "December", "Reuters", "Street", "Wall", "Reserve", "Regulatory", "Exchange Commission",
     "Founder", "Co-founder", "Cofounder", "Analyst", "Investor", "Professor", "Dr", "Sir", "Lord",
     "Tribunal", "Regulator", "Military", "Union", "Embassy", "Municipal", "City Council", "Ministry's", "Central",
-    "Reserve", "Treasury", "Cabinet", "Assembly", "Prime", "Photo", "Image", "File", "Foreign", "Under", "Over",
+    "Treasury", "Cabinet", "Assembly", "Prime", "Photo", "Image", "File", "Foreign", "Under", "Over",
     "From", "Into", "Through", "Despite", "Amid", "Among", "Against", "About", "During", "Without", "Following",
     "Unlike", "Like", "Per", "Via", "By", "To", "Of", "Until", "Upon",
     "Democrats", "Republicans", "Democrat", "Republican", "Conservatives", "Tories", "Labour", "Liberals",
@@ -93,7 +93,8 @@ _REGION_NAMES = {"Africa", "Asia", "Europe", "North America", "South America", "
 # Capitalised terms of business writing that are nobody's name.
 _NOT_A_NAME = {"AI", "EV", "EVs", "VR", "AR", "XR", "5G", "4G", "SUV", "SUVs", "IRA", "IRAs", "USB", "St", "Asian",
                "African", "Latin", "Arab", "Western", "Eastern", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
-               "Sep", "Sept", "Oct", "Nov", "Dec", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN", "GPU", "GPUs",
+               "Sep", "Sept", "Oct", "Nov", "Dec", "IT", "IPO", "CEO", "CFO", "GDP", "JV", "ESG", "API", "APIs", "VPN",
+               "GPU", "GPUs",
                "LLC", "OK", "TV", "PC", "PCs", "UN", "EU", "G7", "G20", "NATO", "BRICS", "WTO", "IMF", "OPEC"}
 _CAP_WORD = r"(?:[A-Z][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Z])"
 _NAME = rf"{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|&|and|of|de))*?"
@@ -236,17 +237,19 @@ _FIRST_LAST = re.compile(r"\b([A-Z][a-z]+)[ \t]+([A-Z][a-z][\w’'-]+)\b")
 # Second words that make "<first name> X" a business ("Sun Pharma", "Mercedes Benz" aside): with the suffixes
 _BUSINESS_WORDS = {"Pharma", "Energy", "Foods", "Media", "Airways", "Auto", "Mobile", "Cloud", "Bank", "Air", "Oil",
                    "Gas", "Power", "Steel", "Motor", "Retail", "Health", "Insurance", "Finance", "Financial", "Tech",
-                   "Labs", "Studio", "Records", "Pictures", "Brands", "Stores", "Markets", "Mills", "Foods"}
+                   "Labs", "Studio", "Records", "Pictures", "Brands", "Stores", "Markets", "Mills"}
 # "the Trump administration", "the Modi government": a leader's name, not a party to a deal or a ban
 _GOVERNED_AFTER = re.compile(r"[’']?s?\s+(?:administration|government|campaign|presidency|cabinet|regime)\b")
 # Person names a text shows as such: after a title, or a two-word name that says, tells or is given a role.
 _PERSON_TITLE_RE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Sir|Lord|President|Prime Minister|Minister|Senator|Sen|Rep|Governor|Judge|Justice|"
     r"Chancellor|King|Queen|Prince|CEO|Chairman|Chairwoman|Secretary|Commissioner|Director|Chief Executive|"
-    r"founder|executive|analyst|spokesperson|spokesman|spokeswoman)\.?[ \t]+((?:[A-Z][\w’'-]+[ \t]+){0,2}[A-Z][\w’'-]+)")
+    r"founder|executive|analyst|spokesperson|spokesman|spokeswoman)\.?[ \t]+"
+    r"((?:[A-Z][\w’'-]+[ \t]+){0,2}[A-Z][\w’'-]+)")
 _PERSON_VERB_RE = re.compile(r"\b([A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][\w’'-]+)(?:,[^,\n]{1,60},)?[ \t]+"
                              r"(?:said|says|told|wrote|added|tweeted|posted)\b")
-_PERSON_ROLE_RE = re.compile(r"\b([A-Z][a-z]+[ \t]+[A-Z][\w’'-]+),[ \t]+(?:the[ \t]+|a[ \t]+|its[ \t]+)?(?:[\w-]+[ \t]+){0,3}?"
+_PERSON_ROLE_RE = re.compile(r"\b([A-Z][a-z]+[ \t]+[A-Z][\w’'-]+),[ \t]+(?:the[ \t]+|a[ \t]+|its[ \t]+)?"
+                             r"(?:[\w-]+[ \t]+){0,3}?"
                              r"(?:chief|CEO|president|minister|founder|chairman|chairwoman|spokesperson|spokesman|"
                              r"analyst|director|secretary|head|professor|lawyer|judge|senator)\b")
 
@@ -330,10 +333,20 @@ class CompanyMatcher:
         return best[2] if best else None
 
     def find(self, text: str) -> list[CompanyHit]:
+        people = _people(text)
+        hits, taken = self._registry_hits(text, people)
+        discovered = self._discovered_hits(text, people, hits, taken)
+        self._named_again(text, people, discovered, hits, taken)
+        hits.sort(key=lambda h: h.start)
+        return [h for h in hits if not (h.kind == "media" and _CREDIT.match(text, h.end)
+                                        or h.kind == "media" and text[h.start - 1:h.start] == "(")]
+
+    def _registry_hits(self, text: str, people: set[str]) -> tuple[list[CompanyHit], list[tuple[int, int]]]:
+        """The registry's names in text (a risky alias only where the text also names the company another way
+        or speaks of a business nearby), with the spans they take. Split from `find`: its first step."""
         hits: list[CompanyHit] = []
         taken: list[tuple[int, int]] = []
         named = set()
-        people = _people(text)
         found = [(surface, start, end) for surface, start, end in self._registry_names(text)
                  if not self._persons_name(surface, people)]
         for surface, _start, _end in found:
@@ -349,6 +362,13 @@ class CompanyMatcher:
                     continue
             hits.append(self._hit(cid, text[start:end], start, end))
             taken.append((start, end))
+        return hits, taken
+
+    def _discovered_hits(self, text: str, people: set[str], hits: list[CompanyHit],
+                         taken: list[tuple[int, int]]) -> dict[str, CompanyHit]:
+        """Adds to `hits` (and `taken`) the organisations the text marks as such where no registry name stands,
+        each resolved to a known company, a longer or shorter form named before, or a new one; returns them by
+        the surface they were found as. Split from `find`: its second step."""
         discovered: dict[str, CompanyHit] = {}
         for cand, start, end, kind in self._discover(text):
             if cand != (short := _drop_demonym(cand, text, start)):
@@ -379,6 +399,12 @@ class CompanyMatcher:
             hits.append(hit)
             taken.append((start, end))
             discovered.setdefault(cand, hit)
+        return discovered
+
+    def _named_again(self, text: str, people: set[str], discovered: dict[str, CompanyHit],
+                     hits: list[CompanyHit], taken: list[tuple[int, int]]) -> None:
+        """Adds to `hits` every other place the text names a discovered organisation (by the name, its
+        abbreviation or a short form). Split from `find`: its last step, once all names are discovered."""
         # A name discovered in one role is the same organisation wherever else the text names it, so that
         # every sentence about it carries it as an ordinary hit.
         for abbreviation, owner in _abbreviations(text, hits).items():
@@ -397,9 +423,6 @@ class CompanyMatcher:
                     continue
                 hits.append(replace(discovered[m.group(1)], surface=m.group(1), start=m.start(), end=m.end()))
                 taken.append((m.start(), m.end()))
-        hits.sort(key=lambda h: h.start)
-        return [h for h in hits if not (h.kind == "media" and _CREDIT.match(text, h.end)
-                                        or h.kind == "media" and text[h.start - 1:h.start] == "(")]
 
     def _persons_name(self, surface: str, people: set[str]) -> bool:
         """A one-word name of a listed company that the text gives a person ("Chief executive Vicki Brady
@@ -462,24 +485,23 @@ class CompanyMatcher:
             if name and _plausible(name, suffixed=True, text=text):
                 yield name, m.start(1) + m.group(1).find(name), m.end(1), "company"
         cues = _cues(text)
-        for role, start, end in cues:
-            if role == "list_head" and (m := pat["app_list"].match(text, end)):
-                yield from _listed(text, m.group(1), m.start(1))
-            elif role == "org_list_head" and (m := pat["org_list"].match(text, end)):
-                yield from _listed(text, m.group(1), m.start(1), "company")
-        heads = [end for role, _start, end in cues if role == "list_head"]
-        for colon in pat["list_colon"].finditer(text):
-            if any(0 <= colon.start() - end < 120 and not re.search(r"[.!?]\s", text[end:colon.start()])
-                   for end in heads):
-                yield from _bullets(text, colon.end())
-        for m in pat["described_after"].finditer(text):
-            if " " not in m.group(1) and _opens_sentence(text, m.start(1)) and (
-                    m.group(1) in _SENTENCE_STARTERS or m.group(1).endswith("ly")):
-                continue   # "Meanwhile, a startup ...": a sentence opener, not a name
-            name = _trim_name(m.group(1))
-            if name and _plausible(name, suffixed=False, text=text):
-                kind = "app" if m.group(2).lower() in _lexicon()["app_descriptors"] else "company"
-                yield name, m.start(1), m.start(1) + len(name), kind
+        yield from _discover_lists(text, pat, cues)
+        yield from _discover_described(text, pat)
+        yield from self._discover_roles(text, pat, cues)
+        for m in pat["owner_of_app"].finditer(text):
+            yield from self._role_name(text, m.group(1), m.start(1))
+        for run in _OF_COUNTRY.finditer(text):
+            if not _is_market_name(run.group(1)):
+                continue
+            name = _trim_name(run.group(2))
+            corporate = any(w in CORPORATE_SUFFIXES for w in name.split()[1:])
+            if name and (" " not in name or corporate) and _plausible(name, suffixed=corporate, text=text):
+                at = run.start(2)
+                yield name, at, at + len(name), "company"
+
+    def _discover_roles(self, text: str, pat: dict, cues):
+        """`_discover`'s names by the role a cue gives them (described, buyer, bought, seller's buyer, object of a
+        deal or a ban). Split from `_discover`: one loop over the cues, one branch a role."""
         for role, start, end in cues:
             if role in ("descriptor", "app_descriptor") and text[start].islower() and \
                     (m := pat["name_after"].match(text, end)):   # "Game Pass": a capitalised word is part of a name
@@ -492,7 +514,8 @@ class CompanyMatcher:
                 if m := pat["subject"].search(window):
                     run = m.group(1)
                     singular = _SINGULAR.match(window, m.end(1)) is not None or (
-                        not (run.endswith("s") and not run.endswith("ss")) and _PAST.match(window, m.end(1)) is not None)
+                        not (run.endswith("s") and not run.endswith("ss"))
+                        and _PAST.match(window, m.end(1)) is not None)
                     yield from self._role_name(text, m.group(1), start - len(window) + m.start(1), singular)
             elif role == "passive" and start and text[start - 1] in " \t":
                 window = text[max(0, start - 80):start]
@@ -508,16 +531,34 @@ class CompanyMatcher:
                 for group in (1, 2):
                     if m.group(group):
                         yield from self._role_name(text, m.group(group), m.start(group), kind=kind)
-        for m in pat["owner_of_app"].finditer(text):
-            yield from self._role_name(text, m.group(1), m.start(1))
-        for run in _OF_COUNTRY.finditer(text):
-            if not _is_market_name(run.group(1)):
-                continue
-            name = _trim_name(run.group(2))
-            corporate = any(w in CORPORATE_SUFFIXES for w in name.split()[1:])
-            if name and (" " not in name or corporate) and _plausible(name, suffixed=corporate, text=text):
-                at = run.start(2)
-                yield name, at, at + len(name), "company"
+
+
+def _discover_lists(text: str, pat: dict, cues):
+    """`CompanyMatcher._discover`'s names by a list: after a list's head ("apps such as A, B and C"), and
+    the items of a bulleted list a head introduces. Split from `_discover`."""
+    for role, _start, end in cues:
+        if role == "list_head" and (m := pat["app_list"].match(text, end)):
+            yield from _listed(text, m.group(1), m.start(1))
+        elif role == "org_list_head" and (m := pat["org_list"].match(text, end)):
+            yield from _listed(text, m.group(1), m.start(1), "company")
+    heads = [end for role, _start, end in cues if role == "list_head"]
+    for colon in pat["list_colon"].finditer(text):
+        if any(0 <= colon.start() - end < 120 and not re.search(r"[.!?]\s", text[end:colon.start()])
+               for end in heads):
+            yield from _bullets(text, colon.end())
+
+
+def _discover_described(text: str, pat: dict):
+    """`CompanyMatcher._discover`'s names a descriptor follows ("Acme, a startup"), but no sentence opener.
+    Split from `_discover`."""
+    for m in pat["described_after"].finditer(text):
+        if " " not in m.group(1) and _opens_sentence(text, m.start(1)) and (
+                m.group(1) in _SENTENCE_STARTERS or m.group(1).endswith("ly")):
+            continue   # "Meanwhile, a startup ...": a sentence opener, not a name
+        name = _trim_name(m.group(1))
+        if name and _plausible(name, suffixed=False, text=text):
+            kind = "app" if m.group(2).lower() in _lexicon()["app_descriptors"] else "company"
+            yield name, m.start(1), m.start(1) + len(name), kind
 
 
 _LISTED_ONE = rf"{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,3}}"
@@ -638,7 +679,8 @@ def _names_itself(text: str, start: int, name: str, singular: bool = False) -> b
 
 
 def _opens_sentence(text: str, start: int) -> bool:
-    return bool(re.search(r"(?:\A|[.!?:]\s+|\n)[\"“‘(]?$", text[max(0, start - 4):start] if start > 4 else text[:start]))
+    return bool(re.search(r"(?:\A|[.!?:]\s+|\n)[\"“‘(]?$",
+                          text[max(0, start - 4):start] if start > 4 else text[:start]))
 
 
 def _people(text: str) -> set[str]:

@@ -102,7 +102,8 @@ class DealLexicon:
         self.company_object = re.compile(rf"^\W*(?:\S+\s+){{0,6}}?(?:{objects})\b", re.I)
         self.goods = re.compile(r"^\s+(?:(?:up to|about|some|another|more than)\s+)?\d[\d,.]*"
                                 rf"(?!\s*(?:{_alternation(data['goods_count_not'])}))\s", re.I)
-        self.goods_words = re.compile(rf"^\W*(?:\S+\s+){{0,8}}?(?:{_alternation(data['goods_words'])})\b(?!\s+(?:maker|company|firm|business|unit|group))",
+        self.goods_words = re.compile(rf"^\W*(?:\S+\s+){{0,8}}?(?:{_alternation(data['goods_words'])})\b"
+                                      r"(?!\s+(?:maker|company|firm|business|unit|group))",
                                       re.I)
         self.implied_target = _compile(_any(data["implied_targets"]), "implied_targets")
         roles = data["roles"]

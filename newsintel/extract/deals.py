@@ -19,13 +19,17 @@ from newsintel.extract.deal_lexicon import Cue, deal_lexicon
 from newsintel.extract.modality import is_modal
 
 LEX = deal_lexicon()   # what words mean (lexicon/deals.yaml); this module only reads sentences
-_ATTRIBUTION = re.compile(r"\b(people (?:familiar|briefed|with knowledge) (?:with|on|of) the (?:matter|talks|deal|plans)|"
+_ATTRIBUTION = re.compile(r"\b(people (?:familiar|briefed|with knowledge) (?:with|on|of) the "
+                          r"(?:matter|talks|deal|plans)|"
                           r"(?:two|three|several|multiple)? ?sources (?:familiar|close|said|told)|"
                           r"according to (?:a |the )?(?:report|people|sources))", re.I)
-_REPORT_VERB = re.compile(r"\b(report(?:s|ed|ing)?|said|says|according to|cit(?:ing|ed)|wrote|first reported|broke the news)\b", re.I)
-_UNIT = re.compile(r"((?:[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*|its|the app's|the company's)[’']s?\s+(?:(?:[A-Z][\w.]*|U\.S\.|"
+_REPORT_VERB = re.compile(r"\b(report(?:s|ed|ing)?|said|says|according to|cit(?:ing|ed)|wrote|first reported|"
+                          r"broke the news)\b", re.I)
+_UNIT = re.compile(r"((?:[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*|its|the app's|the company's)[’']s?\s+"
+                   r"(?:(?:[A-Z][\w.]*|U\.S\.|"
                    r"global|international|overseas|domestic|Indian|American|European)\s+)*"
-                   r"(?:business(?:es)?|operations?|unit|arm|division|assets|subsidiary)(?:\s+in\s+[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)")
+                   r"(?:business(?:es)?|operations?|unit|arm|division|assets|subsidiary)"
+                   r"(?:\s+in\s+[A-Z][\w.]*(?: [A-Z][\w.]*)?)?)")
 
 
 
@@ -163,7 +167,8 @@ def find_deal_sentences(ctx: ArticleContext) -> list[DealFinding]:
                 continue   # "the boards have approved the transaction, which ...": a clause naming no party
             antecedent = ([p for p in all_parties if p.end <= lo][-1:] if subject == "prev" else
                           # "Arm grew after it was bought by SoftBank", else "He led the company after it was ..."
-                          ([p for p in all_parties if p.end <= lo][:1] or _referent(ctx, view)) if subject == "pron" else
+                          ([p for p in all_parties if p.end <= lo][:1] or _referent(ctx, view))
+                          if subject == "pron" else
                           all_parties[:1] if subject == "first" else
                           _referent(ctx, view) if lo == 0 and _ANAPHOR.match(text) else [])
             if antecedent and antecedent[0].company_id not in {p.company_id for p in parties}:
@@ -279,8 +284,9 @@ def _pairs(ctx: ArticleContext, view: SentenceView, parties, lo: int, hi: int):
 
 _NUMBER = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
            "both": 2}
-_COUNTED = re.compile(r"\b(?:in|of|into)\s+(?:the|all|each of the|all of the)\s+(two|three|four|five|six|seven|eight|nine|"
-                      r"ten)\b(?!\s+(?:years|months|weeks|days|percent|per cent|%))", re.I)
+_COUNTED = re.compile(r"\b(?:in|of|into)\s+(?:the|all|each of the|all of the)\s+"
+                      r"(two|three|four|five|six|seven|eight|nine|ten)\b"
+                      r"(?!\s+(?:years|months|weeks|days|percent|per cent|%))", re.I)
 
 
 def _counted_list(ctx: ArticleContext, view: SentenceView, n: int, party: str) -> list[str]:
@@ -295,7 +301,7 @@ def _counted_list(ctx: ArticleContext, view: SentenceView, n: int, party: str) -
 def _joined(text: str, group) -> list:
     """The parties of a run joined by 'and', 'with', commas ('Oracle and Walmart'), from its first one."""
     run = group[:1]
-    for a, b in zip(group, group[1:]):
+    for a, b in zip(group, group[1:], strict=False):   # neighbours: the second is one shorter
         if _CONSORTIUM.search(text[a.end:b.start]) or text[a.end:b.start].strip() in (",", ""):
             run.append(b)
         else:
@@ -308,37 +314,14 @@ _OWN_UNIT = re.compile(r"\b(?:its|their)\s+$", re.I)   # "its Local Media Group"
 
 def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | None = None):
     """[((acquirer, target), directed)] for the parties of one clause, from the wording around the trigger."""
-    ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
     if len(parties) < 2:
         return []   # one party and no implied other: no pair to report
     if type_at < 0:
-        p, q = parties[0], parties[1]
-        for b in (p, q):   # "agreed to Cisco's increased offer", "an offer from Cisco": the bidder is the buyer
-            if LEX.offer_from.search(text[:b.start]) or LEX.offer_by.match(text[b.end:]):
-                return [((b.company_id, (q if b is p else p).company_id), True)]
-        between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
-        linked = LEX.link_with.search(text[:q.start]) or (
-            re.fullmatch(r"\s*(?:and|,)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}", between) and LEX.link_verb.match(after_q)
-            and not re.search(r"\bthe\s+$", text[:p.start]))
-        return [(tuple(sorted(ids(parties[:2]))), False)] if linked else []
+        return _assign_untyped(text, parties)
     before = [p for p in parties if p.end <= type_at]
     after = [p for p in parties if p.start >= type_at]
     if cue is not None and cue.direction == "seller":
-        to_at = text.find(" to ", type_at)
-        buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
-        sold = [p for p in after if to_at >= 0 and p.start < to_at]     # "Meta sells Giphy to Shutterstock"
-        if sold and before and _OWN_UNIT.search(text[:sold[0].start]):
-            sold = []   # "Meredith agreed to sell its Local Media Group to Gray": the owner sells, the unit is the asset
-        sellers = sold[:1] or before[-1:]
-        if buyers and sellers:
-            return [((b.company_id, sellers[0].company_id), True) for b in buyers]
-        origin = [p for p in after if re.search(r"\bfrom\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", text[type_at:p.start])]
-        if origin and before:   # "Pango was spun off from Aura": the unit and the owner it left
-            return [(tuple(sorted((before[-1].company_id, origin[0].company_id))), False)]
-        if before and after and LEX.status_pattern["blocked"].search(text):
-            # "Nexperia ordered to sell its stake in Newport Wafer Fab": the buyer made to undo its purchase
-            return [((before[-1].company_id, after[0].company_id), True)]
-        return []
+        return _assign_sale(text, type_at, before, after)
     if len(parties) >= 2 and LEX.chosen.search(text[:parties[1].start]):
         return [((parties[1].company_id, parties[0].company_id), True)]   # "ByteDance has chosen Oracle"
     for p in parties:   # "an offer from Microsoft", "acquired by Nvidia"
@@ -356,6 +339,51 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         if re.search(re.escape(p.surface) + r"[’']s?\s+(?:\S+\s+){0,3}$", text[:type_at]):
             others = [q for q in after if q is not p] or [q for q in parties if q is not p]
             return [((p.company_id, t.company_id), True) for t in _objects(text, others)] if others else []
+    return _assign_by_position(text, deal_type, type_at, before, after)
+
+
+def _assign_untyped(text: str, parties):
+    """`_assign` where no word of the clause says what kind of deal it is: a bidder named by its offer buys,
+    else two parties linked by the wording ("X and Y are in talks") are an undirected pair. Split from
+    `_assign`, which reads the clause's trigger first."""
+    ids = lambda hs: [h.company_id for h in hs]  # noqa: E731
+    p, q = parties[0], parties[1]
+    for b in (p, q):   # "agreed to Cisco's increased offer", "an offer from Cisco": the bidder is the buyer
+        if LEX.offer_from.search(text[:b.start]) or LEX.offer_by.match(text[b.end:]):
+            return [((b.company_id, (q if b is p else p).company_id), True)]
+    between, after_q = text[p.end:q.start], text[q.end:q.end + 50]
+    linked = LEX.link_with.search(text[:q.start]) or (
+        re.fullmatch(r"\s*(?:and|,)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}", between) and LEX.link_verb.match(after_q)
+        and not re.search(r"\bthe\s+$", text[:p.start]))
+    return [(tuple(sorted(ids(parties[:2]))), False)] if linked else []
+
+
+def _assign_sale(text: str, type_at: int, before: list, after: list):
+    """`_assign` for a seller's cue ("sells", "spun off"): the seller before the verb (or the unit sold), the
+    buyers after "to"; else the unit and the owner it left, or a buyer made to sell. Split from `_assign`,
+    which reads the buyer's cues."""
+    to_at = text.find(" to ", type_at)
+    buyers = _joined(text, [p for p in after if to_at >= 0 and p.start > to_at])
+    sold = [p for p in after if to_at >= 0 and p.start < to_at]     # "Meta sells Giphy to Shutterstock"
+    if sold and before and _OWN_UNIT.search(text[:sold[0].start]):
+        # "Meredith agreed to sell its Local Media Group to Gray": the owner sells, the unit is the asset
+        sold = []
+    sellers = sold[:1] or before[-1:]
+    if buyers and sellers:
+        return [((b.company_id, sellers[0].company_id), True) for b in buyers]
+    origin = [p for p in after if re.search(r"\bfrom\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", text[type_at:p.start])]
+    if origin and before:   # "Pango was spun off from Aura": the unit and the owner it left
+        return [(tuple(sorted((before[-1].company_id, origin[0].company_id))), False)]
+    if before and after and LEX.status_pattern["blocked"].search(text):
+        # "Nexperia ordered to sell its stake in Newport Wafer Fab": the buyer made to undo its purchase
+        return [((before[-1].company_id, after[0].company_id), True)]
+    return []
+
+
+def _assign_by_position(text: str, deal_type: str | None, type_at: int, before: list, after: list):
+    """`_assign` once no wording names the buyer: "the merger of X and Y", else the parties before the
+    verb buy those after it, else two parties on one side are an undirected pair. Split from `_assign`,
+    which tries the wordings first (`after` is already without a seller named by "from")."""
     if deal_type == "merger" and len(after) >= 2 and re.search(r"\b(?:of|between)\s+(?:the\s+)?(?:[\w–-]+\s+){0,4}$",
                                                               text[type_at:after[0].start]) \
             and re.fullmatch(r"\s+(?:and|&)\s+(?:the\s+)?(?:[\w–-]+\s+){0,3}", text[after[0].end:after[1].start]):
@@ -364,7 +392,7 @@ def _assign(text: str, parties, deal_type: str | None, type_at: int, cue: Cue | 
         return [(tuple(sorted((before[0].company_id, before[1].company_id))), False)]
     if before and after:
         acquirers = [before[-1]]   # the nearest party before the verb, and those joined to it ("Oracle and Walmart")
-        for a, b in reversed(list(zip(before, before[1:]))):
+        for a, b in reversed(list(zip(before, before[1:], strict=False))):   # neighbours
             if not _CONSORTIUM.search(text[a.end:b.start]) and text[a.end:b.start].strip() not in (",", ""):
                 break
             acquirers.insert(0, a)
@@ -391,7 +419,7 @@ _LIST_GAP = re.compile(r"(?:\s+for\s+\S+(?:\s+(?:billion|million|bn|mn))?)?\s*(?
 def _objects(text: str, after: list) -> list:
     """The first party after the verb, and those listed with it: "acquired LinkedIn ... and GitHub"."""
     out = after[:1]
-    for p, q in zip(after, after[1:]):
+    for p, q in zip(after, after[1:], strict=False):   # neighbours: the second is one shorter
         if not _listed(text, p, q):
             break
         out.append(q)
@@ -439,7 +467,8 @@ def _finding(ctx, view, pair, directed, text, parties) -> DealFinding:
         amount=usd.amount if usd else None, currency=usd.currency if usd else None,
         market_id=places[0].market_id if places else None, event_date=find_date(text, ctx.published),
         attributed_to=_attribution(ctx, view), evidence=view.text, sentence_index=view.index,
-        is_title=view.is_title, earlier=bool(LEX.earlier.search(text)), kinds={h.company_id: h.kind for h in view.companies},
+        is_title=view.is_title, earlier=bool(LEX.earlier.search(text)),
+        kinds={h.company_id: h.kind for h in view.companies},
         parents={h.company_id: h.parent_id for h in view.companies})
 
 

@@ -69,7 +69,8 @@ def load_frames(path: Path = FRAMES_PATH) -> Frames:
             entry = entry or {}
             status = entry.get("status")
             if status not in statuses[section]:
-                raise ValueError(f"{path.name}: {section}.{lemma}: status {status!r} is not one of {sorted(statuses[section])}")
+                raise ValueError(f"{path.name}: {section}.{lemma}: status {status!r} is not one of "
+                                 f"{sorted(statuses[section])}")
             ftype = entry.get("type")
             if kind == "deal" and ftype is not None and ftype not in DEAL_TYPES:
                 raise ValueError(f"{path.name}: {section}.{lemma}: type {ftype!r} is not one of {DEAL_TYPES}")

@@ -12,18 +12,20 @@ from dataclasses import dataclass
 
 import pycountry
 
-from newsintel.places import DEMONYMS as _DEMONYMS  # noqa: F401 (the rules of this package use the name)
+from newsintel.places import DEMONYMS as _DEMONYMS  # the rules of this package use the name too
 from newsintel.places import EU, REGION_OF, REGIONS, market_name  # noqa: F401 (re-exported for the rules)
 
 _EXTRA_NAMES: dict[str, list[str]] = {
     "US": ["U.S.", "US", "U.S.A.", "USA", "United States", "United States of America", "America", "the States"],
     "GB": ["U.K.", "UK", "Britain", "Great Britain", "United Kingdom", "England", "Scotland", "Wales"],
     "RU": ["Russia"], "KR": ["South Korea", "Korea"], "KP": ["North Korea"], "TW": ["Taiwan"], "IR": ["Iran"],
-    "VN": ["Vietnam"], "SY": ["Syria"], "LA": ["Laos"], "CZ": ["Czech Republic", "Czechia"], "TR": ["Turkey", "Türkiye"],
+    "VN": ["Vietnam"], "SY": ["Syria"], "LA": ["Laos"], "CZ": ["Czech Republic", "Czechia"],
+    "TR": ["Turkey", "Türkiye"],
     "CN": ["China", "mainland China", "PRC", "People's Republic of China"], "HK": ["Hong Kong"],
     "AE": ["UAE", "U.A.E.", "United Arab Emirates"], "NL": ["the Netherlands", "Holland"], "CD": ["DR Congo"],
     "CI": ["Ivory Coast"], "MM": ["Myanmar", "Burma"], "VE": ["Venezuela"], "BO": ["Bolivia"], "TZ": ["Tanzania"],
-    "MD": ["Moldova"], "PS": ["Palestine", "West Bank", "Gaza"], "VA": ["Vatican"], "BN": ["Brunei"], "SA": ["Saudi Arabia"],
+    "MD": ["Moldova"], "PS": ["Palestine", "West Bank", "Gaza"], "VA": ["Vatican"], "BN": ["Brunei"],
+    "SA": ["Saudi Arabia"],
 }
 _EU_NAMES = ["European Union", "EU", "E.U.", "the European Commission", "European Commission", "Brussels"]
 # A capital stands for its government in news ("Beijing retaliated"); "Washington Post" is a newspaper.

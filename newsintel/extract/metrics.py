@@ -20,7 +20,8 @@ _METRIC_NAMES = {"monthly active users": "users", "daily active users": "users",
 _ANYWHERE = {"users", "subscribers", "downloads"}
 _QUALIFIERS = [("over", r"(?:over|more than|above|upwards of|in excess of|north of)"),
                ("about", r"(?:about|around|roughly|approximately|some|an estimated|close to|nearly|almost)"),
-               ("at_least", r"(?:at least)"), ("up_to", r"(?:up to|as many as)"), ("under", r"(?:under|less than|fewer than)")]
+               ("at_least", r"(?:at least)"), ("up_to", r"(?:up to|as many as)"),
+               ("under", r"(?:under|less than|fewer than)")]
 _REVENUE = re.compile(r"\b(revenue|revenues|sales|turnover)\b", re.I)
 
 

@@ -144,7 +144,8 @@ class RoleReader:
             return hit
         if self.no_discovery:
             return None
-        if len(name) < 2 or not all(w[0].isupper() or w[0].isdigit() or w in _NAME_GLUE for w in name.split()) or any(w in _NOT_ORG_WORDS for w in name.split()) \
+        if len(name) < 2 or not all(w[0].isupper() or w[0].isdigit() or w in _NAME_GLUE for w in name.split()) \
+                or any(w in _NOT_ORG_WORDS for w in name.split()) \
                 or _NUMBERED.fullmatch(name) or not any(ch.isalpha() for ch in name) or name in REGIONS \
                 or name in _DEMONYMS \
                 or any(w in _DEMONYMS or w in REGIONS for w in name.split()[:1]):
@@ -212,45 +213,7 @@ class RoleReader:
         owned noun, the referent of a pronoun or a definite anaphor."""
         if tok is None or depth > 4:
             return []
-        out: list[CompanyHit] = []
-        low = tok.lower_
-        if tok.i in hits:
-            out.append(hits[tok.i])
-            out += [h for h in view.companies if tok.idx < h.start < tok.idx + len(tok.text)
-                    and h.kind not in ("media", "person")]   # "the Renault-Nissan alliance": one token, two names
-        elif low in PRONOUNS and tok.pos_ == "PRON":
-            ref = self._antecedent(view, tok, set(exclude), hits)
-            if ref and (kind != "ban" or ref.kind == "app"):   # "sued to block it": "it" is a deal, not an app
-                out.append(ref)
-        else:
-            named = [hits[c.i] for c in tok.children if c.i in hits and c.dep_ in ("compound", "flat", "nmod", "amod")]
-            if named and tok.lemma_.lower() not in OWNED_NOUNS:
-                out.extend(named)
-            elif tok.lemma_.lower() in OWNED_NOUNS or low in OWNED_NOUNS or low in ANAPHORS:
-                for c in tok.children:
-                    if c.dep_ in ("compound", "nmod") and c.i not in hits:
-                        continue   # "its OTC business", "Swiss company": a descriptor, not an owner
-                    if c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ in ("of", "in", "to", "on")) \
-                            or c.dep_ in ("compound", "nmod") or c.dep_ == "appos":
-                        targets = [c] if c.dep_ != "prep" else [g for g in c.children if g.dep_ == "pobj"]
-                        for g in targets:
-                            out.extend(self._entities(view, g, hits, kind, exclude, depth + 1))
-                if not out:
-                    for c in tok.children:
-                        if c.dep_ in ("appos", "flat") and c.pos_ in _PROPER:
-                            out.extend(self._entities(view, c, hits, kind, exclude, depth + 1))
-                nxt = tok.i + 1
-                if not out and low in ANAPHORS and nxt < len(tok.doc) and nxt in hits:
-                    out.append(hits[nxt])   # "the stock-image company Shutterstock", however the parse hangs it
-                if not out and low in ANAPHORS and any(c.lower_ in ("the", "this") for c in tok.children) \
-                        and not any(c.lower_ in ("combined", "merged", "new", "joint") for c in tok.children):
-                    ref = self._antecedent(view, tok, set(exclude))
-                    if ref:
-                        out.append(ref)
-            elif tok.pos_ in _PROPER:
-                found = self._discover(view, tok, "app" if kind == "ban" else "company")
-                if found:
-                    out.append(found)
+        out = self._token_entities(view, tok, hits, kind, exclude, depth)
         if not out and tok.pos_ == "NOUN":   # "a consortium led by X", "a joint venture formed by A and B"
             for c in tok.children:
                 if c.dep_ == "acl" and c.lemma_.lower() in ("lead", "form", "back", "own", "control", "create"):
@@ -270,6 +233,60 @@ class RoleReader:
                 seen.add(h.company_id)
                 unique.append(h)
         return unique
+
+    def _token_entities(self, view, tok, hits, kind, exclude, depth) -> list[CompanyHit]:
+        """The organisations the token itself names (a name, a pronoun's referent, the names compounded with it,
+        the owner of an owned noun, a name the parse alone shows), before its conjuncts and appositions. Split
+        from `_entities`, which adds those."""
+        out: list[CompanyHit] = []
+        low = tok.lower_
+        if tok.i in hits:
+            out.append(hits[tok.i])
+            out += [h for h in view.companies if tok.idx < h.start < tok.idx + len(tok.text)
+                    and h.kind not in ("media", "person")]   # "the Renault-Nissan alliance": one token, two names
+        elif low in PRONOUNS and tok.pos_ == "PRON":
+            ref = self._antecedent(view, tok, set(exclude), hits)
+            if ref and (kind != "ban" or ref.kind == "app"):   # "sued to block it": "it" is a deal, not an app
+                out.append(ref)
+        else:
+            named = [hits[c.i] for c in tok.children if c.i in hits and c.dep_ in ("compound", "flat", "nmod", "amod")]
+            if named and tok.lemma_.lower() not in OWNED_NOUNS:
+                out.extend(named)
+            elif tok.lemma_.lower() in OWNED_NOUNS or low in OWNED_NOUNS or low in ANAPHORS:
+                out.extend(self._owner_entities(view, tok, hits, kind, exclude, depth))
+            elif tok.pos_ in _PROPER:
+                found = self._discover(view, tok, "app" if kind == "ban" else "company")
+                if found:
+                    out.append(found)
+        return out
+
+    def _owner_entities(self, view, tok, hits, kind, exclude, depth) -> list[CompanyHit]:
+        """The organisations an owned noun or a definite anaphor stands for ("its business", "X's unit", "the
+        company"): its owner, else its apposition, the name right after it, or the anaphor's referent. Split
+        from `_token_entities`, one of whose branches it is."""
+        out: list[CompanyHit] = []
+        low = tok.lower_
+        for c in tok.children:
+            if c.dep_ in ("compound", "nmod") and c.i not in hits:
+                continue   # "its OTC business", "Swiss company": a descriptor, not an owner
+            if c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ in ("of", "in", "to", "on")) \
+                    or c.dep_ in ("compound", "nmod") or c.dep_ == "appos":
+                targets = [c] if c.dep_ != "prep" else [g for g in c.children if g.dep_ == "pobj"]
+                for g in targets:
+                    out.extend(self._entities(view, g, hits, kind, exclude, depth + 1))
+        if not out:
+            for c in tok.children:
+                if c.dep_ in ("appos", "flat") and c.pos_ in _PROPER:
+                    out.extend(self._entities(view, c, hits, kind, exclude, depth + 1))
+        nxt = tok.i + 1
+        if not out and low in ANAPHORS and nxt < len(tok.doc) and nxt in hits:
+            out.append(hits[nxt])   # "the stock-image company Shutterstock", however the parse hangs it
+        if not out and low in ANAPHORS and any(c.lower_ in ("the", "this") for c in tok.children) \
+                and not any(c.lower_ in ("combined", "merged", "new", "joint") for c in tok.children):
+            ref = self._antecedent(view, tok, set(exclude))
+            if ref:
+                out.append(ref)
+        return out
 
     # ----- arguments -----
     @staticmethod
@@ -335,65 +352,9 @@ class RoleReader:
         earlier = any(c.dep_ == "aux" and c.lower_ == "had" for c in trigger.children)
         if any(c.dep_ == "neg" for c in trigger.children):
             return None, earlier
-        tok, hops, found = trigger, 0, []
-        while tok.head is not tok and hops < 6 and tok.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "prep", "advcl", "pcomp",
-                                                                 "acl", "nsubj", "nsubjpass", "compound", "attr",
-                                                                 "relcl", "appos", "npadvmod"):
-            if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
-                self.condition = True
-                return None, earlier   # "if it bought the business": a condition states nothing (and denies nothing)
-            if tok.dep_ in ("conj", "relcl", "ccomp") and tok.head.lemma_.lower() in SPEECH:
-                break
-            if tok.dep_ == "relcl" or (tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children)) or (
-                    tok.dep_ == "prep" and tok.lower_ in TIME_PREPS):
-                break   # "follow India, which blocked TikTok", "pulled out after selling Asda": a clause of its own
-            if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
-                return None, earlier   # "if it bought the business": a condition states nothing
-            child, tok = tok, tok.head
-            hops += 1
-            lemma = tok.lemma_.lower()
-            if lemma in HEARSAY and tok.head.lemma_.lower() in DENY:
-                return None, earlier   # "rejected claims that it is in talks"
-            if lemma in DENY and child.dep_ == "ccomp":
-                return None, earlier   # "denied that it would buy"
-            if any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children) and tok.pos_ == "NOUN":
-                return None, earlier   # "no plans to ban", "no intention of making an offer"
-            if kind == "ban" and lemma in REQUESTS:
-                return None, earlier   # "asked the court to bar X": a request, the ban is told elsewhere if at all
-            if kind == "deal" and lemma == "close" and tok.pos_ == "ADJ":
-                found.append("talks")   # "close to a deal"
-                continue
-            if kind == "deal" and lemma in ("try", "attempt") and tok.tag_ == "VBD":
-                found.append("abandoned")   # "tried to buy": it did not happen
-                continue
-            beside = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" and c is not child
-                      for g in c.children if g.dep_ == "pobj" and g.lemma_.lower() in words]
-            if kind == "deal" and tok.pos_ in ("VERB", "AUX") and beside:
-                found.append(words[beside[0].lemma_.lower()])   # "it was in discussions with X to buy Y"
-                continue
-            if tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ", "ADP") and lemma in words and (
-                    tok.pos_ != "ADJ" or lemma == "interested"):
-                if kind == "deal" and lemma in ("end", "pull", "call", "walk", "turn", "move") and not self._ending(tok):
-                    continue
-                if any(c.dep_ == "neg" for c in tok.children):
-                    return None, earlier
-                status = words[lemma]
-                if any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children) and status not in (
-                        "blocked", "abandoned", "lifted"):
-                    status = "rumored" if kind == "deal" else "proposed"
-                found.append(status)
-                earlier = earlier or any(c.dep_ == "aux" and c.lower_ == "had" for c in tok.children)
-                continue
-            if kind == "ban" and frame.lemma in ("ban", "prohibition", "restriction") and trigger.pos_ == "NOUN" \
-                    and lemma in ("block", "suspend", "halt", "freeze", "strike", "stop", "enjoin", "overturn") \
-                    and child is trigger \
-                    and trigger.dep_ in ("dobj", "nsubjpass"):
-                found.append("lifted" if lemma in ("strike", "overturn") else "blocked")
-                continue
-            if any(c.dep_ == "neg" for c in tok.children) and tok.pos_ in ("VERB", "AUX"):
-                return None, earlier
-            if lemma in SPEECH:
-                break
+        found, earlier = self._climb_status(trigger, kind, frame, words, earlier)
+        if found is None:
+            return None, earlier
         self.weak = not found and trigger.pos_ != "VERB"
         if found:
             final = [st for st in found if st in ("blocked", "abandoned", "lifted")]
@@ -419,6 +380,95 @@ class RoleReader:
             if not past:
                 status = "agreed"   # "will buy", "to acquire", "buys" (a headline's present): agreed, not done
         return status, earlier
+
+    def _climb_status(self, trigger, kind: str, frame: Frame, words, earlier: bool) -> tuple[list[str] | None, bool]:
+        """(the statuses the words governing the trigger state, nearest first; earlier), walking up the parse
+        to the end of the trigger's clause, or (None, earlier) when one of them denies it. Split from
+        `_status`, which falls back on the trigger's own auxiliaries."""
+        tok, hops, found = trigger, 0, []
+        while tok.head is not tok and hops < 6 and tok.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "prep", "advcl",
+                                                                 "pcomp", "acl", "nsubj", "nsubjpass", "compound",
+                                                                 "attr", "relcl", "appos", "npadvmod"):
+            step = self._clause_end(tok)
+            if step == "deny":
+                return None, earlier
+            if step == "stop":
+                break
+            child, tok = tok, tok.head
+            hops += 1
+            step, status, had = self._governing_status(tok, child, trigger, kind, frame, words)
+            if step == "deny":
+                return None, earlier
+            if step == "found":
+                found.append(status)
+            earlier = earlier or had
+            if step == "stop":
+                break
+        return found, earlier
+
+    def _clause_end(self, tok) -> str | None:
+        """Whether the walk up from `tok` ends here: "deny" (a condition states nothing, and denies nothing),
+        "stop" (a clause of its own), else None. Split from `_climb_status`."""
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
+            self.condition = True
+            return "deny"   # "if it bought the business": a condition states nothing (and denies nothing)
+        if tok.dep_ in ("conj", "relcl", "ccomp") and tok.head.lemma_.lower() in SPEECH:
+            return "stop"
+        if tok.dep_ == "relcl" or (tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children)) or (
+                tok.dep_ == "prep" and tok.lower_ in TIME_PREPS):
+            return "stop"   # "follow India, which blocked TikTok", "pulled out after selling Asda": a clause of its own
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in tok.children):
+            return "deny"   # "if it bought the business": a condition states nothing
+        return None
+
+    def _governing_status(self, tok, child, trigger, kind: str, frame: Frame, words) -> tuple[str, str | None, bool]:
+        """What the word `tok` above the trigger (reached from `child`) says of it: (step, status, had) where
+        step is "deny", "stop", "found" (it states `status`) or "next" (it states nothing, go on), and had
+        whether it is told as earlier ("had agreed"). Split from `_climb_status`: one step of the walk."""
+        lemma = tok.lemma_.lower()
+        if lemma in HEARSAY and tok.head.lemma_.lower() in DENY:
+            return "deny", None, False   # "rejected claims that it is in talks"
+        if lemma in DENY and child.dep_ == "ccomp":
+            return "deny", None, False   # "denied that it would buy"
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children) and tok.pos_ == "NOUN":
+            return "deny", None, False   # "no plans to ban", "no intention of making an offer"
+        if kind == "ban" and lemma in REQUESTS:
+            return "deny", None, False   # "asked the court to bar X": a request, the ban is told elsewhere if at all
+        if kind == "deal" and lemma == "close" and tok.pos_ == "ADJ":
+            return "found", "talks", False   # "close to a deal"
+        if kind == "deal" and lemma in ("try", "attempt") and tok.tag_ == "VBD":
+            return "found", "abandoned", False   # "tried to buy": it did not happen
+        beside = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" and c is not child
+                  for g in c.children if g.dep_ == "pobj" and g.lemma_.lower() in words]
+        if kind == "deal" and tok.pos_ in ("VERB", "AUX") and beside:
+            return "found", words[beside[0].lemma_.lower()], False   # "it was in discussions with X to buy Y"
+        if tok.pos_ in ("VERB", "AUX", "NOUN", "ADJ", "ADP") and lemma in words and (
+                tok.pos_ != "ADJ" or lemma == "interested"):
+            return self._status_word(tok, lemma, kind, words)
+        if kind == "ban" and frame.lemma in ("ban", "prohibition", "restriction") and trigger.pos_ == "NOUN" \
+                and lemma in ("block", "suspend", "halt", "freeze", "strike", "stop", "enjoin", "overturn") \
+                and child is trigger \
+                and trigger.dep_ in ("dobj", "nsubjpass"):
+            return "found", ("lifted" if lemma in ("strike", "overturn") else "blocked"), False
+        if any(c.dep_ == "neg" for c in tok.children) and tok.pos_ in ("VERB", "AUX"):
+            return "deny", None, False
+        if lemma in SPEECH:
+            return "stop", None, False
+        return "next", None, False
+
+    def _status_word(self, tok, lemma: str, kind: str, words) -> tuple[str, str | None, bool]:
+        """`_governing_status` for a status word of the frames ("agreed", "talks", "blocked"): its status, made
+        a rumour or a proposal by a modal. Split from `_governing_status`."""
+        if kind == "deal" and lemma in ("end", "pull", "call", "walk", "turn", "move") \
+                and not self._ending(tok):
+            return "next", None, False
+        if any(c.dep_ == "neg" for c in tok.children):
+            return "deny", None, False
+        status = words[lemma]
+        if any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children) and status not in (
+                "blocked", "abandoned", "lifted"):
+            status = "rumored" if kind == "deal" else "proposed"
+        return "found", status, any(c.dep_ == "aux" and c.lower_ == "had" for c in tok.children)
 
     @staticmethod
     def _ending(tok) -> bool:
@@ -461,95 +511,10 @@ class RoleReader:
     def _read(self, view, doc, tok, frame: Frame, hits) -> Event | None:
         kind = frame.kind
         status, earlier = self._status(tok, kind, frame, view.is_title)
-        agents_tok, patients_tok, others_tok = [], [], []
-        if tok.dep_ in ("amod", "acl") and tok.tag_ == "VBN" and kind == "ban" and tok.head.pos_ in ("NOUN", "PROPN"):
-            # "the banned exchanges include A, B and C", "A and B were among the platforms blocked"
-            noun = tok.head
-            agents_tok += self._prep_objects(tok, "by")   # "... the 59 apps blocked by New Delhi"
-            copula = noun.head if noun.dep_ == "pobj" and noun.head.lower_ == "among" else None
-            if copula is not None:
-                patients_tok += self._child(copula.head, "nsubj")
-            else:
-                verb = noun.head if noun.dep_ in ("nsubj", "nsubjpass") else None
-                if verb is not None and verb.lemma_.lower() in ("include", "be", "comprise"):
-                    patients_tok += self._child(verb, "dobj", "attr")
-                else:
-                    patients_tok.append(noun)
-        elif tok.dep_ == "amod":
-            if kind != "ban":
-                return None
-            noun = tok.head
-            verb = noun.head if noun.dep_ in ("nsubj", "nsubjpass") else None
-            if verb is not None and verb.lemma_.lower() in ("include", "be", "comprise"):
-                patients_tok += self._child(verb, "dobj", "attr")
-            else:
-                patients_tok.append(noun)
-        elif frame.object == "self":   # "ordered Hikvision to cease operations": the one ordered stops
-            gov = tok.head if tok.dep_ == "xcomp" else None
-            if gov is None or gov.lemma_.lower() not in ORDERS:
-                return None
-            patients_tok += self._child(gov, "dobj")
-            agents_tok += self._child(gov, "nsubj")
-        elif tok.pos_ == "VERB":
-            if self._passive(tok):
-                patients_tok += self._child(tok, "nsubjpass")
-                agents_tok += self._prep_objects(tok, "by")
-                if kind == "ban" and any(d.lemma_.lower() in OWNED_NOUNS for d in patients_tok):
-                    patients_tok += self._prep_objects(tok, "to", "on")   # "access will be blocked to X"
-            else:
-                subj = self._subject(tok)
-                agents_tok += [subj] if subj is not None else []
-                if frame.object == "stake":   # "owns 16.5 per cent of X"; "owns X", "owns shares in X" tell no deal
-                    patients_tok += [d for d in self._child(tok, "dobj") if d.lemma_.lower() in (STAKE_NOUNS | {
-                        "third", "half", "quarter", "majority", "minority", "%"}) - {"share", "interest", "holding"}]
-                elif frame.object == "company":
-                    patients_tok += self._child(tok, "dobj")
-                    if kind == "ban" and any(d.lemma_.lower() in OWNED_NOUNS for d in patients_tok):
-                        patients_tok += self._prep_objects(tok, "to", "on")   # "blocked access ... to X"
-                elif frame.object in ("in", "for", "on", "of"):
-                    patients_tok += self._prep_objects(tok, frame.object)
-                    for d in self._child(tok, "dobj"):   # "invested $1bn in X" / "a stake in X" under the verb
-                        patients_tok += self._prep_objects(d, frame.object)
-                elif frame.object == "with":
-                    others_tok += self._prep_objects(tok, "with")
-                if frame.direction == "mutual" and frame.object == "with":
-                    others_tok += [t for d in self._child(tok, "dobj") for t in [d]]   # "merge Huya and DouYu"
-            if frame.direction == "seller":
-                others_tok += self._prep_objects(tok, "to")
-            patients_tok += self._prep_objects(tok, *LIST_PREPS)
-        else:   # a nominal event
-            owner = self._owner(tok)
-            role_preps = {"company": ("of", "on", "against") if kind == "ban" else ("of",), "in": ("in",), "for": ("for",), "with": ("with", "between", "of"),
-                          "on": ("on", "of", "against"), "of": ("of", "on"), "stake": ("in", "of")}[frame.object]
-            objects = self._prep_objects(tok, *role_preps)
-            by = self._prep_objects(tok, "by")
-            compounds = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and c.i in hits]
-            fors = self._prep_objects(tok, "for") if kind == "deal" and frame.direction == "mutual" else []
-            if fors and any(c.i in hits for c in fors):   # "the Oracle-Walmart deal for TikTok": bidders and a target
-                frame = replace(frame, direction="buyer", type=frame.type or "acquisition")
-                patients_tok += fors
-                agents_tok += compounds or ([owner] if owner is not None else [])
-            elif kind == "deal" and frame.direction == "mutual":
-                others_tok += objects + compounds
-                joint = [o for o in self._prep_objects(tok, "of", "between") if self._child(o, "conj")]
-                if owner is not None and not joint:   # "the merger of A and B": A and B, not who tells of it
-                    agents_tok.append(owner)
-            else:
-                patients_tok += objects
-                if kind == "ban" and owner is not None and owner.dep_ == "poss" and owner.i in hits and not objects:
-                    patients_tok.append(owner)   # "ordered YouTube's suspension": whose suspension is the target
-                    owner = None
-                if kind == "ban":
-                    patients_tok += compounds
-                    gov = self._governing_verb(tok)
-                    if gov is not None and not objects:   # "sanctions were introduced against A, B and C"
-                        patients_tok += self._prep_objects(gov, "against", "on")
-                elif compounds and not objects:   # "the Monsanto takeover"; not "a BOGO offer" (a name only found here)
-                    patients_tok += [c for c in compounds if hits[c.i].origin == "registry"]
-                if frame.direction == "seller":   # "the sale of Aegon's unit to Vienna Insurance Group"
-                    others_tok += self._prep_objects(tok, "to")
-                offerer = self._prep_objects(tok, "from") if kind == "deal" else []   # "an offer from X"
-                agents_tok += by or offerer or ([owner] if owner is not None else [])
+        args = self._arguments(tok, frame, hits)
+        if args is None:
+            return None
+        frame, agents_tok, patients_tok, others_tok = args
         ent = self._entities
         if kind == "deal" and frame.direction == "mutual" and tok.pos_ != "VERB":
             for o in self._prep_objects(tok, "between", "among"):
@@ -593,6 +558,117 @@ class RoleReader:
         return Event(kind, frame, status, agents, patients, others, [], False, earlier, view, not self.weak, stake,
                      own_unit, seen)
 
+    def _arguments(self, tok, frame: Frame, hits):
+        """(frame, agent tokens, patient tokens, other party tokens) of the trigger `tok`, or None when it is
+        no event of its frame here; the frame is made a buyer's one for "the Oracle-Walmart deal for TikTok".
+        Split from `_read`, which turns the tokens into organisations and the event."""
+        kind = frame.kind
+        agents_tok, patients_tok, others_tok = [], [], []
+        if tok.dep_ in ("amod", "acl") and tok.tag_ == "VBN" and kind == "ban" and tok.head.pos_ in ("NOUN", "PROPN"):
+            # "the banned exchanges include A, B and C", "A and B were among the platforms blocked"
+            noun = tok.head
+            agents_tok += self._prep_objects(tok, "by")   # "... the 59 apps blocked by New Delhi"
+            copula = noun.head if noun.dep_ == "pobj" and noun.head.lower_ == "among" else None
+            if copula is not None:
+                patients_tok += self._child(copula.head, "nsubj")
+            else:
+                verb = noun.head if noun.dep_ in ("nsubj", "nsubjpass") else None
+                if verb is not None and verb.lemma_.lower() in ("include", "be", "comprise"):
+                    patients_tok += self._child(verb, "dobj", "attr")
+                else:
+                    patients_tok.append(noun)
+        elif tok.dep_ == "amod":
+            if kind != "ban":
+                return None
+            noun = tok.head
+            verb = noun.head if noun.dep_ in ("nsubj", "nsubjpass") else None
+            if verb is not None and verb.lemma_.lower() in ("include", "be", "comprise"):
+                patients_tok += self._child(verb, "dobj", "attr")
+            else:
+                patients_tok.append(noun)
+        elif frame.object == "self":   # "ordered Hikvision to cease operations": the one ordered stops
+            gov = tok.head if tok.dep_ == "xcomp" else None
+            if gov is None or gov.lemma_.lower() not in ORDERS:
+                return None
+            patients_tok += self._child(gov, "dobj")
+            agents_tok += self._child(gov, "nsubj")
+        elif tok.pos_ == "VERB":
+            self._verb_arguments(tok, frame, agents_tok, patients_tok, others_tok)
+        else:   # a nominal event
+            frame = self._nominal_arguments(tok, frame, hits, agents_tok, patients_tok, others_tok)
+        return frame, agents_tok, patients_tok, others_tok
+
+    def _verb_arguments(self, tok, frame: Frame, agents_tok, patients_tok, others_tok) -> None:
+        """`_arguments` of a verb: adds to the three lists its subject or agent, its object by the frame, and
+        the buyer a seller sells to. Split from `_arguments`, one of whose branches it is."""
+        kind = frame.kind
+        if self._passive(tok):
+            patients_tok += self._child(tok, "nsubjpass")
+            agents_tok += self._prep_objects(tok, "by")
+            if kind == "ban" and any(d.lemma_.lower() in OWNED_NOUNS for d in patients_tok):
+                patients_tok += self._prep_objects(tok, "to", "on")   # "access will be blocked to X"
+        else:
+            subj = self._subject(tok)
+            agents_tok += [subj] if subj is not None else []
+            if frame.object == "stake":   # "owns 16.5 per cent of X"; "owns X", "owns shares in X" tell no deal
+                patients_tok += [d for d in self._child(tok, "dobj") if d.lemma_.lower() in (STAKE_NOUNS | {
+                    "third", "half", "quarter", "majority", "minority", "%"}) - {"share", "interest", "holding"}]
+            elif frame.object == "company":
+                patients_tok += self._child(tok, "dobj")
+                if kind == "ban" and any(d.lemma_.lower() in OWNED_NOUNS for d in patients_tok):
+                    patients_tok += self._prep_objects(tok, "to", "on")   # "blocked access ... to X"
+            elif frame.object in ("in", "for", "on", "of"):
+                patients_tok += self._prep_objects(tok, frame.object)
+                for d in self._child(tok, "dobj"):   # "invested $1bn in X" / "a stake in X" under the verb
+                    patients_tok += self._prep_objects(d, frame.object)
+            elif frame.object == "with":
+                others_tok += self._prep_objects(tok, "with")
+            if frame.direction == "mutual" and frame.object == "with":
+                others_tok += [t for d in self._child(tok, "dobj") for t in [d]]   # "merge Huya and DouYu"
+        if frame.direction == "seller":
+            others_tok += self._prep_objects(tok, "to")
+        patients_tok += self._prep_objects(tok, *LIST_PREPS)
+
+    def _nominal_arguments(self, tok, frame: Frame, hits, agents_tok, patients_tok, others_tok) -> Frame:
+        """`_arguments` of a nominal event ("the sale of X to Y", "the Monsanto takeover"): adds to the three
+        lists its owner, its prepositional objects and the names compounded with it; returns the frame, a
+        buyer's one where two bidders go for one target. Split from `_arguments`, one of whose branches it is."""
+        kind = frame.kind
+        owner = self._owner(tok)
+        role_preps = {"company": ("of", "on", "against") if kind == "ban" else ("of",), "in": ("in",), "for": ("for",),
+                      "with": ("with", "between", "of"), "on": ("on", "of", "against"), "of": ("of", "on"),
+                      "stake": ("in", "of")}[frame.object]
+        objects = self._prep_objects(tok, *role_preps)
+        by = self._prep_objects(tok, "by")
+        compounds = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and c.i in hits]
+        fors = self._prep_objects(tok, "for") if kind == "deal" and frame.direction == "mutual" else []
+        if fors and any(c.i in hits for c in fors):   # "the Oracle-Walmart deal for TikTok": bidders and a target
+            frame = replace(frame, direction="buyer", type=frame.type or "acquisition")
+            patients_tok += fors
+            agents_tok += compounds or ([owner] if owner is not None else [])
+        elif kind == "deal" and frame.direction == "mutual":
+            others_tok += objects + compounds
+            joint = [o for o in self._prep_objects(tok, "of", "between") if self._child(o, "conj")]
+            if owner is not None and not joint:   # "the merger of A and B": A and B, not who tells of it
+                agents_tok.append(owner)
+        else:
+            patients_tok += objects
+            if kind == "ban" and owner is not None and owner.dep_ == "poss" and owner.i in hits and not objects:
+                patients_tok.append(owner)   # "ordered YouTube's suspension": whose suspension is the target
+                owner = None
+            if kind == "ban":
+                patients_tok += compounds
+                gov = self._governing_verb(tok)
+                if gov is not None and not objects:   # "sanctions were introduced against A, B and C"
+                    patients_tok += self._prep_objects(gov, "against", "on")
+            elif compounds and not objects:   # "the Monsanto takeover"; not "a BOGO offer" (a name only found here)
+                patients_tok += [c for c in compounds if hits[c.i].origin == "registry"]
+            if frame.direction == "seller":   # "the sale of Aegon's unit to Vienna Insurance Group"
+                others_tok += self._prep_objects(tok, "to")
+            offerer = self._prep_objects(tok, "from") if kind == "deal" else []   # "an offer from X"
+            agents_tok += by or offerer or ([owner] if owner is not None else [])
+        return frame
+
     def _veto(self, view: SentenceView, patients: list[CompanyHit]) -> None:
         """The parse read a ban word here and found that it bans none of `patients` (a deal blocked, a post
         removed, a company's own rule, a request, a condition): a ban of them the regular expressions read in
@@ -630,6 +706,18 @@ class RoleReader:
         markets = [a.market_id for a in actors if any(s <= a.start < e for s, e in spans)]
         markets += [m.market_id for m in places if any(s <= m.start < e for s, e in spans)
                     and not any(h.start <= m.start < h.end for h in view.companies)]
+        markets, explicit = self._ban_markets(view, tok, markets, places, all_places, actors)
+        if not markets:
+            return None
+        unique = list(dict.fromkeys(markets))
+        if explicit:
+            self.last_ban_market = unique[-1]
+        return Event("ban", frame, status, agents, patients, [], unique, explicit, earlier, view)
+
+    def _ban_markets(self, view, tok, markets: list[str], places, all_places, actors) -> tuple[list[str], bool]:
+        """(markets, whether the sentence names them) of a ban: the ones its agents name, else those named
+        where the ban applies ("in", "across"), else an actor's, else the last ban's, else the article's
+        salient market. Split from `_ban`, which reads its agents' markets first."""
         explicit = bool(markets)
         if not markets:
             where = [g for g in self._prep_objects(tok, "in", "across", "throughout")]
@@ -654,12 +742,7 @@ class RoleReader:
         if not markets:
             salient = self.ctx.salient_market(view.index)
             markets = [salient] if salient else []
-        if not markets:
-            return None
-        unique = list(dict.fromkeys(markets))
-        if explicit:
-            self.last_ban_market = unique[-1]
-        return Event("ban", frame, status, agents, patients, [], unique, explicit, earlier, view)
+        return markets, explicit
 
 
 def _english_word(name: str) -> bool:

@@ -17,7 +17,15 @@ from typing import Any, Iterable, Mapping
 import pycountry
 import yaml
 
-__all__ = ["DEFAULT_PATH", "KINDS", "LISTED_PATH", "RegistryCompany", "load_registry", "read_entries", "validate_registry"]
+__all__ = [
+    "DEFAULT_PATH",
+    "KINDS",
+    "LISTED_PATH",
+    "RegistryCompany",
+    "load_registry",
+    "read_entries",
+    "validate_registry",
+]
 
 DEFAULT_PATH = Path(__file__).with_name("companies.yaml")
 # Index constituents generated from a maintained package (newsintel/registry/listed.py); the hand-written

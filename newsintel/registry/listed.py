@@ -11,8 +11,9 @@ How a constituent becomes an entry:
 - the canonical name is its listed name without the legal form ("Chevron Corporation" → "Chevron");
   the listed name is an alias;
 - a name that is also an ordinary English word or a first name in common use ("Target", "Next", "Chevron")
-  is a *risky* alias (left out when the listed name has no legal form to stand as the safe name): the matcher takes it only when the text also names the company another way or speaks of
-  it as a business nearby. The word list comes from `english-words` (gcide), also only at build time;
+  is a *risky* alias (left out when the listed name has no legal form to stand as the safe name): the
+  matcher takes it only when the text also names the company another way or speaks of it as a business
+  nearby. The word list comes from `english-words` (gcide), also only at build time;
 - an entry whose id or any name is already claimed by the hand-written registry is left out: the hand-written
   entry is the reviewed one (its parent, kind and aliases), and no name may have two owners;
 - a name that is a country or a capital (news would read it as a market) is left out.

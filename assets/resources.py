@@ -34,6 +34,7 @@ class WarehouseResource(ConfigurableResource):
     step), rather than after every stage: one copy of the file per run."""
     path: str
     _run_warehouse: Optional[Warehouse] = PrivateAttr(default=None)
+    _publish_failed: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # Arrow's default pool keeps freed chunks: measured with bench_scale's generator, the system
@@ -54,12 +55,26 @@ class WarehouseResource(ConfigurableResource):
                 # Nothing was ever written (a run that failed before its first write session, on a new
                 # database): publishing would only add a second, confusing error to the first.
                 return
+            if self._publish_failed:
+                return   # the publish step failed the run and said why; a second try would only repeat it
             try:
                 self._run_warehouse.flush()
             except Exception as exc:  # the run's work stays committed in the work file; the next run publishes
                 if context.log:
                     context.log.error(f"publishing {self.path} failed: {exc}")
                 raise
+
+    def publish(self) -> bool:
+        """Publish what this run committed (assets/publish.py); an error fails the step, and so the run.
+        True when a new state was published."""
+        wh = self.get()
+        before = wh.unpublished()
+        try:
+            wh.flush()
+        except Exception:
+            self._publish_failed = True
+            raise
+        return before
 
     def get(self) -> Warehouse:
         return self._run_warehouse or Warehouse(self.path)

@@ -43,6 +43,14 @@ class Warehouse:
         publish, or when nothing changed)."""
         self.store.flush()
 
+    def unpublished(self) -> bool:
+        """True while committed work waits to be published (always False for stores that do not publish)."""
+        return isinstance(self.store, FileStore) and self.store.unpublished()
+
+    def published_note(self) -> str | None:
+        """Which file analysts see and how old it is (None for stores that do not publish a copy)."""
+        return self.store.published_note() if isinstance(self.store, FileStore) else None
+
     @property
     def path(self) -> Any:
         """Where analysts find the data (a file path for the file store): shown to users."""

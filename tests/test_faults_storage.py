@@ -347,3 +347,79 @@ def test_a_run_waiting_for_the_writers_lock_ends_on_sigterm(tmp_path):
         assert waiter.returncode != 0 and "got the lock" not in out
     finally:
         holder.communicate("", timeout=10)
+
+
+def _segments(db: Path, source: str) -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r[0] for r in con.execute("SELECT DISTINCT body_file FROM raw_pages WHERE source_id = ?",
+                                          [source]).fetchall()}
+    finally:
+        con.close()
+
+
+def _lost_rows(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT f.url, r.source_id FROM clean_failures f JOIN raw_pages r USING (page_id) "
+                           "WHERE f.reason LIKE 'raw page body lost%' ORDER BY 1").fetchall()
+    finally:
+        con.close()
+
+
+def _damage_segment(path: Path, how: str) -> None:
+    if how == "deleted":
+        path.unlink()
+    else:
+        with open(path, "r+b") as fh:
+            fh.truncate(path.stat().st_size // 2)
+
+
+@pytest.mark.parametrize("how", ["deleted", "truncated"])
+def test_a_lost_body_segment_fails_only_its_own_pages_and_refetch_restores_them(tmp_path, how):
+    """Before: a body segment lost before its pages were cleaned stopped the clean stage for every page
+    (FileNotFoundError, or a Parquet/ZSTD error), new input included; `refetch: true` kept the dead
+    `body_file` because the body's hash was unchanged; `page_bodies()` raised."""
+    yaml = ("sources:\n"
+            f"  - {{id: bharat, kind: files, path: '{DEMO}/bharat/*'{{refetch}}}}\n"
+            f"  - {{id: wire, kind: files, path: '{DEMO}/wire/*'}}\n")
+    baseline = tmp_path / "baseline.duckdb"
+    run_pipeline(baseline, write_sources(tmp_path, yaml.replace("{refetch}", "")))
+    expected = _articles(baseline)
+
+    db = tmp_path / "news.duckdb"
+    sources = write_sources(tmp_path, yaml.replace("{refetch}", ""))
+    run_pipeline(db, sources, selection=["raw_pages"])              # ingested, not cleaned yet
+    lost = _segments(db, "bharat")
+    assert lost and not lost & _segments(db, "wire")
+    for segment in lost:
+        _damage_segment(tmp_path / "news.duckdb.bodies" / segment, how)
+    bodies = Warehouse(db).page_bodies()                             # the other pages' bodies, no error
+    assert bodies and all("/wire/" in url or "wire" in url for url, _ in bodies)
+
+    run_pipeline(db, sources)                                        # green: only bharat's pages fail
+    rows = _lost_rows(db)
+    assert rows and {source for _, source in rows} == {"bharat"}
+    assert len(rows) == len({u for u, _ in rows})                    # one row per page
+    assert 0 < _articles(db) < expected                              # wire's pages were cleaned
+
+    run_pipeline(db, write_sources(tmp_path, yaml.replace("{refetch}", ", refetch: true")))
+    assert _segments(db, "bharat").isdisjoint(lost)                  # bodies written anew, hash unchanged
+    assert _lost_rows(db) == []
+    assert _articles(db) == expected
+
+
+def test_a_segment_deleted_after_cleaning_is_recorded_by_the_next_run(tmp_path):
+    """Before: a segment deleted after its pages were cleaned went unnoticed by every green run, until
+    `page_bodies()` (or a re-clean) met it."""
+    sources = write_sources(tmp_path, f"sources:\n  - {{id: wire, kind: files, path: '{DEMO}/wire/*'}}\n")
+    db = tmp_path / "news.duckdb"
+    run_pipeline(db, sources)
+    pages = len(Warehouse(db).page_bodies())
+    for segment in _segments(db, "wire"):
+        (tmp_path / "news.duckdb.bodies" / segment).unlink()
+    assert Warehouse(db).page_bodies() == []
+    run_pipeline(db, sources)
+    assert len(_lost_rows(db)) == pages                              # one clean_failures row per page
+    run_pipeline(db, sources)
+    assert len(_lost_rows(db)) == pages                              # recorded once, not again each run

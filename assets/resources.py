@@ -29,9 +29,10 @@ def utc_now() -> datetime:
 class WarehouseResource(ConfigurableResource):
     """The DuckDB warehouse; `path` is the published database file analysts query.
 
-    Inside a run the resource keeps one `Warehouse` that publishes once, when the run's resources are torn
-    down (with the in-process executor, at the end of the run; with the multiprocess one, after each
-    step), rather than after every stage: one copy of the file per run."""
+    Inside a run the resource keeps one `Warehouse` that publishes once, in the run's `published_database`
+    step (assets/publish.py: a publish that fails fails the run), rather than after every stage: one copy
+    of the file per run. A run without that step (a subset of the assets) publishes when the resources are
+    torn down (in-process executor: at the end of the run; multiprocess: after each step)."""
     path: str
     _run_warehouse: Optional[Warehouse] = PrivateAttr(default=None)
     _publish_failed: bool = PrivateAttr(default=False)

@@ -22,7 +22,7 @@ OWNERS = ["team:newsintel"]
 # What kind of data an asset holds, as a tag the catalog filters on: raw (as fetched), core (the contract's
 # tables, one row per fact or entity), mart (views for analysts), report (pages for people).
 LAYER_TAGS = {"ingest": "raw", "clean": "core", "extract": "core", "resolve": "core", "models": "mart",
-              "report": "report"}
+              "report": "report", "publish": "report"}
 
 
 def tags(group: str) -> dict[str, str]:

@@ -33,11 +33,13 @@ def utc_now() -> datetime:
 class WarehouseResource(ConfigurableResource):
     """The DuckDB warehouse; `path` is the published database file analysts query.
 
-    Inside a run the resource keeps one `Warehouse` that publishes once, when the run's resources are torn
-    down (with the in-process executor, at the end of the run; with the multiprocess one, after each
-    step), rather than after every stage: one copy of the file per run."""
+    Inside a run the resource keeps one `Warehouse` that publishes once, in the run's `published_database`
+    step (assets/publish.py: a publish that fails fails the run), rather than after every stage: one copy
+    of the file per run. A run without that step (a subset of the assets) publishes when the resources are
+    torn down (in-process executor: at the end of the run; multiprocess: after each step)."""
     path: str
     _run_warehouse: Optional[Warehouse] = PrivateAttr(default=None)
+    _publish_failed: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # Arrow's default pool keeps freed chunks: measured with bench_scale's generator, the system
@@ -58,12 +60,26 @@ class WarehouseResource(ConfigurableResource):
                 # Nothing was ever written (a run that failed before its first write session, on a new
                 # database): publishing would only add a second, confusing error to the first.
                 return
+            if self._publish_failed:
+                return   # the publish step failed the run and said why; a second try would only repeat it
             try:
                 self._run_warehouse.flush()
             except Exception as exc:  # the run's work stays committed in the work file; the next run publishes
                 if context.log:
                     context.log.error(f"publishing {self.path} failed: {exc}")
                 raise
+
+    def publish(self) -> bool:
+        """Publish what this run committed (assets/publish.py); an error fails the step, and so the run.
+        True when a new state was published."""
+        wh = self.get()
+        before = wh.unpublished()
+        try:
+            wh.flush()
+        except Exception:
+            self._publish_failed = True
+            raise
+        return before
 
     def get(self) -> Warehouse:
         """The run's warehouse in a run; outside one (the CLI, `make run`'s summary), one on the same target."""

@@ -12,15 +12,16 @@ from dagster import (
                      load_assets_from_modules,
 )
 
-from assets import checks, clean, extract, ingest, models, report, resolve
+from assets import checks, clean, extract, ingest, models, publish, report, resolve
 from assets.resources import default_resources, fans_out
 from pipelines.executors import recovering_multiprocess_executor
 from pipelines.schedules import scrape_schedule
 from pipelines.sensors import dead_run_sensor, inbox_sensor
 
-ALL_ASSETS = load_assets_from_modules([ingest, clean, extract, resolve, models])
+ALL_ASSETS = load_assets_from_modules([ingest, clean, extract, resolve, models, publish])
 # The briefing writes an HTML page beside the database: kept out of ALL_ASSETS so tests that materialize
-# ALL_ASSETS into a temporary database write no page they do not look at.
+# ALL_ASSETS into a temporary database write no page they do not look at. The publish step (in ALL_ASSETS)
+# runs last when the briefing is in the run too.
 REPORT_ASSETS = [report.briefing]
 
 # On a lake, writers commit optimistically: a step whose commit lost to a conflicting one (two runs

@@ -38,6 +38,12 @@ def ingest_summary(result) -> str | None:
     return line
 
 
+def _say_what_analysts_see(warehouse) -> None:
+    note = warehouse.published_note()
+    if note:
+        print(f"newsintel: {note}", file=sys.stderr)
+
+
 def main() -> int:
     started = time.monotonic()
     try:                        # every run checks this as it starts; here it is said once, without a trace
@@ -60,6 +66,23 @@ def main() -> int:
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"newsintel: the run failed at {failed}; see the Dagster UI (make ui) for details", file=sys.stderr)
+        said = False
+        for event in result.all_events:
+            if event.is_step_failure and event.step_key == "published_database":
+                error = event.step_failure_data.error
+                error = error.cause or error
+                text = error.message.strip()
+                for prefix in (f"newsintel.storage.publish.{error.cls_name}: ", f"{error.cls_name}: "):
+                    text = text.removeprefix(prefix)
+                print(f"newsintel: {text}", file=sys.stderr)
+                said = True     # its message says which file analysts see
+        if not said:
+            _say_what_analysts_see(warehouse)
+        return 1
+    if warehouse.unpublished():
+        # a run of Dagster's that stayed green although its work was not published: never report it green
+        print("newsintel: the run's work was not published (see the run's log)", file=sys.stderr)
+        _say_what_analysts_see(warehouse)
         return 1
     with warehouse.reader() as con:
         print(summary(con))

@@ -38,7 +38,7 @@ def test_every_asset_has_a_group_and_description():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name in {"ingest", "clean", "extract", "resolve", "models", "report"}, key
+        assert node.group_name in {"ingest", "clean", "extract", "resolve", "models", "report", "publish"}, key
         assert node.description, key
 
 

@@ -20,7 +20,7 @@ from newsintel.clean.simhash import is_near_copy, shingles
 from newsintel.clean.text import content_hash, detect_language, normalize_text, parse_published, word_count
 from newsintel.parallel import chunked, map_chunks, sample
 from newsintel.storage import commit_chunk, insert_frame, key_filter, registered, upsert_rows
-from newsintel.storage.bodies import BodyStore, load_body
+from newsintel.storage.bodies import LOST, BodyStore, load_body
 from newsintel.urls import domain_of, normalize_url, url_id
 
 MIN_WORDS = 25  # below this a "page" is a stub, an error page or a paywall teaser, not an article
@@ -76,9 +76,15 @@ class _Cleaned:
     error: str | None = None
 
 
+class LostBody(str):
+    """Stands for a body that could not be read (its segment is lost): the page fails with this reason."""
+
+
 def _clean_one(page: tuple) -> _Cleaned:
     """Runs in a worker: everything per page that costs CPU (parsing, normalizing, fingerprints)."""
     page_id, url, source_id, fmt, body, sha, title_hint, published_hint, fetched_at = page
+    if isinstance(body, LostBody):
+        return _Cleaned(page, error=str(body))
     try:
         text = load_body(body) if isinstance(body, bytes) else body
         art = clean_record(url, fmt, text, title_hint, published_hint)
@@ -89,12 +95,14 @@ def _clean_one(page: tuple) -> _Cleaned:
 
 
 def pending_pages(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Pages never cleaned, or whose body changed since (and did not already fail with this body)."""
-    return [r[0] for r in con.execute("""
+    """Pages never cleaned, or whose body changed since (and did not already fail with this body). A page
+    that failed because its body was lost is pending again once ingest wrote the body anew (same hash)."""
+    return [r[0] for r in con.execute(f"""
         SELECT r.page_id
         FROM raw_pages r
         LEFT JOIN article_urls u ON u.url = r.url
         LEFT JOIN clean_failures f ON f.page_id = r.page_id AND f.body_sha256 = r.body_sha256
+             AND NOT (f.reason LIKE '{LOST}%' AND r.updated_at > f.failed_at)
         WHERE (u.url IS NULL OR u.body_sha256 <> r.body_sha256) AND f.page_id IS NULL
         ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()]
 
@@ -106,8 +114,40 @@ def _fetch_pages(con: duckdb.DuckDBPyConnection, ids: list[str], bodies: BodySto
                    r.published_hint, r.fetched_at, r.body_file
             FROM raw_pages r WHERE {only}
             ORDER BY r.published_hint NULLS LAST, r.url""").fetchall()
-    texts = bodies.load([(r[5], r[9]) for r in rows if r[4] is None]) if bodies else {}
-    return [r[:4] + (r[4] if r[4] is not None else texts[r[5]],) + r[5:9] for r in rows]
+    lost: dict[str, str] = {}     # a lost segment fails its own pages (LostBody), never the chunk
+    texts = bodies.load([(r[5], r[9]) for r in rows if r[4] is None], lost) if bodies else {}
+    return [r[:4] + (r[4] if r[4] is not None else texts[r[5]] if r[5] in texts else LostBody(lost[r[5]]),) + r[5:9]
+            for r in rows]
+
+
+def record_lost_segments(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore | None,
+                         report: CleanReport) -> None:
+    """Pages whose body segment is gone, cleaned or not: one `clean_failures` row each (once), so a deleted
+    segment is in the run's failures instead of surfacing later as a read error; rows of pages whose body
+    ingest has written anew since are removed. One stat per segment: nothing is read."""
+    if bodies is None:
+        return
+    con.execute(f"""DELETE FROM clean_failures f USING raw_pages r WHERE f.page_id = r.page_id
+                    AND f.reason LIKE '{LOST}%' AND (r.updated_at > f.failed_at OR r.body_file IS NULL)""")
+    segments = [r[0] for r in con.execute("SELECT DISTINCT body_file FROM raw_pages WHERE body_file IS NOT NULL"
+                                          ).fetchall()]
+    gone = sorted(bodies.missing(segments))
+    if not gone:
+        return
+    with key_filter(con, "r.body_file", gone) as only:
+        rows = con.execute(f"""
+            SELECT r.page_id, r.url, r.body_sha256, r.body_file FROM raw_pages r
+            LEFT JOIN clean_failures f ON f.page_id = r.page_id AND f.body_sha256 = r.body_sha256
+            WHERE {only} AND f.page_id IS NULL ORDER BY r.url""").fetchall()
+    failures = [dict(page_id=pid, url=url, body_sha256=sha, failed_at=now,
+                     reason=f"{LOST}: segment {segment} is missing; re-ingest with refetch: true")
+                for pid, url, sha, segment in rows]
+    for f in failures:
+        report.failures.append((f["url"], f["reason"]))
+    report.counts["failed"] += len(failures)
+    report.counts["bodies_lost"] += len(failures)
+    if failures:
+        upsert_rows(con, "clean_failures", "page_id", failures)
 
 
 def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore | None = None) -> CleanReport:
@@ -121,6 +161,7 @@ def clean_pages(con: duckdb.DuckDBPyConnection, now: datetime, bodies: BodyStore
     for _, results in map_chunks(_clean_one, chunks, total=len(ids)):
         _write_chunk(con, now, results, report)
         commit_chunk(con)
+    record_lost_segments(con, now, bodies, report)
     return report
 
 

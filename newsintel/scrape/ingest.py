@@ -133,6 +133,8 @@ class _Store:
         self.counts = report.per_source.setdefault(src.id, Counter())
         self.max_words = Limits().max_words    # the source's own bound is set once its options are read
         self.stored: dict[str, str] = {}       # page_id → body hash, for the pages this run touches
+        self.segment: dict[str, str | None] = {}   # page_id → the body segment its stored body is in
+        self._gone: dict[str, bool] = {}       # segment → lost (missing), asked once per segment
 
     def __call__(self, con: duckdb.DuckDBPyConnection, records: Iterable[RawRecord | RecordError],
                  reader_logged: bool | None = None) -> None:
@@ -142,7 +144,9 @@ class _Store:
         ids = [url_id(r.url) for r in records if isinstance(r, RawRecord)]
         if ids:
             with key_filter(con, "page_id", ids) as only:
-                self.stored.update(con.execute(f"SELECT page_id, body_sha256 FROM raw_pages WHERE {only}").fetchall())
+                for pid, sha, segment in con.execute(
+                        f"SELECT page_id, body_sha256, body_file FROM raw_pages WHERE {only}").fetchall():
+                    self.stored[pid], self.segment[pid] = sha, segment
         pages: dict[str, dict[str, Any]] = {}
         log: list[dict[str, Any]] = []
         batch = Counter()
@@ -164,14 +168,14 @@ class _Store:
                 batch["truncated"] += 1
                 self.report.notes.append((rec.url, note))
             pid, sha = url_id(rec.url), body_sha256(body)
-            if self.stored.get(pid) == sha:
+            if self.stored.get(pid) == sha and not self._body_lost(pid):
                 batch["unchanged"] += 1
                 continue
             if logs_here:
                 log.append(dict(url=rec.url, source_id=self.src.id, status="read", http_status=None, error=note,
                                 attempt=1, attempted_at=self.now))
             batch["updated" if pid in self.stored else "new"] += 1
-            self.stored[pid] = sha
+            self.stored[pid], self.segment[pid] = sha, None
             pages[pid] = dict(page_id=pid, url=rec.url, source_id=self.src.id, body_format=rec.body_format,
                               body=body, body_sha256=sha,
                               title_hint=rec.title_hint, published_hint=rec.published_hint,
@@ -189,6 +193,16 @@ class _Store:
         insert_rows(con, "fetch_log", log)
         self.counts.update(batch)
         self.report.counts.update(batch)
+
+    def _body_lost(self, pid: str) -> bool:
+        """Whether the stored body of page `pid` is in a segment that is gone or cut short: then an unchanged
+        body is written again (to a new segment), so `refetch: true` restores what a lost segment took."""
+        segment = self.segment.get(pid)
+        if segment is None or self.bodies is None:
+            return False
+        if segment not in self._gone:
+            self._gone[segment] = bool(self.bodies.missing([segment], read_footer=True))
+        return self._gone[segment]
 
 
 

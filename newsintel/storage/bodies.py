@@ -11,6 +11,11 @@ publishing the database never touches them and a reader of any published state f
 Analysts read them with DuckDB: `SELECT * FROM read_parquet('data/newsintel.duckdb.bodies/*.parquet')`.
 Segments written by a run that then failed, or holding bodies that were replaced since, are unreferenced:
 harmless, and `BodyStore.unreferenced` lists them for removal.
+
+A segment that is lost (deleted, or damaged so that it cannot be read) loses only its own bodies: readers
+that pass `lost` get the others and a reason per lost body (the clean stage records one `clean_failures`
+row per page, `Warehouse.page_bodies` skips them with a warning), and the next ingest that reads such a
+page again (`refetch: true` for files) writes its body to a new segment even when its hash is unchanged.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROW_GROUP = 128
+LOST = "raw page body lost"   # how every failure row and message about a lost body begins
 
 
 class BodyStore:
@@ -47,19 +53,47 @@ class BodyStore:
         _fsync_dir(self.folder)
         return name
 
-    def load(self, wanted: Iterable[tuple[str, str]]) -> dict[str, str]:
-        """Bodies by sha256 for (sha256, segment) pairs; a missing segment is an error naming it."""
+    def load(self, wanted: Iterable[tuple[str, str]], lost: dict[str, str] | None = None) -> dict[str, str]:
+        """Bodies by sha256 for (sha256, segment) pairs. A segment that is missing or cannot be read (deleted,
+        truncated, a damaged page) is an error naming it; or, given `lost`, each of its bodies is put there
+        (sha256 → why) and the others are still read: one lost segment never blocks the pages of the rest."""
         by_segment: dict[str, set[str]] = defaultdict(set)
         for sha, segment in wanted:
             by_segment[segment].add(sha)
         out: dict[str, str] = {}
         for segment, shas in by_segment.items():
             path = self.folder / segment
-            if not path.exists():
-                raise FileNotFoundError(f"raw page bodies segment {path} is missing: its pages cannot be cleaned "
-                                        "again; re-ingest them with refetch: true")
-            table = pq.read_table(path, filters=[("body_sha256", "in", sorted(shas))])
-            out.update(zip(table.column("body_sha256").to_pylist(), table.column("body").to_pylist(), strict=True))
+            try:
+                if not path.is_file():
+                    raise FileNotFoundError(f"raw page bodies segment {path} is missing")
+                table = pq.read_table(path, filters=[("body_sha256", "in", sorted(shas))])
+                found = dict(zip(table.column("body_sha256").to_pylist(), table.column("body").to_pylist(),
+                                 strict=True))
+            except (OSError, pa.ArrowException) as exc:
+                why = (f"{LOST}: segment {segment} is missing" if not path.is_file()
+                       else f"{LOST}: segment {segment} cannot be read ({type(exc).__name__}: {exc})")
+                if lost is None:
+                    raise FileNotFoundError(f"{why}; re-ingest its pages with refetch: true") from exc
+                lost.update((sha, f"{why}; re-ingest with refetch: true") for sha in shas)
+                continue
+            out.update(found)
+            if lost is not None:
+                lost.update((sha, f"{LOST}: not in segment {segment}") for sha in shas - found.keys())
+        return out
+
+    def missing(self, segments: Iterable[str], read_footer: bool = False) -> set[str]:
+        """The segments among `segments` that are not there (one stat each); with `read_footer`, also those
+        whose Parquet footer cannot be read (a truncated file), at one small read each."""
+        out = set()
+        for s in segments:
+            path = self.folder / s
+            if not path.is_file():
+                out.add(s)
+            elif read_footer:
+                try:
+                    pq.read_metadata(path)
+                except (OSError, pa.ArrowException):
+                    out.add(s)
         return out
 
     def unreferenced(self, referenced: set[str]) -> list[Path]:

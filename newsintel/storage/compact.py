@@ -42,6 +42,19 @@ def compacted_size(work: Path) -> int:
         return 0
 
 
+def clean_stale(work: Path) -> list[Path]:
+    """Remove what a compaction killed mid-way left (the half-written `.compacting` copy, its spill folder);
+    call with the writers' lock held, so no compaction is under way."""
+    stale = [p for p in (work.with_name(f"{work.name}.compacting"), work.with_name(f"{work.name}.compacting.wal"),
+                         work.with_name(f"{work.name}.compact-spill")) if p.exists()]
+    for p in stale:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return stale
+
+
 def compact_if_bloated(work: Path, log: Callable[[str], None]) -> bool:
     """Rewrite `work` compactly when it has grown past GROWTH times its last compacted size. The rewrite runs
     in a child process under a fixed DuckDB memory limit (MEMORY_LIMIT): what it holds does not depend on the

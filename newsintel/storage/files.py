@@ -11,6 +11,18 @@ What keeps publishing cheap (issue 10): a Dagster run publishes once, at its end
 session changed the work file; raw page bodies, most of the bytes, live outside the file in immutable
 Parquet segments (`newsintel.storage.bodies`) that are never copied. What keeps it safe against analysts
 who open the published file read-write, and against crashes, is in `newsintel.storage.publish`.
+
+What repairs the two files from each other (issue 16): a work file that DuckDB finds corrupt or truncated,
+when a session opens it or at any point of a session (a checksum error deep in extraction), is moved aside
+as `.<db>.work.duckdb.damaged-<stamp>` and started again from the published file, with a message saying so;
+the step that met it fails and the next run redoes the work since that publish. The reverse: a published
+file that does not open, or that is not the one the pipeline published (truncated, overwritten, a record
+missing), is set aside, never overwritten, and published again from the work file by the same run, whether
+or not the run changed anything; a deferred run checks this as it starts and again as it publishes.
+
+What keeps a failed publish from looking green: every failure is a `PublishFailed` whose message says which
+file analysts still see and how old it is; a Dagster run publishes in a step of its own (assets/publish.py),
+so the run fails with it.
 """
 from __future__ import annotations
 
@@ -19,6 +31,8 @@ import fcntl
 import logging
 import os
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -28,10 +42,12 @@ import duckdb
 from newsintel.storage import compact, publish
 from newsintel.storage.base import WarehouseError
 from newsintel.storage.bodies import BodyStore
+from newsintel.storage.publish import PublishFailed, PublishRefused
 from newsintel.storage.schema import ensure_schema
 from newsintel.storage.sessions import RenewingSession
 
 _log = logging.getLogger("newsintel.storage")
+LOCK_POLL = 0.05   # seconds between tries for the writers' lock (see FileStore._locked)
 
 
 class FileStore:
@@ -56,6 +72,45 @@ class FileStore:
     def configure(self, defer_publish: bool = False, log: Callable[[str], None] | None = None) -> None:
         self.defer_publish = defer_publish
         self.log = log or _log.warning
+        if defer_publish:
+            self._check_published()
+
+    def _check_published(self) -> None:
+        """As a deferred run starts: a published file that is missing, does not open, or is not the one the
+        pipeline published, while a work file exists, is published again at the run's end (changed or
+        not), and until then the run's own readers read the work file."""
+        if not self.work_path.exists() or self._unpublished.exists():
+            return
+        why = self._published_problem()
+        if why:
+            self.log(f"the published database {self.path} {why}; this run publishes it again from the work "
+                     f"file {self.work_path.name} as it ends")
+            self._unpublished.touch()
+
+    def _published_problem(self) -> str | None:
+        """Why the published file must be published again (None: it is the pipeline's, and it opens)."""
+        if not self.path.exists():
+            return "is missing"
+        damage = publish.opens(self.path)
+        if damage:
+            return f"cannot be opened ({damage})"
+        if publish.written_by_others(self.path) and publish.write_lock_holder(self.path) is None:
+            return "is not the file the pipeline published (written or replaced since, or its record is missing)"
+        return None
+
+    def published_note(self) -> str:
+        """Which file analysts see and how old it is, for messages about a publish that did not happen."""
+        try:
+            mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            return f"there is no published database at {self.path} yet"
+        age = max(0.0, time.time() - mtime)
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(mtime))
+        return f"analysts still see {self.path} as published at {when} ({_age(age)} ago)"
+
+    def unpublished(self) -> bool:
+        """True while committed work waits to be published (a publish failed, or a run has not ended)."""
+        return self._unpublished.exists()
 
     def __str__(self) -> str:
         return str(self.path)
@@ -65,9 +120,13 @@ class FileStore:
 
     @contextlib.contextmanager
     def _locked(self, kind: int) -> Iterator[None]:
+        """The writers' lock (LOCK_EX) or a reader's of the work file (LOCK_SH). Taken by polling with
+        LOCK_NB every LOCK_POLL seconds, not by one blocking flock: a run waiting for another writer is then
+        in Python between tries, so SIGTERM (and a Dagster interrupt) ends the wait at once, even where a
+        handler only records the signal for later (see `_take`)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self._lock_path, "a+") as lock:
-            fcntl.flock(lock, kind)
+            _take(lock, kind)
             try:
                 yield
             finally:
@@ -77,37 +136,91 @@ class FileStore:
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write session: serialized across processes, one transaction, published on success."""
         with self._locked(fcntl.LOCK_EX):
-            publish.clean_stale_temps(self.path)
+            self._clean_stale_temps()
             con = RenewingSession(self._open_work(), lambda: duckdb.connect(str(self.work_path)))
             before = _stat(self.work_path), _stat(Path(f"{self.work_path}.wal"))
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
                     yield con
-                except BaseException:
-                    con.execute("ROLLBACK")
+                except BaseException as exc:
+                    with contextlib.suppress(duckdb.Error):     # a corrupt file may refuse even this
+                        con.execute("ROLLBACK")
+                    if _is_damage(exc):
+                        con.close()
+                        raise self._repair_work(exc) from exc
                     raise
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                if _is_damage(exc):
+                    con.close()
+                    raise self._repair_work(exc) from exc
+                raise
             finally:
                 con.close()
             if (_stat(self.work_path), _stat(Path(f"{self.work_path}.wal"))) != before:
                 self._unpublished.touch()
             if self.defer_publish:
-                publish.check_publishable(self.path)   # fail this step now, not silently at the run's end
+                try:   # fail this step now, not silently at the run's end
+                    publish.check_publishable(self.path)
+                except PublishRefused as exc:
+                    raise PublishRefused(f"{exc} Until then {self.published_note()}.") from None
             else:
                 self._publish_if_due()
 
     def flush(self) -> None:
-        """Publish what write sessions committed since the last publish (the end of a deferred run)."""
+        """Publish what write sessions committed since the last publish (the end of a deferred run), and a
+        published file that is missing, damaged or not the pipeline's, changed or not."""
         with self._locked(fcntl.LOCK_EX):
+            self._clean_stale_temps()
             self._publish_if_due()
 
+    def _clean_stale_temps(self) -> None:
+        """What a writer killed mid-way left beside the files (call with the writers' lock held)."""
+        publish.clean_stale_temps(self.path)
+        compact.clean_stale(self.work_path)
+        self.work_path.with_name(self.work_path.name + ".adopting").unlink(missing_ok=True)
+
     def _publish_if_due(self) -> None:
-        if self._unpublished.exists() or not self.path.exists():
+        if not self.work_path.exists():
+            return                              # nothing was ever written here: nothing to publish
+        due = self._unpublished.exists()
+        if not due:
+            why = self._published_problem()
+            if why is None:
+                return
+            self.log(f"the published database {self.path} {why}; publishing it again from the work file")
+        damage = publish.opens(self.work_path)
+        if damage:              # the end of a run is a point of it too: never publish a damaged work file
+            raise self._repair_work(RuntimeError(damage))
+        try:
             compact.compact_if_bloated(self.work_path, _log.info)   # what is copied follows the data
             publish.publish(self.work_path, self.path, self.log)
-            self._unpublished.unlink(missing_ok=True)
+        except PublishRefused as exc:
+            raise PublishRefused(f"{exc} Until then {self.published_note()}.") from None
+        except PublishFailed as exc:
+            raise PublishFailed(f"publishing {self.path} failed ({exc}); {self.published_note()}. This run's "
+                                f"work is committed in the work file {self.work_path} and the next run publishes "
+                                f"it.") from exc
+        self._unpublished.unlink(missing_ok=True)
+
+    def _repair_work(self, exc: BaseException) -> WarehouseError:
+        """Move a damaged work file aside and start it again from the published file; the error to raise
+        says what was done (or, with no intact published file, that nothing could be)."""
+        if not self.path.exists() or publish.opens(self.path):
+            return WarehouseError(f"the work file {self.work_path} is damaged ({_first_line(exc)}) and the "
+                                  f"published database {self.path} cannot replace it (missing or damaged too): "
+                                  f"restore one from a backup, or move both aside and run the pipeline again to "
+                                  f"rebuild from the sources.")
+        damaged = _set_aside_damaged(self.work_path)
+        self._unpublished.unlink(missing_ok=True)
+        self._adopt()
+        message = (f"the work file {self.work_path} is damaged ({_first_line(exc)}); it was moved to {damaged} and "
+                   f"rebuilt from the published database {self.path}. This step failed; the next run redoes "
+                   f"the work committed since that publish (raw pages are re-read from the sources).")
+        self.log(message)
+        return WarehouseError(message)
 
     def _open_work(self) -> duckdb.DuckDBPyConnection:
         """The work file, opened and with the current schema; adopted from the published file when there is
@@ -171,6 +284,52 @@ class FileStore:
             con.close()
 
 
+def _take(lock, kind: int) -> None:
+    """flock `lock`, polling. While it waits, SIGTERM and SIGINT end the wait: a handler that only records
+    the signal (Dagster's `capture_interrupts`, active outside step code, e.g. while resources are torn down)
+    would otherwise leave the process waiting forever, as a blocking flock is retried after every signal."""
+    try:
+        fcntl.flock(lock, kind | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    with _signals_end_the_wait():
+        while True:
+            try:
+                fcntl.flock(lock, kind | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                time.sleep(LOCK_POLL)
+
+
+@contextlib.contextmanager
+def _signals_end_the_wait() -> Iterator[None]:
+    """While waiting (nothing is held yet), SIGTERM/SIGINT first do what the process's handler does, and
+    then, if that handler returned (it only recorded the signal), raise KeyboardInterrupt to end the wait."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                 # handlers belong to the main thread; a thread's wait ends with its process
+        return
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def on_signal(signo: int, frame) -> None:
+        previous = saved[signo]
+        if callable(previous):
+            previous(signo, frame)
+            raise KeyboardInterrupt(f"signal {signo} while waiting for the writers' lock")
+        if previous == signal.SIG_IGN:
+            return
+        signal.signal(signo, signal.SIG_DFL)       # the default action (SIGTERM: end the process), as before
+        os.kill(os.getpid(), signo)
+
+    for sig in saved:
+        signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
 def _stat(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
@@ -197,8 +356,28 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _is_damage(exc: BaseException) -> bool:
+    """A DuckDB error that means the file itself is damaged (not a bad query or a lock)."""
+    text = str(exc)
+    return isinstance(exc, duckdb.Error) and (
+        "Corrupt database file" in text or "Could not read enough bytes" in text
+        or "does not match stored checksum" in text or "not a valid DuckDB database file" in text)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
 def _set_aside_damaged(path: Path) -> Path:
-    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+    stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    aside = next(a for a in (path.with_name(f"{path.name}.damaged-{stamp}{'' if n == 1 else f'-{n}'}")
+                             for n in range(1, 10_000)) if not a.exists())
     os.replace(path, aside)
     wal = Path(f"{path}.wal")
     if wal.exists():

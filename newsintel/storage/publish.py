@@ -15,8 +15,16 @@ default) and writes:
 - During the swap the publisher holds a read lock on the old file, so no read-write session can open it
   in that instant (read-only sessions can).
 
-How we know the file was written by someone else: after each publish the file's inode, size and mtime are
-recorded in `.<database>.published`; a read-only session changes none of them.
+How we know the file was written by someone else: the file's inode, size and mtime are recorded in
+`.<database>.published`; a read-only session changes none of them. The record is written *before* the
+rename (a rename keeps all three), listing the new copy and the file it replaces, so a publisher killed
+between the two leaves a record that matches whichever file is in place: the pipeline's own file is never
+taken for an analyst's. A missing or unreadable record means "not known to be ours": the file is set aside,
+never overwritten (a hard link, so it costs no copy).
+
+What keeps a failed publish from passing for a good one: the copy is checked (its size equals the work
+file's, and DuckDB opens it read-only) before it replaces anything, and every error (a full disk during the
+copy included) is raised as `PublishFailed`, which the caller turns into a failed run.
 """
 from __future__ import annotations
 
@@ -29,8 +37,14 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import duckdb
 
-class PublishRefused(RuntimeError):
+
+class PublishFailed(RuntimeError):
+    """Publishing did not happen: analysts keep the previous published file, the work stays unpublished."""
+
+
+class PublishRefused(PublishFailed):
     """The published file is open read-write by another process; the run's work is kept unpublished."""
 
 
@@ -71,17 +85,33 @@ def _identity(path: Path) -> dict:
     return {"ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _recorded(path: Path) -> list[dict]:
+    """The identities the last publish recorded (none when the record is missing or unreadable)."""
+    try:
+        recorded = json.loads(_stamp_path(path).read_text())
+    except (OSError, ValueError):
+        return []
+    if isinstance(recorded, dict) and "identities" in recorded:
+        return [i for i in recorded["identities"] if isinstance(i, dict)]
+    return [recorded] if isinstance(recorded, dict) else []      # the one-identity record of older versions
+
+
 def written_by_others(path: Path) -> bool:
-    """True when the published file (or a WAL beside it) changed since this module published it."""
+    """True when the published file (or a WAL beside it) is not known to be one this module published:
+    it changed since, or there is no record to compare with (then it is kept, not overwritten)."""
     if Path(f"{path}.wal").exists():
         return True
     if not path.exists():
         return False
-    try:
-        recorded = json.loads(_stamp_path(path).read_text())
-    except (OSError, ValueError):
-        return False        # published before stamps existed: nothing to compare with
-    return recorded != _identity(path)
+    return _identity(path) not in _recorded(path)
+
+
+def _record(path: Path, identities: list[dict]) -> None:
+    """Write the record atomically: a torn record would read as "missing" and set a good file aside."""
+    stamp = _stamp_path(path)
+    tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}")
+    tmp.write_text(json.dumps({"identities": identities}))
+    os.replace(tmp, stamp)
 
 
 def clean_stale_temps(path: Path) -> list[Path]:
@@ -93,15 +123,27 @@ def clean_stale_temps(path: Path) -> list[Path]:
 
 
 def publish(work: Path, path: Path, log: Callable[[str], None]) -> None:
-    """Copy `work` beside `path` and rename it over `path` (call with the writers' lock held)."""
+    """Copy `work` beside `path` and rename it over `path` (call with the writers' lock held). Any error is
+    a `PublishFailed` and leaves `path` as it was."""
+    try:
+        _publish(work, path, log)
+    except PublishFailed:
+        raise
+    except Exception as exc:
+        raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _publish(work: Path, path: Path, log: Callable[[str], None]) -> None:
     clean_stale_temps(path)
     tmp = path.with_name(f".{path.name}.publish-{os.getpid()}")
     try:
         _clone_or_copy(work, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        _check_copy(work, tmp)
         guard = os.open(path, os.O_RDONLY) if path.exists() else None
         try:
+            identities = [_identity(tmp)]
             if guard is not None:
                 try:   # a read lock: no read-write session can open the old file during the swap
                     fcntl.lockf(guard, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -109,24 +151,71 @@ def publish(work: Path, path: Path, log: Callable[[str], None]) -> None:
                     raise PublishRefused(refusal(path, write_lock_holder(path) or -1)) from None
                 if written_by_others(path):
                     _set_aside(path, log)
+                else:        # ours: still ours if this publisher dies before the rename below
+                    identities.append(_identity(path))
+            _record(path, identities)
             os.replace(tmp, path)
         finally:
             if guard is not None:
                 os.close(guard)
-        _stamp_path(path).write_text(json.dumps(_identity(path)))
     finally:
         tmp.unlink(missing_ok=True)
 
 
+def _check_copy(work: Path, tmp: Path) -> None:
+    """A copy that is short (a copy routine that stopped early) or that DuckDB cannot open never replaces
+    the published file."""
+    if tmp.stat().st_size != work.stat().st_size:
+        raise PublishFailed(f"the copy of {work} is {tmp.stat().st_size} bytes, the work file {work.stat().st_size}")
+    try:
+        duckdb.connect(str(tmp), read_only=True).close()
+    except duckdb.Error as exc:
+        raise PublishFailed(f"the copy of {work} cannot be opened: {exc}") from exc
+
+
+def set_aside_name(path: Path, kind: str) -> Path:
+    """A free name `<stem>.<kind>-<UTC stamp>[-n]<suffix>` beside `path` (two in one second get -2, -3...)."""
+    stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    for n in range(1, 10_000):
+        aside = path.with_name(f"{path.stem}.{kind}-{stamp}{'' if n == 1 else f'-{n}'}{path.suffix}")
+        if not aside.exists() and not Path(f"{aside}.wal").exists():
+            return aside
+    raise FileExistsError(f"no free name to set {path} aside")
+
+
+def opens(path: Path) -> str | None:
+    """None when DuckDB opens `path` read-only; else why not (a lock held by a read-write session is not
+    damage: then None too)."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "lock" in text.lower() and "conflicting" in text.lower() or "Could not set lock" in text:
+            return None
+        return (text.strip().splitlines() or [type(exc).__name__])[0]
+    return None
+
+
 def _set_aside(path: Path, log: Callable[[str], None]) -> None:
-    aside = path.with_name(f"{path.stem}.analyst-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}{path.suffix}")
-    os.link(path, aside)
+    damage = opens(path)
+    while True:
+        aside = set_aside_name(path, "damaged" if damage else "analyst")
+        try:
+            os.link(path, aside)
+            break
+        except FileExistsError:     # taken between the check and the link: pick the next name
+            continue
     wal = Path(f"{path}.wal")
     if wal.exists():
         os.replace(wal, Path(f"{aside}.wal"))
-    log(f"{path} was written by a session outside the pipeline since it was last published; those writes "
-        f"are not part of the pipeline's data and were set aside as {aside} (open it to recover them). "
-        f"The pipeline's state is published as {path}.")
+    if damage:
+        log(f"the published database {path} was damaged ({damage}); it was moved to {aside} and published "
+            f"again from the pipeline's intact work file.")
+        return
+    log(f"{path} changed outside the pipeline since it was last published (a session wrote to it, or it was "
+        f"truncated or replaced), or there is no record of publishing it; that file is not overwritten: it was "
+        f"set aside as {aside} (open it to recover what was written). The pipeline's state is published as "
+        f"{path}.")
 
 
 _FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS, ...)

@@ -5,6 +5,7 @@ DuckLake (`newsintel.storage.lake`), both held to `newsintel.storage.base.Store`
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Callable, Sequence
 
@@ -12,6 +13,8 @@ from newsintel.paths import DEFAULT_DB_PATH
 from newsintel.storage.base import Store, WarehouseError
 from newsintel.storage.bodies import BodyStore, load_body
 from newsintel.storage.files import FileStore
+
+_log = logging.getLogger("newsintel.storage")
 
 
 def open_store(target: str) -> Store:
@@ -43,6 +46,14 @@ class Warehouse:
         publish, or when nothing changed)."""
         self.store.flush()
 
+    def unpublished(self) -> bool:
+        """True while committed work waits to be published (always False for stores that do not publish)."""
+        return isinstance(self.store, FileStore) and self.store.unpublished()
+
+    def published_note(self) -> str | None:
+        """Which file analysts see and how old it is (None for stores that do not publish a copy)."""
+        return self.store.published_note() if isinstance(self.store, FileStore) else None
+
     @property
     def path(self) -> Any:
         """Where analysts find the data (a file path for the file store): shown to users."""
@@ -54,11 +65,19 @@ class Warehouse:
         return self.store.bodies
 
     def page_bodies(self) -> list[tuple[str, str]]:
-        """(url, body) of every stored raw page, wherever its body is kept."""
+        """(url, body) of every stored raw page whose body can be read, wherever it is kept. Pages whose body
+        segment is lost are left out, with a warning naming them (the clean stage records them in
+        `clean_failures`); one lost segment never hides the others."""
         with self.reader() as con:
             rows = con.execute("SELECT url, body, body_sha256, body_file FROM raw_pages ORDER BY url").fetchall()
-        texts = self.bodies.load([(r[2], r[3]) for r in rows if r[1] is None]) if self.bodies else {}
-        return [(url, load_body(body) if body is not None else texts[sha]) for url, body, sha, _ in rows]
+        lost: dict[str, str] = {}
+        texts = self.bodies.load([(r[2], r[3]) for r in rows if r[1] is None], lost) if self.bodies else {}
+        if lost:
+            urls = [url for url, body, sha, _ in rows if body is None and sha in lost]
+            _log.warning(f"{len(urls)} raw page bodies are lost and left out ({next(iter(lost.values()))}); "
+                         f"first: {urls[:3]}")
+        return [(url, load_body(body) if body is not None else texts[sha]) for url, body, sha, _ in rows
+                if body is not None or sha in texts]
 
     def __repr__(self) -> str:
         return f"Warehouse({str(self.store)!r})"

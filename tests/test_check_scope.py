@@ -129,3 +129,21 @@ def test_pipeline_runs_check_their_own_rows_and_the_sweep_job_everything(tmp_pat
         total = one[key]["rows_checked"].value + two[key]["rows_checked"].value
         assert swept[key]["rows_checked"].value == total
         assert all(m["offending_rows"].value == 0 for n, m in swept.items() if not n.endswith("_resolves"))
+
+
+def test_a_key_the_run_wrote_is_compared_with_every_row():
+    """On a store without PRIMARY KEY (a DuckLake), a run may write a report id an older article holds."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ban_reports AS SELECT * FROM (SELECT NULL::TEXT AS report_id, NULL::TEXT AS article_id)"
+                " WHERE FALSE")
+    con.execute("CREATE TABLE extractions (article_id TEXT, extracted_at TIMESTAMP)")
+    con.execute("INSERT INTO ban_reports VALUES ('r1', 'old'), ('r2', 'old'), ('r1', 'new'), (NULL, 'new')")
+    con.execute("INSERT INTO extractions VALUES ('old', ?), ('new', ?)", [OLD, RUN])
+    rule = next(r for r in quality.rules() if r.name == "ban_reports_report_id_unique_not_null")
+    (out,) = quality.run_rules(con, "ban_reports", [rule], since=RUN)
+    assert (out.scope, out.rows_checked) == (quality.SCOPE_RUN, 2)
+    assert out.offending == con.execute(rule.sql).fetchone()[0] == 3      # r1 twice (2 - 1), one NULL (+ 1 + 1)
+    con.execute("DELETE FROM ban_reports WHERE article_id = 'new'")
+    con.execute("INSERT INTO ban_reports VALUES ('r3', 'new')")
+    assert next(quality.run_rules(con, "ban_reports", [rule], since=RUN)).offending == 0
+    con.close()

@@ -173,15 +173,22 @@ def run_rules(con: duckdb.DuckDBPyConnection, table: str, table_rules: Iterable[
         else:
             column, keys = found
             scope, predicate = SCOPE_RUN, stack.enter_context(key_filter(con, f"t.{column}", keys))
-        checked = con.execute(f"SELECT count(*) FROM {table} t WHERE {predicate}").fetchone()[0]
-        for rule in table_rules:
-            if found is None:
+        if found is None:
+            checked = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for rule in table_rules:
                 yield Outcome(rule, con.execute(rule.sql).fetchone()[0], checked, scope, rule.sql)
-                continue
+            return
+        # the run's rows, read once by key into a temporary table that every rule then reads: one pass
+        # over the table's key column per table, not one per rule
+        rows = f"_run_rows_{table}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT * FROM {table} t WHERE {predicate}")
+        stack.callback(con.execute, f"DROP TABLE IF EXISTS {rows}")
+        checked = con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
+        for rule in table_rules:
             shown = f"t.{found[0]} IN <this run's {len(found[1])} keys>"
             if rule.key is None or rule.key == found[0]:
-                yield Outcome(rule, con.execute(rule.sql_for(predicate)).fetchone()[0], checked, scope,
-                              rule.sql_for(shown))
+                sql = rule.sql_for("TRUE").replace(f"FROM {table} t", f"FROM {rows} t", 1)
+                yield Outcome(rule, con.execute(sql).fetchone()[0], checked, scope, rule.sql_for(shown))
                 continue
             # a key the run wrote may repeat a key of an older row (a report id under another article):
             # the run's rows together with every row holding one of their keys

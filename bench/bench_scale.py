@@ -7,10 +7,12 @@ Usage:  python bench/bench_scale.py [--small 1000] [--large 10000] [--html 2000]
 It generates N distinct 400-700-word business articles from the demo corpus's sentences (shuffled, with
 their figures changed; about one in ten carries a ban or deal sentence), as seed-format `.txt` files, and
 HTML pages of the same texts in a news-site template. Each run is a fresh process that loads the code
-location and materializes every asset and check (as `make run` does, with a run history in a temporary
-DAGSTER_HOME), so a figure includes everything a scheduled run pays. Printed per run: wall time, split into
-the fixed start-up (interpreter, imports, definitions) and the run itself, the time per step, and the peak
-memory (resident set of the run's process and of its largest worker).
+location and materializes what the scrape job does (every asset, the briefing, the tables' checks; with a
+run history in a temporary DAGSTER_HOME), so a figure includes everything a scheduled run pays. Printed per
+run: wall time, split into the fixed start-up (interpreter, imports, definitions) and the run itself, the
+slowest steps, and the peak memory (resident set of the run's process and of its largest worker); at the
+end, the median time of every step of an increment on both archives, so a term that grows with the archive
+shows up as a step.
 
 The figures the README quotes:
 - cold articles/s on the large text archive and pages/s on the HTML one (targets: >= 60 and >= 35);
@@ -126,7 +128,7 @@ def run_once(db: str, sources: str) -> dict:
     import newsintel.storage.publish
     from assets import checks
     from assets.resources import SourcesResource, WarehouseResource
-    from pipelines.definitions import ALL_ASSETS
+    from pipelines.definitions import ALL_ASSETS, REPORT_ASSETS
     published: list[tuple[float, int]] = []
     original = newsintel.storage.publish.publish
 
@@ -138,7 +140,8 @@ def run_once(db: str, sources: str) -> dict:
     loaded = time.monotonic()
     startup_cpu = _cpu(resource.RUSAGE_SELF)
     instance = DagsterInstance.get()
-    result = materialize(ALL_ASSETS + checks.CHECKS, instance=instance,
+    # what the scrape job runs: every asset, the briefing (beside the database), the checks of the tables
+    result = materialize(ALL_ASSETS + REPORT_ASSETS + checks.RUN_CHECKS, instance=instance,
                          resources={"warehouse": WarehouseResource(path=db), "sources": SourcesResource(path=sources)},
                          run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     done = time.monotonic()
@@ -267,6 +270,14 @@ def main(argv=None) -> int:
         print(f"  cold {n:,}: {n / (f['startup_cpu_s'] + f['run_cpu_s']):.1f} articles per CPU-second")
     if html:
         print(f"  cold HTML: {args.html / (html['startup_cpu_s'] + html['run_cpu_s']):.1f} pages per CPU-second")
+    print(f"  per step of a +{args.increment} run (median s on {s:,} / {big:,}: ratio):")
+    for step in sorted({k for f in inc[s] + inc[big] for k in f["steps"]}):
+        a, b = (med([f["steps"].get(step, 0.0) for f in inc[n]]) for n in (s, big))
+        print(f"    {step:<28} {a:6.2f} / {b:6.2f}" + (f": {b / a:.2f}" if a else ""))
+    checks_s, checks_b = (med([sum(v for k, v in f["steps"].items() if k.endswith("_checks")) for f in inc[n]])
+                          for n in (s, big))
+    print(f"    {'all checks':<28} {checks_s:6.2f} / {checks_b:6.2f}"
+          + (f": {checks_b / checks_s:.2f}" if checks_s else ""))
     print(f"  peak memory cold: {cold[s]['rss_mb']} MB on {s:,}, {cold[big]['rss_mb']} MB on {big:,}: ratio "
           f"{cold[big]['rss_mb'] / cold[s]['rss_mb']:.2f} (target <= 1.2)")
     return 0

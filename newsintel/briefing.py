@@ -30,6 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from newsintel.paths import DEFAULT_DB_PATH, REPO_ROOT
+from newsintel.storage import literal_list
 from newsintel.vocab import DEAL_STATUSES, OPEN_DEAL_STATUSES
 
 DEFAULT_BRIEFING_PATH = REPO_ROOT / "reports" / "briefing.html"   # the project's own database's page
@@ -74,6 +75,18 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) 
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def _top_ids(con: duckdb.DuckDBPyConnection, table: str, key: str, where: str = "TRUE") -> list[str]:
+    """The keys of the TOP_N rows of `table` by its stored `article_count` (more on a tie at the last
+    place, which the view's own order then breaks): what a most-named chart needs, read from the table
+    alone, so the views are computed for these rows only."""
+    where = f"article_count > 0 AND {where}"
+    last = con.execute(f"SELECT article_count FROM {table} WHERE {where} "
+                       f"ORDER BY article_count DESC LIMIT 1 OFFSET {TOP_N - 1}").fetchone()
+    floor = last[0] if last else 1
+    return [r[0] for r in con.execute(f"SELECT {key} FROM {table} WHERE {where} AND article_count >= ?",
+                                      [floor]).fetchall()]
+
+
 def _gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     have = _relations(con)
     missing = [r for r in REQUIRED if r not in have]
@@ -82,15 +95,22 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     data: dict[str, Any] = {}
     data["window"] = con.execute(
         "SELECT count(*), min(published_at), max(published_at) FROM articles").fetchone()
-    data["companies"] = _rows(con, """
+    # The most-named companies and markets: the top of the tables resolve keeps up to date (article_count
+    # is stored, not computed), and only those rows read from the views: computing every company's
+    # profile to draw twelve bars would cost a pass over every mention in the archive.
+    top = _top_ids(con, "companies", "company_id", "kind <> 'media'")
+    data["companies"] = _rows(con, f"""
         SELECT company_id, name, kind, parent_name, article_count, mention_count, ban_count, deal_count
-        FROM company_overview WHERE article_count > 0 AND kind <> 'media'
-        ORDER BY article_count DESC, mention_count DESC, name""")
+        FROM company_overview WHERE company_id IN {literal_list(top) or "(NULL)"}
+        ORDER BY article_count DESC, mention_count DESC, name""") if top else []
     data["company_total"] = con.execute(
-        "SELECT count(*) FROM company_overview WHERE article_count > 0").fetchone()[0]
-    data["markets"] = _rows(con, """
+        "SELECT count(*) FROM companies WHERE article_count > 0").fetchone()[0]
+    top = _top_ids(con, "markets", "market_id")
+    data["markets"] = _rows(con, f"""
         SELECT market_id, name, article_count, ban_count, deal_count
-        FROM market_overview WHERE article_count > 0 ORDER BY article_count DESC, name""")
+        FROM market_overview WHERE market_id IN {literal_list(top) or "(NULL)"}
+        ORDER BY article_count DESC, name""") if top else []
+    data["market_total"] = con.execute("SELECT count(*) FROM markets WHERE article_count > 0").fetchone()[0]
     data["ban_steps"] = _rows(con, """
         SELECT ban_id, step, status, happened_on, market_id, market_name, target_id, target_name, measure,
                authority, scope_count, current_status, evidence, is_latest
@@ -101,9 +121,11 @@ def _gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM deal_pipeline ORDER BY stage_order, last_reported DESC NULLS LAST, deal_id""")
     data["deal_evidence"] = {}
     if "deal_history" in have:
-        data["deal_evidence"] = dict(con.execute("""
+        # the evidence of the deals the table shows, not of every deal in the archive
+        shown = literal_list([d["deal_id"] for d in data["deals"][:MAX_TABLE_ROWS]]) or "(NULL)"
+        data["deal_evidence"] = dict(con.execute(f"""
             SELECT deal_id, arg_max(evidence, step) FROM deal_history WHERE evidence IS NOT NULL
-            GROUP BY deal_id""").fetchall())
+            AND deal_id IN {shown} GROUP BY deal_id""").fetchall())
     data["exposure"] = _rows(con, f"""
         SELECT company_name, market_name, measure, ban_status, metric, value, qualifier, as_of, evidence
         FROM company_exposure ORDER BY value DESC NULLS LAST LIMIT {MAX_TABLE_ROWS}""") \
@@ -316,14 +338,14 @@ def build_briefing(con: duckdb.DuckDBPyConnection, generated_at: datetime | None
     deals = data["deals"]
     open_deals = sum(1 for d in deals if d["status"] in OPEN_DEAL_STATUSES)
     enacted = sum(1 for s in ban_latest if s["current_status"] == "enacted")
-    counts = {"articles": n_articles, "companies": data["company_total"], "markets": len(data["markets"]),
+    counts = {"articles": n_articles, "companies": data["company_total"], "markets": data["market_total"],
               "bans": len(ban_ids), "bans_enacted": enacted, "deals": len(deals), "deals_open": open_deals}
     sections = ["figures", "ban_timeline", "deal_pipeline", "most_named", "bans", "deals"]
 
     window = (f"articles published {day(first_pub)} to {day(last_pub)}" if first_pub else
               "no dated articles yet")
     tiles = [("articles", n_articles), ("companies named", data["company_total"]),
-             ("markets named", len(data["markets"])), ("bans", len(ban_ids)), ("in force", enacted),
+             ("markets named", data["market_total"]), ("bans", len(ban_ids)), ("in force", enacted),
              ("deals", len(deals)), ("open deals", open_deals)]
 
     as_of = last_pub.date() if isinstance(last_pub, datetime) else last_pub

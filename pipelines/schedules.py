@@ -14,6 +14,8 @@ Each tick first fails runs whose process is gone (`assets.recovery.recover`): a 
 """
 from __future__ import annotations
 
+import os
+
 from dagster import (
     DagsterInvalidDefinitionError,
     DagsterRunStatus,
@@ -29,6 +31,9 @@ from assets.recovery import recover
 from assets.resources import CRON_ENV, DEFAULT_CRON, scrape_cron, warehouse_target
 
 JOB_NAME = "newsintel_job"
+SWEEP_JOB_NAME = "quality_sweep_job"
+SWEEP_CRON_ENV = "NEWSINTEL_SWEEP_CRON"
+DEFAULT_SWEEP_CRON = "30 3 * * *"   # daily, at 03:30 UTC
 IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED]
 
@@ -52,3 +57,28 @@ try:
     )(_scrape)
 except DagsterInvalidDefinitionError as exc:  # name the variable to fix, not just the schedule
     raise DagsterInvalidDefinitionError(f"{CRON_ENV}={scrape_cron()!r}: {exc}") from exc
+
+
+def _sweep(context: ScheduleEvaluationContext):
+    busy = context.instance.get_run_records(RunsFilter(job_name=SWEEP_JOB_NAME, statuses=IN_PROGRESS), limit=1)
+    if busy:
+        return SkipReason(f"run {busy[0].dagster_run.run_id[:8]} of {SWEEP_JOB_NAME} is still going; tick skipped")
+    return RunRequest(tags={"newsintel/trigger": "schedule"})
+
+
+def sweep_cron() -> str:
+    return (os.environ.get(SWEEP_CRON_ENV) or DEFAULT_SWEEP_CRON).strip()
+
+
+try:
+    # Why a sweep of its own: the scrape job's checks read only the rows each run wrote, so their cost
+    # follows the run; once a day every check reads every row, which also covers rows a run changed
+    # without naming them, and runs the views' checks the scrape job leaves out.
+    sweep_schedule = schedule(
+        cron_schedule=sweep_cron(), job_name=SWEEP_JOB_NAME, name="quality_sweep_schedule",
+        default_status=DefaultScheduleStatus.RUNNING, execution_timezone="UTC",
+        description=f"Every asset check over whole tables and views (cron from {SWEEP_CRON_ENV}, default "
+                    f"'{DEFAULT_SWEEP_CRON}', UTC). A tick is skipped while a sweep is still going.",
+    )(_sweep)
+except DagsterInvalidDefinitionError as exc:
+    raise DagsterInvalidDefinitionError(f"{SWEEP_CRON_ENV}={sweep_cron()!r}: {exc}") from exc

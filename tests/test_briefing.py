@@ -190,3 +190,39 @@ def test_the_page_goes_beside_the_database_it_describes(seeded_db, tmp_path):
     assert event.materialization.metadata["path"].value == str(beside) and beside.stat().st_size > 5000
     # the project's own page was not touched by a run on another database
     assert (DEFAULT_BRIEFING_PATH.stat().st_mtime_ns if DEFAULT_BRIEFING_PATH.exists() else None) == before
+
+
+def test_most_named_reads_the_top_of_the_tables_and_agrees_with_the_views(tmp_path):
+    """The charts' rows are read from the views for the top companies and markets only (ties at the last
+    place included); they must be exactly the first rows of the whole view in its own order."""
+    import duckdb
+
+    from newsintel import briefing, models, storage
+    con = duckdb.connect(str(tmp_path / "top.duckdb"))
+    storage.ensure_schema(con)
+    # article counts with ties across the last place, broken by mention counts; one media company on top
+    counts = [30, 20, 20] + [10] * briefing.TOP_N + [5] * 5
+    n = len(counts)
+    storage.insert_rows(con, "companies", [
+        dict(company_id=f"c{i:02d}", name=f"Company {i:02d}", kind="media" if i == 0 else "company",
+             article_count=c, origin="registry") for i, c in enumerate(counts)] + [
+        dict(company_id="silent", name="Silent", kind="company", article_count=0, origin="registry")])
+    storage.insert_rows(con, "mentions", [
+        dict(article_id=f"a{i}", entity_kind="company", entity_id=f"c{i:02d}", surface="x", count=i % 5 + 1,
+             extractor_version="v") for i in range(n)])
+    storage.insert_rows(con, "markets", [dict(market_id=f"M{i:02d}", name=f"Market {i:02d}", article_count=n - i // 2)
+                                         for i in range(n)])
+    models.create_views(con, models.load_models(known_tables=storage.DDL))
+    data = briefing._gather(con)
+    full = briefing._rows(con, """
+        SELECT company_id, name, kind, parent_name, article_count, mention_count, ban_count, deal_count
+        FROM company_overview WHERE article_count > 0 AND kind <> 'media'
+        ORDER BY article_count DESC, mention_count DESC, name""")
+    assert data["companies"][:briefing.TOP_N] == full[:briefing.TOP_N]
+    assert len(data["companies"]) < len(full)                   # the rest was not read
+    assert data["company_total"] == n
+    markets = briefing._rows(con, "SELECT market_id, name, article_count, ban_count, deal_count FROM market_overview "
+                                  "WHERE article_count > 0 ORDER BY article_count DESC, name")
+    assert data["markets"][:briefing.TOP_N] == markets[:briefing.TOP_N] and data["market_total"] == n
+    assert len(data["markets"]) < len(markets)
+    con.close()

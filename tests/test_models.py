@@ -358,3 +358,19 @@ def test_company_and_market_overview(con):
         open_deal_count=1, companies_with_figures=1, first_mentioned_at=T(2020, 1, 15))
     assert (markets["US"]["deal_count"], markets["US"]["open_deal_count"],
             markets["US"]["companies_with_figures"]) == (3, 2, 2)
+
+
+def test_views_are_recreated_only_when_their_sql_changes(tmp_path):
+    """A run that changes no SQL creates no view (nothing to publish, no view read); a changed view alone
+    is created again."""
+    import dataclasses
+    con = duckdb.connect(str(tmp_path / "sync.duckdb"))
+    storage.ensure_schema(con)
+    models.write_vocab_tables(con)
+    loaded = models.load_models(known_tables=storage.DDL)
+    assert sorted(models.sync_views(con, loaded)) == sorted(m.name for m in loaded)
+    assert models.sync_views(con, loaded) == []
+    changed = [dataclasses.replace(m, sql=m.sql + "\n-- changed") if m.name == "market_overview" else m
+               for m in loaded]
+    assert models.sync_views(con, changed) == ["market_overview"]
+    con.close()

@@ -142,11 +142,12 @@ def test_ui_runs_the_job_and_shows_the_asset_graph(dagster_dev):
 
     url, tmp = dagster_dev["url"], dagster_dev["tmp"]
 
-    # The schedule and the inbox sensor are on by default.
+    # The schedules (the scrape, the daily check sweep) and the sensors are on by default.
     repos = _graphql(url, """{ repositoriesOrError { ... on RepositoryConnection { nodes {
         schedules { name cronSchedule scheduleState { status } } sensors { name sensorState { status } } } } } }""")
     (repo,) = repos["repositoriesOrError"]["nodes"]
-    assert {(s["name"], s["scheduleState"]["status"]) for s in repo["schedules"]} == {("scrape_schedule", "RUNNING")}
+    assert {(s["name"], s["scheduleState"]["status"]) for s in repo["schedules"]} == {
+        ("scrape_schedule", "RUNNING"), ("quality_sweep_schedule", "RUNNING")}
     assert {(s["name"], s["sensorState"]["status"]) for s in repo["sensors"]} == {
         ("inbox_sensor", "RUNNING"), ("dead_run_sensor", "RUNNING")}
 

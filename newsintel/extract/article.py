@@ -80,12 +80,14 @@ def _parse_decides(rules: list, parsed: list, key, roles: dict[int, set[str]], s
     otherwise ("Meta sold Giphy to Shutterstock": not Shutterstock and Meta; "invested in Uber rival Lyft": not
     Uber) is dropped; one naming an organisation outside what the parse read is kept."""
     read = defaultdict(set)
-    for f in parsed:
-        read[f.sentence_index].add(key(f))
-    def placed(k):
-        return (k if not single else {k}) <= roles.get(f.sentence_index, set())
+    for p in parsed:
+        read[p.sentence_index].add(key(p))
+
+    def placed(f) -> bool:
+        k = key(f)
+        return ({k} if single else k) <= roles.get(f.sentence_index, set())
     return [f for f in rules if f.sentence_index not in read or key(f) in read[f.sentence_index]
-            or not placed(key(f))] + parsed
+            or not placed(f)] + parsed
 
 
 def _parse_text(view) -> str:
